@@ -1,0 +1,17 @@
+// The subcommand table. Each subcommand lives in its own file (`<name>_cmd.cc`), adds itself to
+// the root CLI11 app and does its work through a library module; errors propagate as
+// kda::Error to main(), which prints one line and returns the kind's exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace kda::cli {
+
+void add_init_command(CLI::App& root);
+void add_eval_command(CLI::App& root);
+void add_store_command(CLI::App& root);
+void add_audit_command(CLI::App& root);
+void add_profile_command(CLI::App& root);
+void add_wiki_command(CLI::App& root);
+
+}  // namespace kda::cli

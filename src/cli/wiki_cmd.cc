@@ -1,0 +1,10 @@
+// PLACEHOLDER while the module is being written; replaced before the session ends.
+#include "cli/commands.h"
+#include "core/error.h"
+namespace kda::cli {
+void add_wiki_command(CLI::App& root) {
+  root.add_subcommand("wiki", "(being built)")->callback([] {
+    fail(ErrorKind::kEnvironment, "'kda wiki' is not built yet");
+  });
+}
+}  // namespace kda::cli
