@@ -1,0 +1,27 @@
+// Input generation for a workload: deterministic from (seed, workload uuid, input name, draw
+// index) so the judge can regenerate any input set, and unpredictable to a candidate that does
+// not know the seed. Floats ~ N(0,1) (or kda.inputs.<name>: {"dist": "uniform", "low", "high"}
+// in the definition), ints uniform in [-8, 8) (uint8/bool in range), scalars from the recipe,
+// safetensors loaded from the task root.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "task/definition.h"
+#include "task/tensor.h"
+#include "task/workload.h"
+
+namespace kda {
+
+/// Shapes resolved for this workload's axes; `data` allocated but not filled.
+std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload& w);
+
+/// Inputs in definition order. `draw` selects a fresh independent set for the same workload.
+std::vector<HostTensor> generate_inputs(const Definition& d, const Workload& w, uint64_t seed,
+                                        uint64_t draw, const std::filesystem::path& task_root);
+
+}  // namespace kda
