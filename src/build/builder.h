@@ -1,0 +1,42 @@
+// Builds a Solution (or a native reference) into a shared library exporting kda_entry
+// (DESIGN §3): g++ for cpp, nvcc for cuda, hipcc for hip. Results are cached under
+// cache_dir()/builds/<key>, where the key hashes the sources, flags, compiler version and target,
+// so an unchanged solution is never rebuilt and a changed toolchain never reuses a stale build.
+// A failed build is a value (ok == false, trimmed diagnostics), never an exception.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "task/solution.h"
+
+namespace kda {
+
+struct BuildOptions {
+  std::string backend = "cpu";  ///< cpu | cuda | hip: decides the accepted languages
+  std::string arch;             ///< cuda: "sm_90" (empty: from the GPU, else sm_90); hip: gfx942...
+  std::filesystem::path cache_root;  ///< empty: cache_dir()/builds
+};
+
+struct BuildResult {
+  bool ok = false;
+  bool cached = false;
+  std::string key;        ///< cache key (also the build's identity in traces)
+  std::filesystem::path library;
+  std::string entry_symbol = "kda_entry";
+  std::string toolchain;  ///< compiler version line
+  std::string command;    ///< the compile command, for the log
+  std::string log;        ///< trimmed diagnostics when !ok (or warnings)
+};
+
+/// Which solution languages a backend runs: cpu -> cpp, cuda -> cuda, hip -> hip.
+std::string language_for_backend(const std::string& backend);
+
+BuildResult build_solution(const Solution& s, const BuildOptions& opt);
+
+/// The compiler's version line ("g++ (Debian 12.2.0-14) 12.2.0"); cached per process.
+/// Empty when the compiler is missing.
+std::string compiler_version(const std::string& language);
+
+}  // namespace kda

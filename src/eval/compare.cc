@@ -1,0 +1,151 @@
+#include "eval/compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <set>
+#include <sstream>
+
+namespace kda {
+namespace {
+
+bool is_poison(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] != kPoisonByte) return false;
+  return true;
+}
+
+std::string fmt_count(int64_t n, int64_t total) {
+  std::ostringstream s;
+  s << n << " of " << total << " elements";
+  return s.str();
+}
+
+Verdict fail(Status st, std::string code, std::string reason, const Correctness& c) {
+  Verdict v;
+  v.status = st;
+  v.reason_code = std::move(code);
+  v.reason = std::move(reason);
+  v.correctness = c;
+  return v;
+}
+
+// Checks one output tensor; returns a failing verdict or nullopt.
+std::optional<Verdict> check_tensor(const Definition& def, const HostTensor& e, const HostTensor& a,
+                                    Correctness& c) {
+  const size_t n = e.numel(), es = dtype_size(e.dtype);
+  if (a.dtype != e.dtype)
+    return fail(Status::kIncorrectDtype, "dtype_mismatch", "output '" + e.name + "' has the wrong dtype", c);
+  if (a.shape != e.shape || a.data.size() != e.data.size())
+    return fail(Status::kIncorrectShape, "shape_mismatch", "output '" + e.name + "' has the wrong shape", c);
+  int64_t unwritten = 0, nan = 0, inf = 0, outside = 0;
+  double max_abs = 0, max_rel = 0;
+  bool expected_constant = true, actual_constant = true, actual_zero = true;
+  const double first_e = n ? load_element(e.dtype, e.data.data(), 0) : 0;
+  const double first_a = n ? load_element(a.dtype, a.data.data(), 0) : 0;
+  const Tolerance& tol = def.tolerance;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t* ap = a.data.data() + i * es;
+    const uint8_t* ep = e.data.data() + i * es;
+    if (is_poison(ap, es) && !is_poison(ep, es)) {
+      ++unwritten;
+      continue;
+    }
+    double ev = load_element(e.dtype, ep, 0), av = load_element(a.dtype, ap, 0);
+    if (std::isnan(av) && !std::isnan(ev)) { ++nan; continue; }
+    if (std::isinf(av) && !(std::isinf(ev) && (av > 0) == (ev > 0))) { ++inf; continue; }
+    if (std::abs(ev - first_e) > tol.atol) expected_constant = false;
+    if (av != first_a) actual_constant = false;
+    if (av != 0) actual_zero = false;
+    if (std::isnan(ev) || std::isinf(ev)) continue;  // matched exactly above
+    double abs_err = std::abs(av - ev);
+    double rel_err = ev != 0 ? abs_err / std::abs(ev) : (abs_err == 0 ? 0 : INFINITY);
+    max_abs = std::max(max_abs, abs_err);
+    if (std::isfinite(rel_err)) max_rel = std::max(max_rel, rel_err);
+    if (abs_err > tol.atol && abs_err > tol.rtol * std::abs(ev)) ++outside;
+  }
+  c.max_absolute_error = std::max(c.max_absolute_error, max_abs);
+  c.max_relative_error = std::max(c.max_relative_error, max_rel);
+  c.nan_count += nan;
+  c.inf_count += inf;
+  c.elements_outside_tolerance += outside + unwritten + nan + inf;
+  c.elements_checked += static_cast<int64_t>(n);
+  const int64_t total = static_cast<int64_t>(n);
+  if (unwritten)
+    return fail(Status::kIncorrectNumerical, "unwritten_output",
+                "output '" + e.name + "': " + fmt_count(unwritten, total) + " were never written (still poison)", c);
+  if (nan)
+    return fail(Status::kIncorrectNumerical, "nan_in_output",
+                "output '" + e.name + "': " + fmt_count(nan, total) + " are NaN where the reference is finite", c);
+  if (inf)
+    return fail(Status::kIncorrectNumerical, "inf_in_output",
+                "output '" + e.name + "': " + fmt_count(inf, total) + " are Inf where the reference is finite", c);
+  if (n >= 2 && !expected_constant && actual_constant)
+    return fail(Status::kIncorrectNumerical, "degenerate_output",
+                "output '" + e.name + "' is " + (actual_zero ? "all zeros" : "constant") +
+                    " while the reference output varies", c);
+  double matched = total ? 1.0 - static_cast<double>(outside) / total : 1.0;
+  if (matched < tol.required_matched_ratio) {
+    std::ostringstream s;
+    s << "output '" << e.name << "': " << fmt_count(outside, total) << " outside tolerance (atol "
+      << tol.atol << ", rtol " << tol.rtol << "); max abs error " << max_abs;
+    return fail(Status::kIncorrectNumerical, "numerical_mismatch", s.str(), c);
+  }
+  return std::nullopt;
+}
+
+// Top-k: output int indices [.., k] into the last axis of the first input. Ties make index sets
+// differ legitimately, so compare the multiset of selected scores instead of the indices.
+std::optional<Verdict> check_topk(const Definition& def, const std::vector<HostTensor>& inputs,
+                                  const HostTensor& e, const HostTensor& a, Correctness& c) {
+  if (inputs.empty() || a.shape != e.shape || a.dtype != e.dtype || e.shape.empty())
+    return fail(Status::kIncorrectShape, "shape_mismatch", "top-k output has the wrong shape or dtype", c);
+  const HostTensor& scores = inputs[0];
+  const int64_t n = scores.shape.back(), k = e.shape.back();
+  const int64_t rows = k ? static_cast<int64_t>(e.numel()) / k : 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<double> want, got;
+    std::set<int64_t> seen;
+    for (int64_t j = 0; j < k; ++j) {
+      const size_t idx = static_cast<size_t>(r * k + j);
+      if (is_poison(a.data.data() + idx * dtype_size(a.dtype), dtype_size(a.dtype)))
+        return fail(Status::kIncorrectNumerical, "unwritten_output", "top-k row " + std::to_string(r) + " has unwritten indices", c);
+      int64_t ai = static_cast<int64_t>(load_element(a.dtype, a.data.data(), idx));
+      int64_t ei = static_cast<int64_t>(load_element(e.dtype, e.data.data(), idx));
+      if (ai < 0 || ai >= n || !seen.insert(ai).second)
+        return fail(Status::kIncorrectNumerical, "invalid_index",
+                    "top-k row " + std::to_string(r) + " has an out-of-range or repeated index " + std::to_string(ai), c);
+      got.push_back(load_element(scores.dtype, scores.data.data(), static_cast<size_t>(r * n + ai)));
+      want.push_back(load_element(scores.dtype, scores.data.data(), static_cast<size_t>(r * n + ei)));
+    }
+    std::sort(got.begin(), got.end());
+    std::sort(want.begin(), want.end());
+    for (int64_t j = 0; j < k; ++j) {
+      double err = std::abs(got[j] - want[j]);
+      c.max_absolute_error = std::max(c.max_absolute_error, err);
+      if (err > def.tolerance.atol && err > def.tolerance.rtol * std::abs(want[j]))
+        return fail(Status::kIncorrectNumerical, "numerical_mismatch",
+                    "top-k row " + std::to_string(r) + " selects different scores than the reference", c);
+    }
+  }
+  c.elements_checked += static_cast<int64_t>(e.numel());
+  return std::nullopt;
+}
+
+}  // namespace
+
+Verdict compare_outputs(const Definition& def, const std::vector<HostTensor>& inputs,
+                        const std::vector<HostTensor>& expected, const std::vector<HostTensor>& actual) {
+  Verdict v;
+  if (expected.size() != actual.size())
+    return fail(Status::kIncorrectShape, "shape_mismatch", "wrong number of outputs", v.correctness);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    auto bad = def.comparator == "topk_indices"
+                   ? check_topk(def, inputs, expected[i], actual[i], v.correctness)
+                   : check_tensor(def, expected[i], actual[i], v.correctness);
+    if (bad) return *bad;
+  }
+  return v;
+}
+
+}  // namespace kda

@@ -1,0 +1,459 @@
+#include "eval/judge.h"
+
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <sstream>
+
+#include "audit/audit_log.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "eval/compare.h"
+#include "eval/fast_hash.h"
+#include "eval/peaks.h"
+#include "eval/runner_client.h"
+#include "sandbox/child.h"
+#include "sandbox/sandbox.h"
+#include "store/store.h"
+#include "task/inputs.h"
+
+namespace kda {
+namespace fs = std::filesystem;
+
+fs::path locate_runner(const fs::path& explicit_path) {
+  if (!explicit_path.empty()) return explicit_path;
+  if (const char* e = std::getenv("KDA_RUNNER"); e && *e) return e;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  fs::path cand = self.parent_path() / "kda-runner";
+  if (!ec && fs::exists(cand)) return cand;
+  fail(ErrorKind::kEnvironment, "kda-runner was not found beside kda; set KDA_RUNNER to its path");
+}
+
+namespace {
+
+std::string hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string fresh_seed() {
+  unsigned char b[32];
+  if (::getrandom(b, sizeof b, 0) != sizeof b) fail(ErrorKind::kEnvironment, "getrandom failed");
+  return sha256_hex(b, sizeof b);
+}
+
+uint64_t seed_to_u64(const std::string& seed_hex) { return std::stoull(seed_hex.substr(0, 16), nullptr, 16); }
+
+std::string fmt_ms(double ms) {
+  std::ostringstream s;
+  s.precision(4);
+  s << ms << " ms";
+  return s.str();
+}
+
+// A set that differs from `prev` in a few elements per input, taken from `fresh`: caches keyed on
+// pointers or on a sample of the contents return stale outputs for it, and the check catches that.
+std::vector<HostTensor> perturb(const std::vector<HostTensor>& prev, const std::vector<HostTensor>& fresh, uint64_t salt) {
+  std::vector<HostTensor> out = prev;
+  for (size_t i = 0; i < out.size(); ++i) {
+    HostTensor& t = out[i];
+    const size_t n = t.numel(), es = dtype_size(t.dtype);
+    if (t.shape.empty() || n == 0) continue;
+    size_t changes = std::min<size_t>(n, 1 + n / 4096);
+    uint64_t x = salt ^ (i * 0x9e3779b97f4a7c15ull);
+    for (size_t c = 0; c < changes; ++c) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      size_t pos = static_cast<size_t>((x >> 17) % n);
+      std::memcpy(t.data.data() + pos * es, fresh[i].data.data() + pos * es, es);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> hashes_of(const std::vector<HostTensor>& set) {
+  std::vector<std::string> out;
+  for (const HostTensor& t : set) out.push_back(hex64(fast_hash64(t.data.data(), t.data.size())));
+  return out;
+}
+
+struct CallCheck {
+  Status status = Status::kPassed;
+  std::string code, reason;
+  Correctness correctness;
+};
+
+}  // namespace
+
+struct Judge::Impl {
+  TaskDir task;
+  EvalOptions opt;
+  fs::path runner_exe;
+  Store store;
+  AuditLog audit;
+  std::string seed, commitment;
+  uint64_t seed64 = 0;
+  std::string definition_hash, workloads_hash;
+  Solution baseline;
+  std::string baseline_hash, reference_hash;
+  BuildResult baseline_build, reference_build;
+  std::string reference_backend;
+  std::unique_ptr<RunnerClient> reference, base;
+  Peaks peaks;
+  Json device;
+
+  Impl(const TaskDir& t, EvalOptions o)
+      : task(t), opt(std::move(o)), runner_exe(locate_runner(opt.runner_exe)), store(task.store_dir()),
+        audit(task.store_dir() / "audit.jsonl") {}
+
+  void say(const std::string& s) {
+    if (opt.progress) opt.progress(s);
+  }
+
+  RunnerConfig config(const fs::path& lib, const std::string& backend) {
+    RunnerConfig c;
+    c.runner_exe = runner_exe;
+    c.backend = backend;
+    c.library = lib;
+    c.sandbox = opt.sandbox;
+    return c;
+  }
+
+  void check_sandbox() {
+    if (!opt.sandbox) {
+      say("warning: the sandbox is OFF (--no-sandbox): candidate code runs unconfined");
+      if (opt.require_sandbox) fail(ErrorKind::kUsage, "--require-sandbox and --no-sandbox contradict each other");
+      return;
+    }
+    SandboxStatus st = probe_sandbox();
+    for (const std::string& w : st.warnings) say("WARNING: " + w);
+    if (opt.require_sandbox && !(st.landlock_abi > 0 && st.seccomp_applied))
+      fail(ErrorKind::kEnvironment, "--require-sandbox: this kernel cannot enforce the full sandbox (Landlock ABI " +
+                                        std::to_string(st.landlock_abi) + "); run on a kernel with Landlock and seccomp");
+  }
+
+  // Pins are trust-on-first-use: the first evaluation records the hash, later ones must match.
+  std::string check_pin(const std::string& name, const std::string& hash) {
+    auto p = store.pin(name);
+    if (!p) {
+      store.set_pin(name, hash);
+      audit.append("pin", {{"name", name}, {"hash", hash}, {"reason", "first use"}});
+      say("pinned " + name + " = " + hash.substr(0, 12));
+      return hash;
+    }
+    if (p->hash != hash)
+      fail(ErrorKind::kIntegrity, name + " changed since it was pinned (" + p->hash.substr(0, 12) + " -> " +
+                                      hash.substr(0, 12) + "); restore it, or run 'kda store pin " + task.root.string() +
+                                      " " + name.substr(0, name.find(':')) + "' if the change is intended");
+    return hash;
+  }
+
+  void prepare() {
+    check_sandbox();
+    definition_hash = sha256_file(task.root / "definition.json");
+    workloads_hash = fs::exists(task.root / "workloads.jsonl") ? sha256_file(task.root / "workloads.jsonl") : "";
+    seed = fresh_seed();
+    seed64 = seed_to_u64(seed);
+    commitment = sha256_hex(seed);
+    audit.append("session_start", {{"seed_commitment", commitment}, {"backend", opt.backend},
+                                   {"definition_hash", definition_hash}, {"workloads_hash", workloads_hash},
+                                   {"workloads", opt.workloads}});
+
+    // Reference: the backend's own language if the task has it, else the C++ one on the CPU.
+    std::string lang = language_for_backend(opt.backend);
+    const NativeReference* ref = task.definition.reference_for(lang);
+    reference_backend = opt.backend;
+    if (!ref) {
+      ref = task.definition.reference_for("cpp");
+      reference_backend = "cpu";
+    }
+    if (!ref)
+      fail(ErrorKind::kInput, task.root.string() + ": the definition has no native reference (kda.reference or reference/cpp/); "
+                              "kda needs one to compute expected outputs");
+    Solution ref_sol;
+    ref_sol.name = task.definition.name + "-reference";
+    ref_sol.definition = task.definition.name;
+    ref_sol.language = ref->language;
+    ref_sol.entry_point = ref->entry_point;
+    ref_sol.sources = ref->sources;
+    reference_hash = check_pin("reference:" + ref->language, ref_sol.content_hash());
+    reference_build = build_solution(ref_sol, {.backend = reference_backend, .arch = opt.arch});
+    if (!reference_build.ok) fail(ErrorKind::kInput, "the reference does not build:\n" + reference_build.log);
+
+    auto b = task.baselines.find(lang);
+    if (b == task.baselines.end())
+      fail(ErrorKind::kInput, task.root.string() + ": no baseline for " + opt.backend + " (expected baseline/" + lang + "/solution.json)");
+    baseline = b->second;
+    baseline_hash = check_pin("baseline:" + lang, baseline.content_hash());
+    baseline_build = build_solution(baseline, {.backend = opt.backend, .arch = opt.arch});
+    if (!baseline_build.ok) fail(ErrorKind::kInput, "the baseline does not build:\n" + baseline_build.log);
+  }
+
+  RunnerClient& reference_runner() {
+    if (!reference) {
+      try {
+        reference = std::make_unique<RunnerClient>(config(reference_build.library, reference_backend));
+      } catch (const RunnerFailure& f) {
+        fail(ErrorKind::kInput, "the reference runner could not start: " + f.reason + "\n" + f.log);
+      }
+    }
+    return *reference;
+  }
+
+  RunnerClient& baseline_runner() {
+    if (!base) {
+      try {
+        base = std::make_unique<RunnerClient>(config(baseline_build.library, opt.backend));
+      } catch (const RunnerFailure& f) {
+        fail(ErrorKind::kInput, "the baseline runner could not start: " + f.reason + "\n" + f.log);
+      }
+      device = base->ready_info().value("device", Json::object());
+      peaks = load_or_measure_peaks(device, [&] { return base->calibrate(std::chrono::minutes(5)); });
+    }
+    return *base;
+  }
+
+  std::vector<HostTensor> expected_for(const Workload& w, const std::vector<std::vector<HostTensor>>& sets,
+                                       std::vector<std::vector<HostTensor>>* all) {
+    auto outs = make_output_tensors(task.definition, w);
+    try {
+      RunResult r = reference_runner().run(sets, outs, false, 0, opt.call_timeout * static_cast<int>(sets.size()));
+      for (size_t k = 0; k < r.calls.size(); ++k)
+        if (r.calls[k].rc != 0 || !r.calls[k].error.empty())
+          fail(ErrorKind::kInput, "the reference failed on workload " + w.uuid + " (rc " + std::to_string(r.calls[k].rc) + " " + r.calls[k].error + ")");
+      *all = std::move(r.outputs);
+      return outs;
+    } catch (const RunnerFailure& f) {
+      reference.reset();
+      fail(ErrorKind::kInput, "the reference failed on workload " + w.uuid + ": " + f.reason);
+    }
+  }
+
+  // Rules 1-4 for one call's result.
+  CallCheck check_call(const CallResult& c, bool late_write, const std::vector<HostTensor>& inputs,
+                       const std::vector<HostTensor>& expected, const std::vector<HostTensor>& actual) {
+    CallCheck r;
+    if (c.rc != 0) return {Status::kRuntimeError, "nonzero_return", "kda_entry returned " + std::to_string(c.rc), {}};
+    if (!c.error.empty()) return {Status::kRuntimeError, "device_error", "device error after the call: " + c.error, {}};
+    if (late_write)
+      return {Status::kRejected, "late_write_after_return",
+              "the outputs changed after kda_entry returned: a background thread or unsynchronised work writes them", {}};
+    auto want = hashes_of(inputs);
+    for (size_t i = 0; i < want.size(); ++i)
+      if (i < c.input_hashes.size() && c.input_hashes[i] != want[i])
+        return {Status::kRejected, "input_mutated", "input '" + inputs[i].name + "' was modified by the candidate", {}};
+    Verdict v = compare_outputs(task.definition, inputs, expected, actual);
+    r.correctness = v.correctness;
+    if (!v.passed()) return {v.status, v.reason_code, v.reason, v.correctness};
+    return r;
+  }
+
+  std::vector<std::vector<HostTensor>> make_sets(const Workload& w, uint64_t& draw, int count,
+                                                 const std::vector<HostTensor>* prev) {
+    std::vector<std::vector<HostTensor>> sets;
+    for (int k = 0; k < count; ++k) {
+      auto fresh = generate_inputs(task.definition, w, seed64, draw++, task.root);
+      const std::vector<HostTensor>* last = sets.empty() ? prev : &sets.back();
+      if (k % 2 == 1 && last) sets.push_back(perturb(*last, fresh, seed64 ^ draw));
+      else sets.push_back(std::move(fresh));
+    }
+    return sets;
+  }
+
+  Trace evaluate_workload(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand, const Workload& w);
+  void finish_trace(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build);
+};
+
+Trace Judge::Impl::evaluate_workload(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand,
+                                     const Workload& w) {
+  Trace t;
+  t.workload = w;
+  auto reject = [&](Status st, std::string code, std::string reason) {
+    t.status = st;
+    t.reason_code = std::move(code);
+    t.reason = std::move(reason);
+    return t;
+  };
+  RunnerClient& basr = baseline_runner();
+  if (!cand) cand = std::make_unique<RunnerClient>(config(build.library, opt.backend));  // may throw RunnerFailure
+
+  // Correctness: one call on draw 0, outputs poisoned, late writes and input mutation checked.
+  uint64_t draw = 0;
+  std::vector<std::vector<HostTensor>> expected;
+  auto sets = make_sets(w, draw, 1, nullptr);
+  auto outs = expected_for(w, sets, &expected);
+  RunResult first = cand->run(sets, outs, true, 20, opt.call_timeout);
+  CallCheck cc = check_call(first.calls[0], first.late_write, sets[0], expected[0], first.outputs[0]);
+  t.correctness = cc.correctness;
+  if (cc.status != Status::kPassed) return reject(cc.status, cc.code, cc.reason);
+
+  // Wall-clock cross-check: the judge times a batch from outside the runner.
+  const bool gpu = opt.backend != "cpu";
+  int repeat = static_cast<int>(std::clamp(30.0 / std::max(first.calls[0].ms, 0.001), 3.0, 500.0));
+  double wall_r = 0, wall_0 = 0;
+  std::vector<double> reported = cand->batch(sets[0], outs, repeat, opt.call_timeout * repeat, &wall_r);
+  cand->batch(sets[0], outs, 0, opt.call_timeout, &wall_0);
+  double judge_per_call = std::max(0.0, wall_r - wall_0) / repeat;
+  double reported_median = summarize(reported).median;
+  const double slack_ms = gpu ? 0.1 : 0.05;
+  if (judge_per_call > 1.5 * reported_median + slack_ms)
+    return reject(Status::kRejected, "wall_clock_contradiction",
+                  "the runner reported " + fmt_ms(reported_median) + " per call but the judge's wall clock saw " +
+                      fmt_ms(judge_per_call) + ": the timer was tampered with");
+
+  // Timed phase: batches of fresh/perturbed sets, candidate and baseline interleaved.
+  std::vector<double> cms, cratio, bms, bratio;
+  auto t0 = std::chrono::steady_clock::now();
+  const int kBatch = 4;
+  int call_index = 0;
+  std::vector<HostTensor> prev = sets[0];
+  while (true) {
+    auto batch = make_sets(w, draw, kBatch, &prev);
+    prev = batch.back();
+    std::vector<std::vector<HostTensor>> want;
+    expected_for(w, batch, &want);
+    RunResult cr = cand->run(batch, outs, true, 0, opt.call_timeout * kBatch);
+    for (size_t k = 0; k < batch.size(); ++k, ++call_index) {
+      CallCheck c = check_call(cr.calls[k], false, batch[k], want[k], cr.outputs[k]);
+      if (c.status != Status::kPassed) {
+        std::string code = c.code == "input_mutated" || c.code == "nonzero_return" || c.code == "device_error"
+                               ? c.code : "timed_output_mismatch";
+        Status st = code == "timed_output_mismatch" ? Status::kIncorrectNumerical : c.status;
+        return reject(st, code, "timed call " + std::to_string(call_index + 1) + " (fresh inputs): " + c.reason);
+      }
+      cms.push_back(cr.calls[k].ms);
+      cratio.push_back(cr.calls[k].clock_ratio);
+    }
+    RunResult br = basr.run(batch, outs, true, 0, opt.call_timeout * kBatch);
+    for (size_t k = 0; k < batch.size(); ++k) {
+      CallCheck c = check_call(br.calls[k], false, batch[k], want[k], br.outputs[k]);
+      if (c.status != Status::kPassed)
+        fail(ErrorKind::kInput, "the pinned baseline fails on workload " + w.uuid + ": " + c.reason);
+      bms.push_back(br.calls[k].ms);
+      bratio.push_back(br.calls[k].clock_ratio);
+    }
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (should_stop(opt.stop, summarize(cms), elapsed) && static_cast<int>(bms.size()) >= opt.stop.min_samples) break;
+  }
+  int dropped = drop_throttled(cms, cratio) + drop_throttled(bms, bratio);
+  SampleStats cs = summarize(cms), bs = summarize(bms);
+
+  Performance p;
+  p.latency_ms = cs.median;
+  p.iqr_ms = cs.iqr();
+  p.samples = cs.n;
+  p.rel_stdev = cs.rel_stdev();
+  p.reference_latency_ms = bs.median;
+  p.speedup_factor = cs.median > 0 ? bs.median / cs.median : 0;
+  p.discarded_throttled = dropped;
+  p.judge_wall_per_call_ms = judge_per_call;
+  auto axes = resolve_axes(task.definition, w.axes, w.uuid);
+  p.roofline_floor_ms = roofline_floor_ms(task.definition, axes, peaks);
+  p.fraction_of_roofline = p.roofline_floor_ms > 0 && cs.median > 0 ? p.roofline_floor_ms / cs.median : 0;
+  t.performance = p;
+  // Rule 5: a time under the floor that physics allows is a measurement the candidate forged.
+  const double min_meaningful_floor = gpu ? 0.005 : 0.05;
+  if (p.roofline_floor_ms >= min_meaningful_floor && cs.median < 0.7 * p.roofline_floor_ms) {
+    t.performance.reset();
+    return reject(Status::kRejected, "below_roofline_floor",
+                  "median " + fmt_ms(cs.median) + " is below the roofline floor " + fmt_ms(p.roofline_floor_ms) +
+                      " for this device: impossible without skipping work or forging the timer");
+  }
+  t.status = Status::kPassed;
+  return t;
+}
+
+void Judge::Impl::finish_trace(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build) {
+  t.definition = task.definition.name;
+  t.solution = s.name;
+  t.timestamp = utc_now();
+  t.environment.backend = opt.backend;
+  t.environment.hardware = device.value("name", "");
+  t.environment.driver = device.value("driver", "");
+  t.environment.toolchain = build.toolchain;
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  t.environment.host = host;
+  t.provenance.definition_hash = definition_hash;
+  t.provenance.solution_hash = solution_hash;
+  t.provenance.baseline_hash = baseline_hash;
+  t.provenance.reference_hash = reference_hash;
+  t.provenance.workload_hash = sha256_hex(to_json(t.workload).dump());
+  t.provenance.evaluator_build = "kda 0.1.0 (" __DATE__ ")";
+  t.provenance.seed_commitment = commitment;
+  if (t.status != Status::kPassed) t.performance.reset();
+  if (t.status != Status::kPassed && t.status != Status::kIncorrectNumerical) t.correctness.reset();
+}
+
+Judge::Judge(const TaskDir& task, EvalOptions opt) : impl_(std::make_unique<Impl>(task, std::move(opt))) {
+  become_subreaper();
+  impl_->prepare();
+}
+
+Judge::~Judge() = default;
+
+const std::string& Judge::seed_commitment() const { return impl_->commitment; }
+
+void Judge::finish() {
+  impl_->reference.reset();
+  impl_->base.reset();
+  kill_orphaned_descendants();
+  impl_->audit.append("session_end", {{"seed_commitment", impl_->commitment}, {"seed", impl_->seed}});
+}
+
+SolutionResult Judge::evaluate(const Solution& s) {
+  Impl& m = *impl_;
+  SolutionResult res;
+  res.solution = s.name;
+  res.solution_hash = s.content_hash();
+  m.say("building " + s.name);
+  res.build = build_solution(s, {.backend = m.opt.backend, .arch = m.opt.arch});
+  std::unique_ptr<RunnerClient> cand;
+  std::vector<double> speedups;
+  res.all_passed = true;
+  for (const Workload* w : m.task.select(m.opt.workloads)) {
+    Trace t;
+    if (!res.build.ok) {
+      t.workload = *w;
+      t.status = Status::kCompileError;
+      t.reason_code = "compile_error";
+      t.reason = "the solution does not build";
+      t.log = res.build.log;
+    } else {
+      m.say("evaluating " + s.name + " on " + w->uuid);
+      try {
+        t = m.evaluate_workload(s, res.build, cand, *w);
+      } catch (const RunnerFailure& f) {
+        t.workload = *w;
+        t.status = f.status;
+        t.reason_code = f.reason_code;
+        t.reason = f.reason;
+        t.log = f.log;
+        cand.reset();  // a fresh runner for the next workload
+        kill_orphaned_descendants();
+      }
+    }
+    m.finish_trace(t, s, res.solution_hash, res.build);
+    if (t.status == Status::kPassed && t.performance) speedups.push_back(t.performance->speedup_factor);
+    else res.all_passed = false;
+    Json j = to_json(t);
+    m.store.add_trace(res.solution_hash, j);
+    m.audit.append("verdict", {{"solution", s.name}, {"solution_hash", res.solution_hash}, {"workload", w->uuid},
+                               {"status", to_string(t.status)}, {"reason_code", t.reason_code},
+                               {"latency_ms", t.performance ? t.performance->latency_ms : 0.0},
+                               {"baseline_hash", m.baseline_hash}, {"definition_hash", m.definition_hash},
+                               {"trace_hash", sha256_hex(j.dump())}, {"seed_commitment", m.commitment}});
+    res.traces.push_back(std::move(t));
+  }
+  if (cand) cand->stop();
+  kill_orphaned_descendants();
+  res.geomean_speedup = geometric_mean(speedups);
+  return res;
+}
+
+}  // namespace kda

@@ -1,0 +1,67 @@
+// The judge (DESIGN §4): the trusted process of `kda eval`. It owns the session seed, generates
+// every input, gets expected outputs from the reference runner, runs the candidate and the pinned
+// baseline in their own sandboxed runners, decides verdicts, and records each one in the store
+// and the hash-chained audit log. It never loads candidate code itself.
+//
+// Per workload: a correctness call (poisoned outputs, late-write check, input-mutation check),
+// a wall-clock cross-check batch, then timed samples on fresh or perturbed input sets, candidate
+// and baseline interleaved, every timed output compared with the reference, until the noise
+// criterion or the budget stops it; finally the roofline floor check.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "build/builder.h"
+#include "eval/stats.h"
+#include "task/task_dir.h"
+#include "task/trace.h"
+
+namespace kda {
+
+struct EvalOptions {
+  std::string backend = "cpu";
+  std::string workloads = "public";  ///< public | hidden | all
+  std::string arch;                  ///< build target (cuda/hip)
+  bool sandbox = true;
+  bool require_sandbox = false;      ///< refuse to run when the sandbox cannot be fully applied
+  StopRule stop;
+  std::chrono::milliseconds call_timeout{20000};
+  std::filesystem::path runner_exe;  ///< empty: $KDA_RUNNER, else kda-runner beside this program
+  std::function<void(const std::string&)> progress;  ///< one short line per step (may be empty)
+};
+
+struct SolutionResult {
+  std::string solution;
+  std::string solution_hash;
+  BuildResult build;
+  std::vector<Trace> traces;
+  double geomean_speedup = 0;  ///< over workloads that PASSED (0 when none did)
+  bool all_passed = false;
+};
+
+class Judge {
+ public:
+  /// Pins (or checks the pin of) the baseline and reference, builds them, commits to a fresh
+  /// seed in the audit log. Throws kda::Error: kIntegrity for a changed pin, kEnvironment when
+  /// the sandbox is required but unavailable, kInput for a broken reference or baseline.
+  Judge(const TaskDir& task, EvalOptions opt);
+  ~Judge();
+  SolutionResult evaluate(const Solution& s);
+  const std::string& seed_commitment() const;
+  /// Reveals the seed in the audit log; called once all evaluations are done.
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// kda-runner's path: `explicit_path`, $KDA_RUNNER, or beside /proc/self/exe.
+std::filesystem::path locate_runner(const std::filesystem::path& explicit_path);
+
+}  // namespace kda

@@ -1,0 +1,26 @@
+// Device peaks for the roofline floor (DESIGN §4 rule 5): measured once per device (copy
+// bandwidth counting bytes read + written, FMA rate, tensor peak where known) by a runner and
+// cached in cache_dir()/devices/<hash of device identity>.json (versioned).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "core/json_io.h"
+#include "task/definition.h"
+
+namespace kda {
+
+struct Peaks {
+  double bandwidth_gbs = 0;  ///< 0: unknown
+  double gflops = 0;         ///< the highest rate any kernel could reach (tensor peak if known)
+  Json raw;
+};
+
+Peaks load_or_measure_peaks(const Json& device, const std::function<Json()>& measure);
+
+/// max(bytes / bandwidth, flops / rate) in ms from kda.bytes / kda.flops; 0 when unknown.
+double roofline_floor_ms(const Definition& d, const std::map<std::string, int64_t>& axes, const Peaks& p);
+
+}  // namespace kda

@@ -1,0 +1,52 @@
+// The judge <-> runner wire protocol (versioned, length-prefixed, every frame validated).
+// A frame is a 32-byte header — magic "KDA1", u32 version, u32 type, u32 sequence, u64 JSON
+// length, u64 blob length (little-endian) — then the JSON text, then the blob bytes. The
+// sequence number strictly alternates request/response, so a frame that a candidate injects
+// into the runner's output pipe breaks the sequence or the framing and is a protocol violation.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/json_io.h"
+
+namespace kda::wire {
+
+inline constexpr uint32_t kVersion = 1;
+inline constexpr uint64_t kMaxJson = 16ull << 20;
+inline constexpr uint64_t kMaxBlob = 64ull << 30;
+
+enum class Type : uint32_t {
+  kReady = 1,      ///< runner -> judge: library loaded, sandbox applied, device described
+  kRun = 2,        ///< judge -> runner: run K calls on the given input sets
+  kRunResult = 3,  ///< runner -> judge: per-call rc/times/input hashes + output sets
+  kBatch = 4,      ///< judge -> runner: N back-to-back synced calls on one set (wall-clock check)
+  kBatchResult = 5,
+  kCalibrate = 6,  ///< judge -> runner: measure peak bandwidth / FLOP rate
+  kCalibrateResult = 7,
+  kError = 8,      ///< runner -> judge: runner-side failure described in JSON
+  kBye = 9,
+};
+
+struct Frame {
+  Type type = Type::kError;
+  uint32_t seq = 0;
+  Json json;
+  std::vector<uint8_t> blob;
+};
+
+/// Thrown for malformed frames, closed pipes and deadlines; `kind` tells which.
+struct WireError {
+  enum class Kind { kClosed, kMalformed, kTimeout, kIo } kind;
+  std::string message;
+};
+
+/// Writes a frame; throws WireError(kIo/kClosed) on failure.
+void write_frame(int fd, const Frame& f);
+/// Reads one frame; `deadline` of zero means wait forever. Validates magic, version, type
+/// range, sizes and JSON syntax; throws WireError.
+Frame read_frame(int fd, std::chrono::steady_clock::time_point deadline = {});
+
+}  // namespace kda::wire

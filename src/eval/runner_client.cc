@@ -1,0 +1,243 @@
+#include "eval/runner_client.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "eval/protocol.h"
+#include "sandbox/child.h"
+
+namespace kda {
+namespace fs = std::filesystem;
+
+namespace {
+
+Json layouts(const std::vector<HostTensor>& ts) {
+  Json arr = Json::array();
+  for (const HostTensor& t : ts) {
+    DLDataType dl = to_dlpack(t.dtype);
+    arr.push_back({{"name", t.name}, {"dl", {dl.code, dl.bits, dl.lanes}}, {"shape", t.shape}, {"nbytes", t.nbytes()}});
+  }
+  return arr;
+}
+
+std::string tail(const std::string& s, size_t n = 2000) { return s.size() <= n ? s : "[...]\n" + s.substr(s.size() - n); }
+
+std::map<std::string, std::string> runner_env(const fs::path& scratch, const std::string& backend) {
+  std::map<std::string, std::string> env = {{"HOME", scratch.string()}, {"TMPDIR", scratch.string()},
+                                            {"PATH", "/usr/local/bin:/usr/bin:/bin"}};
+  for (const char* k : {"OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "HIP_VISIBLE_DEVICES"})
+    if (const char* v = std::getenv(k)) env[k] = v;
+  // Load every CUDA module before the sandbox closes the door behind it.
+  if (backend == "cuda") env["CUDA_MODULE_LOADING"] = "EAGER";
+  return env;
+}
+
+}  // namespace
+
+struct RunnerClient::Impl {
+  Child child;
+  int to_runner = -1, from_runner = -1;
+  uint32_t seq = 1;
+  fs::path scratch;
+  fs::path log_path;
+
+  ~Impl() {
+    if (to_runner >= 0) ::close(to_runner);
+    if (from_runner >= 0) ::close(from_runner);
+    child.kill_all();
+    std::error_code ec;
+    if (!scratch.empty()) fs::remove_all(scratch, ec);
+  }
+
+  std::string log_tail() {
+    std::ifstream in(log_path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return tail(ss.str());
+  }
+
+  // The runner went away or broke the protocol: classify what happened.
+  [[noreturn]] void fail_from(const wire::WireError& e, const std::string& during) {
+    if (e.kind == wire::WireError::Kind::kTimeout) {
+      child.kill_all();
+      throw RunnerFailure{Status::kTimeout, "timeout", "no answer " + during + " before the deadline; the runner was killed", log_tail()};
+    }
+    if (e.kind == wire::WireError::Kind::kMalformed) {
+      child.kill_all();
+      throw RunnerFailure{Status::kRejected, "protocol_violation",
+                          "the runner's answer " + during + " is not a valid frame (" + e.message +
+                              "): something in the candidate wrote to the protocol channel",
+                          log_tail()};
+    }
+    child.wait(std::chrono::milliseconds(5000));
+    std::string how = child.describe();
+    auto sig = child.term_signal();
+    child.kill_all();
+    if (sig && *sig == SIGSYS)
+      throw RunnerFailure{Status::kRejected, "sandbox_violation",
+                          "the candidate made a forbidden system call " + during + " (" + how + ")", log_tail()};
+    if (sig)
+      throw RunnerFailure{Status::kRuntimeError, "crash", "the runner crashed " + during + ": " + how, log_tail()};
+    throw RunnerFailure{Status::kRuntimeError, "exit_during_call",
+                        "the runner exited " + during + " without answering (" + how + ")", log_tail()};
+  }
+
+  wire::Frame request(wire::Frame req, wire::Type expect, std::chrono::milliseconds timeout, const std::string& during) {
+    req.seq = ++seq;
+    try {
+      wire::write_frame(to_runner, req);
+      auto deadline = std::chrono::steady_clock::now() + timeout;
+      wire::Frame resp = wire::read_frame(from_runner, deadline);
+      if (resp.type == wire::Type::kError) {
+        child.kill_all();
+        throw RunnerFailure{Status::kRuntimeError, resp.json.value("code", "runner_error"),
+                            "runner error " + during + ": " + resp.json.value("message", "?"), log_tail()};
+      }
+      if (resp.seq != req.seq || resp.type != expect) {
+        child.kill_all();
+        throw RunnerFailure{Status::kRejected, "protocol_violation",
+                            "unexpected frame " + during + " (sequence or type out of order): something in the candidate wrote to the protocol channel",
+                            log_tail()};
+      }
+      return resp;
+    } catch (const wire::WireError& e) {
+      fail_from(e, during);
+    }
+  }
+};
+
+RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Impl>()) {
+  impl_->scratch = make_temp_dir("kda-scratch");
+  impl_->log_path = impl_->scratch.string() + ".log";
+  int to[2], from[2];
+  if (::pipe2(to, O_CLOEXEC) || ::pipe2(from, O_CLOEXEC))
+    fail(ErrorKind::kEnvironment, std::string("pipe: ") + strerror(errno));
+  int log_fd = ::open(impl_->log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ChildSpec spec;
+  spec.argv = {cfg.runner_exe.string(), "--backend", cfg.backend, "--library", cfg.library.string(),
+               "--scratch", impl_->scratch.string()};
+  if (!cfg.sandbox) spec.argv.push_back("--no-sandbox");
+  spec.env = runner_env(impl_->scratch, cfg.backend);
+  spec.cwd = impl_->scratch;
+  spec.pass_fds = {to[0], from[1]};  // fd 3: requests in, fd 4: answers out
+  spec.stdout_fd = log_fd;
+  impl_->child = spawn_child(spec);
+  ::close(to[0]);
+  ::close(from[1]);
+  if (log_fd >= 0) ::close(log_fd);
+  impl_->to_runner = to[1];
+  impl_->from_runner = from[0];
+  try {
+    wire::Frame ready = wire::read_frame(impl_->from_runner, std::chrono::steady_clock::now() + cfg.start_timeout);
+    if (ready.type == wire::Type::kError) {
+      impl_->child.kill_all();
+      throw RunnerFailure{Status::kRuntimeError, ready.json.value("code", "load_error"),
+                          ready.json.value("message", "the runner could not start"), impl_->log_tail()};
+    }
+    if (ready.type != wire::Type::kReady)
+      throw wire::WireError{wire::WireError::Kind::kMalformed, "first frame is not READY"};
+    ready_ = ready.json;
+  } catch (const wire::WireError& e) {
+    impl_->fail_from(e, "while loading the library");
+  }
+}
+
+RunnerClient::~RunnerClient() { stop(); }
+
+void RunnerClient::stop() {
+  if (!impl_ || impl_->to_runner < 0) return;
+  try {
+    wire::Frame bye;
+    bye.type = wire::Type::kBye;
+    bye.seq = ++impl_->seq;
+    wire::write_frame(impl_->to_runner, bye);
+  } catch (...) {
+  }
+  ::close(impl_->to_runner);
+  impl_->to_runner = -1;
+  impl_->child.wait(std::chrono::milliseconds(2000));
+  impl_->child.kill_all();
+}
+
+RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, const std::vector<HostTensor>& outs,
+                            bool flush, int late_ms, std::chrono::milliseconds timeout) {
+  wire::Frame req;
+  req.type = wire::Type::kRun;
+  req.json = {{"inputs", layouts(sets.at(0))}, {"outputs", layouts(outs)}, {"sets", sets.size()},
+              {"poison", 0xFF}, {"flush", flush}, {"late_write_check_ms", late_ms}};
+  for (const auto& set : sets)
+    for (const HostTensor& t : set) req.blob.insert(req.blob.end(), t.data.begin(), t.data.end());
+  auto t0 = std::chrono::steady_clock::now();
+  wire::Frame resp = impl_->request(std::move(req), wire::Type::kRunResult, timeout, "during a call");
+  RunResult r;
+  r.judge_wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  size_t out_bytes = 0;
+  for (const HostTensor& t : outs) out_bytes += t.nbytes();
+  try {
+    const Json& calls = resp.json.at("calls");
+    if (!calls.is_array() || calls.size() != sets.size() || resp.blob.size() != out_bytes * sets.size())
+      throw std::runtime_error("sizes");
+    for (const Json& c : calls) {
+      CallResult cr;
+      cr.rc = c.at("rc").get<int>();
+      cr.ms = c.at("ms").get<double>();
+      cr.clock_ratio = c.at("clock_ratio").get<double>();
+      cr.input_hashes = c.at("input_hashes").get<std::vector<std::string>>();
+      cr.error = c.at("error").get<std::string>();
+      if (!(cr.ms >= 0) || cr.input_hashes.size() != sets.at(0).size()) throw std::runtime_error("values");
+      r.calls.push_back(std::move(cr));
+    }
+    r.late_write = resp.json.at("late_write").get<bool>();
+  } catch (const std::exception&) {
+    impl_->child.kill_all();
+    throw RunnerFailure{Status::kRejected, "protocol_violation", "the runner's RUN answer does not match the request",
+                        impl_->log_tail()};
+  }
+  const uint8_t* p = resp.blob.data();
+  for (size_t k = 0; k < sets.size(); ++k) {
+    std::vector<HostTensor> o = outs;
+    for (HostTensor& t : o) {
+      t.data.assign(p, p + t.nbytes());
+      p += t.nbytes();
+    }
+    r.outputs.push_back(std::move(o));
+  }
+  return r;
+}
+
+std::vector<double> RunnerClient::batch(const std::vector<HostTensor>& inputs, const std::vector<HostTensor>& outs,
+                                        int repeat, std::chrono::milliseconds timeout, double* judge_wall_ms) {
+  wire::Frame req;
+  req.type = wire::Type::kBatch;
+  req.json = {{"inputs", layouts(inputs)}, {"outputs", layouts(outs)}, {"repeat", repeat}};
+  for (const HostTensor& t : inputs) req.blob.insert(req.blob.end(), t.data.begin(), t.data.end());
+  auto t0 = std::chrono::steady_clock::now();
+  wire::Frame resp = impl_->request(std::move(req), wire::Type::kBatchResult, timeout, "during a timed batch");
+  *judge_wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  try {
+    auto ms = resp.json.at("ms").get<std::vector<double>>();
+    if (static_cast<int>(ms.size()) != repeat) throw std::runtime_error("count");
+    return ms;
+  } catch (const std::exception&) {
+    impl_->child.kill_all();
+    throw RunnerFailure{Status::kRejected, "protocol_violation", "the runner's BATCH answer does not match the request",
+                        impl_->log_tail()};
+  }
+}
+
+Json RunnerClient::calibrate(std::chrono::milliseconds timeout) {
+  wire::Frame req;
+  req.type = wire::Type::kCalibrate;
+  req.json = Json::object();
+  return impl_->request(std::move(req), wire::Type::kCalibrateResult, timeout, "during calibration").json;
+}
+
+}  // namespace kda

@@ -1,0 +1,77 @@
+// The judge's handle on one kda-runner process: spawns it (own process group, only the two
+// protocol pipes inherited, its output captured to a log), sends requests with a deadline and
+// validates every answer. Whatever goes wrong on the runner's side becomes a RunnerFailure with
+// the status and reason code the trace will carry (docs/evaluator.md).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json_io.h"
+#include "task/tensor.h"
+#include "task/trace.h"
+
+namespace kda {
+
+struct RunnerConfig {
+  std::filesystem::path runner_exe;
+  std::string backend = "cpu";
+  std::filesystem::path library;
+  bool sandbox = true;
+  std::chrono::milliseconds start_timeout{60000};
+};
+
+/// A runner-side failure, already classified.
+struct RunnerFailure {
+  Status status;
+  std::string reason_code;
+  std::string reason;
+  std::string log;  ///< tail of the runner's stdout/stderr
+};
+
+struct CallResult {
+  int rc = 0;
+  double ms = 0;
+  double clock_ratio = 0;
+  std::vector<std::string> input_hashes;
+  std::string error;
+};
+
+struct RunResult {
+  std::vector<CallResult> calls;
+  bool late_write = false;
+  std::vector<std::vector<HostTensor>> outputs;  ///< per input set
+  double judge_wall_ms = 0;
+};
+
+class RunnerClient {
+ public:
+  /// Starts the runner and waits for READY; throws RunnerFailure (load errors, crashes).
+  explicit RunnerClient(const RunnerConfig& cfg);
+  ~RunnerClient();
+  RunnerClient(const RunnerClient&) = delete;
+  RunnerClient& operator=(const RunnerClient&) = delete;
+
+  const Json& ready_info() const { return ready_; }  ///< {"pid", "device", "sandbox"}
+
+  RunResult run(const std::vector<std::vector<HostTensor>>& input_sets,
+                const std::vector<HostTensor>& output_templates, bool flush, int late_write_check_ms,
+                std::chrono::milliseconds timeout);
+  /// N synchronised back-to-back calls on one set; returns the runner's per-call times and sets
+  /// `judge_wall_ms` to the judge's own measurement of the whole request.
+  std::vector<double> batch(const std::vector<HostTensor>& inputs, const std::vector<HostTensor>& output_templates,
+                            int repeat, std::chrono::milliseconds timeout, double* judge_wall_ms);
+  Json calibrate(std::chrono::milliseconds timeout);
+  /// Polite stop (BYE), then kill the process group and any orphaned descendants.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Json ready_;
+};
+
+}  // namespace kda

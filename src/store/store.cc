@@ -1,0 +1,162 @@
+#include "store/store.h"
+
+#include <sqlite3.h>
+
+#include <ctime>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+
+namespace kda {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A prepared statement that finalizes itself; errors carry the database path.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql, const fs::path& where) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK)
+      fail(ErrorKind::kIntegrity, where.string() + ": " + sqlite3_errmsg(db));
+  }
+  ~Stmt() { sqlite3_finalize(st_); }
+  Stmt& bind(int i, const std::string& s) {
+    sqlite3_bind_text(st_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  bool step() {
+    int rc = sqlite3_step(st_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(ErrorKind::kIntegrity, std::string("store: ") + sqlite3_errmsg(db_));
+  }
+  std::string text(int col) const {
+    auto p = sqlite3_column_text(st_, col);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* st_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql, const fs::path& where) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    fail(ErrorKind::kIntegrity, where.string() + ": " + msg);
+  }
+}
+
+}  // namespace
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Store::Store(const fs::path& dir) : dir_(dir) {
+  fs::create_directories(dir_ / "objects");
+  fs::path db_path = dir_ / "kda.db";
+  if (sqlite3_open(db_path.c_str(), &db_) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    fail(ErrorKind::kIntegrity, "cannot open the store " + db_path.string() + ": " + msg);
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  int version = 0;
+  try {
+    Stmt v(db_, "PRAGMA user_version", db_path);
+    if (v.step()) version = static_cast<int>(v.integer(0));
+  } catch (const Error&) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    fail(ErrorKind::kIntegrity, db_path.string() + " is not a kda store (not an SQLite database); move it away to start a new store");
+  }
+  if (version > kStoreSchemaVersion) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    fail(ErrorKind::kIntegrity, db_path.string() + " was written by a newer kda (schema " + std::to_string(version) + "); upgrade kda");
+  }
+  exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", db_path);
+  if (version == 0) {
+    exec(db_,
+         "BEGIN;"
+         "CREATE TABLE IF NOT EXISTS pins(name TEXT PRIMARY KEY, hash TEXT NOT NULL, pinned_at TEXT NOT NULL);"
+         "CREATE TABLE IF NOT EXISTS traces(id INTEGER PRIMARY KEY, solution TEXT, solution_hash TEXT,"
+         " workload TEXT, status TEXT, created_at TEXT, json TEXT NOT NULL);"
+         "CREATE INDEX IF NOT EXISTS traces_by_solution ON traces(solution);"
+         "PRAGMA user_version=1;"
+         "COMMIT;",
+         db_path);
+  }
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+std::string Store::put_object(std::string_view bytes) {
+  std::string h = sha256_hex(bytes);
+  fs::path p = dir_ / "objects" / h;
+  if (!fs::exists(p)) write_file_atomic(p, bytes);
+  return h;
+}
+
+std::optional<std::string> Store::get_object(const std::string& hash) const {
+  fs::path p = dir_ / "objects" / hash;
+  if (hash.size() != 64 || hash.find_first_not_of("0123456789abcdef") != std::string::npos || !fs::exists(p))
+    return std::nullopt;
+  return read_file(p);
+}
+
+void Store::set_pin(const std::string& name, const std::string& hash) {
+  Stmt(db_, "INSERT INTO pins(name, hash, pinned_at) VALUES(?1, ?2, ?3) "
+            "ON CONFLICT(name) DO UPDATE SET hash=excluded.hash, pinned_at=excluded.pinned_at", dir_)
+      .bind(1, name).bind(2, hash).bind(3, utc_now()).step();
+}
+
+std::optional<Pin> Store::pin(const std::string& name) const {
+  Stmt s(db_, "SELECT name, hash, pinned_at FROM pins WHERE name = ?1", dir_);
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return Pin{s.text(0), s.text(1), s.text(2)};
+}
+
+std::vector<Pin> Store::pins() const {
+  Stmt s(db_, "SELECT name, hash, pinned_at FROM pins ORDER BY name", dir_);
+  std::vector<Pin> out;
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2)});
+  return out;
+}
+
+int64_t Store::add_trace(const std::string& solution_hash, const Json& trace) {
+  std::string status = trace.contains("evaluation") && trace["evaluation"].is_object()
+                           ? trace["evaluation"].value("status", "") : "";
+  std::string workload = trace.contains("workload") && trace["workload"].is_object()
+                             ? trace["workload"].value("uuid", "") : "";
+  Stmt(db_, "INSERT INTO traces(solution, solution_hash, workload, status, created_at, json) VALUES(?1,?2,?3,?4,?5,?6)", dir_)
+      .bind(1, trace.value("solution", "")).bind(2, solution_hash).bind(3, workload).bind(4, status)
+      .bind(5, utc_now()).bind(6, trace.dump()).step();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+std::vector<StoredTrace> Store::traces(const std::string& solution_filter) const {
+  Stmt s(db_, solution_filter.empty()
+                  ? "SELECT id, solution, solution_hash, workload, status, created_at, json FROM traces ORDER BY id"
+                  : "SELECT id, solution, solution_hash, workload, status, created_at, json FROM traces WHERE solution = ?1 ORDER BY id",
+         dir_);
+  if (!solution_filter.empty()) s.bind(1, solution_filter);
+  std::vector<StoredTrace> out;
+  while (s.step())
+    out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), parse_json(s.text(6), "store trace")});
+  return out;
+}
+
+}  // namespace kda

@@ -1,0 +1,51 @@
+#include "tests/e2e_support.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "core/fs.h"
+
+namespace kda::e2e {
+namespace fs = std::filesystem;
+
+ProcessResult kda(const std::vector<std::string>& args, const fs::path& cache) {
+  ProcessSpec spec;
+  spec.argv = {KDA_BIN};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.env_set = {{"KDA_CACHE_DIR", cache.string()}, {"KDA_RUNNER", KDA_RUNNER_BIN},
+                  {"KDA_EXAMPLES_DIR", std::string(KDA_SOURCE_DIR) + "/examples"}};
+  spec.timeout = std::chrono::minutes(5);
+  return run_process(spec);
+}
+
+fs::path init_task(const fs::path& parent, const std::string& example) {
+  fs::path dir = parent / example;
+  auto r = kda({"init", dir.string(), "--example", example}, parent / "cache");
+  EXPECT_TRUE(r.ok()) << r.describe() << "\n" << r.err;
+  return dir;
+}
+
+std::vector<Json> traces_of(const std::string& text) {
+  std::vector<Json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(parse_json(line, "kda eval --json"));
+  return out;
+}
+
+void write_vector_add_workloads(const fs::path& task, const std::vector<int64_t>& sizes) {
+  std::string text;
+  for (int64_t n : sizes) {
+    Json w = {{"definition", "vector_add"},
+              {"solution", nullptr},
+              {"workload", {{"uuid", "redteam-n" + std::to_string(n)}, {"axes", {{"N", n}}},
+                            {"inputs", {{"a", {{"type", "random"}}}, {"b", {{"type", "random"}}}}},
+                            {"kda", {{"split", "public"}}}}},
+              {"evaluation", nullptr}};
+    text += w.dump() + "\n";
+  }
+  write_file_atomic(task / "workloads.jsonl", text);
+}
+
+}  // namespace kda::e2e

@@ -1,0 +1,65 @@
+// Every red-team candidate under tests/redteam/ must get exactly the verdict EXPECTED.json names,
+// on every workload, through the real CLI, runner and sandbox (DESIGN §4 rules 1-8).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "core/fs.h"
+#include "tests/e2e_support.h"
+
+namespace kda::e2e {
+namespace fs = std::filesystem;
+
+namespace {
+
+class RedTeam : public ::testing::TestWithParam<std::string> {
+ public:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir("kda-redteam");
+    task_ = init_task(dir_->path(), "vector_add");
+    write_vector_add_workloads(task_, {4097, 65536});
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+ protected:
+  static TempDir* dir_;
+  static fs::path task_;
+};
+TempDir* RedTeam::dir_ = nullptr;
+fs::path RedTeam::task_;
+
+Json expected_table() { return read_json_file(fs::path(KDA_SOURCE_DIR) / "tests/redteam/EXPECTED.json"); }
+
+std::vector<std::string> cpu_candidates() {
+  std::vector<std::string> names;
+  for (auto& [name, _] : expected_table().items())
+    if (name.rfind("cuda_", 0) != 0) names.push_back(name);
+  return names;
+}
+
+}  // namespace
+
+TEST_P(RedTeam, GetsItsSpecificNonPassedVerdict) {
+  const std::string name = GetParam();
+  Json want = expected_table()[name];
+  fs::path cand = fs::path(KDA_SOURCE_DIR) / "tests/redteam" / name;
+  fs::remove(fs::path("/tmp/kda-redteam-survivor"));
+  auto r = kda({"eval", task_.string(), cand.string(), "--json", "--timeout", "3", "--budget", "0.2"}, dir_->path() / "cache");
+  ASSERT_EQ(r.exit_code, 0) << r.describe() << "\n" << r.err;
+  auto traces = traces_of(r.out);
+  ASSERT_EQ(traces.size(), 2u) << r.out;
+  for (const Json& t : traces) {
+    EXPECT_EQ(t["evaluation"]["status"], want["status"]) << name << ": " << t.dump();
+    EXPECT_EQ(t["kda"]["reason_code"], want["reason_code"]) << name << ": " << t["kda"].dump();
+    EXPECT_FALSE(t["kda"]["reason"].get<std::string>().empty());
+  }
+  if (name == "fork_survivor") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+    EXPECT_FALSE(fs::exists("/tmp/kda-redteam-survivor")) << "a forked child outlived the run";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Candidates, RedTeam, ::testing::ValuesIn(cpu_candidates()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace kda::e2e

@@ -1,0 +1,141 @@
+// CPU device: host memory, steady-clock timing, cache eviction by writing twice the LLC.
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "tools/runner/device.h"
+
+namespace kda::runner {
+namespace {
+
+size_t read_cache_size(int index) {
+  std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+  std::string s;
+  if (!(in >> s) || s.empty()) return 0;
+  size_t mult = 1;
+  char unit = s.back();
+  if (unit == 'K') mult = 1024;
+  if (unit == 'M') mult = 1024 * 1024;
+  return std::strtoull(s.c_str(), nullptr, 10) * mult;
+}
+
+size_t last_level_cache() {
+  size_t best = 0;
+  for (int i = 0; i < 8; ++i) best = std::max(best, read_cache_size(i));
+  return best ? best : (32u << 20);
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto c = line.find(':');
+      return c == std::string::npos ? line : line.substr(c + 2);
+    }
+  }
+  return "unknown CPU";
+}
+
+class CpuDevice final : public Device {
+ public:
+  CpuDevice() : llc_(last_level_cache()), flush_(2 * llc_) {}
+
+  Json describe() override {
+    utsname u{};
+    ::uname(&u);
+    return {{"name", cpu_model()}, {"backend", "cpu"}, {"driver", std::string(u.sysname) + " " + u.release},
+            {"cache_bytes", llc_}, {"threads", std::thread::hardware_concurrency()}};
+  }
+  DLDevice dl_device() override { return {kDLCPU, 0}; }
+  void* stream() override { return nullptr; }
+  void* alloc(size_t bytes) override {
+    void* p = std::aligned_alloc(64, std::max<size_t>(64, (bytes + 63) / 64 * 64));
+    return p;
+  }
+  void release(void* p) override { std::free(p); }
+  void upload(void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); }
+  void download(void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); }
+  void fill(void* dst, uint8_t byte, size_t n) override { std::memset(dst, byte, n); }
+  void flush_caches() override {
+    // Writing (not just reading) a buffer twice the LLC evicts the candidate's data, dirty
+    // lines included; the counter stops the compiler from dropping the stores.
+    ++generation_;
+    std::memset(flush_.data(), static_cast<int>(generation_ & 0xff), flush_.size());
+    volatile uint8_t sink = flush_[generation_ % flush_.size()];
+    (void)sink;
+  }
+  std::string synchronize() override { return ""; }
+  double time_call(const std::function<int()>& call, int* rc, std::string*) override {
+    auto t0 = std::chrono::steady_clock::now();
+    *rc = call();
+    auto t1 = std::chrono::steady_clock::now();
+    return std::chrono::duration<double, std::milli>(t1 - t0).count();
+  }
+  double clock_ratio() override { return 0; }
+  Json calibrate() override;
+
+ private:
+  size_t llc_;
+  std::vector<uint8_t> flush_;
+  uint64_t generation_ = 0;
+};
+
+Json CpuDevice::calibrate() {
+  // Copy bandwidth with every hardware thread, 4x LLC per thread so that DRAM is measured.
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  size_t per = std::max<size_t>(4 * llc_ / threads, 64u << 20);
+  std::vector<std::vector<uint8_t>> src(threads, std::vector<uint8_t>(per, 1)), dst(threads, std::vector<uint8_t>(per, 0));
+  double best_gbs = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] { std::memcpy(dst[t].data(), src[t].data(), per); });
+    for (auto& th : pool) th.join();
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best_gbs = std::max(best_gbs, 2.0 * per * threads / s / 1e9);
+  }
+  // FMA rate: independent chains per thread so latency does not bound it.
+  double best_gflops = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    const long iters = 20'000'000;
+    std::vector<double> sinks(threads);
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        float a[16];
+        for (int k = 0; k < 16; ++k) a[k] = 1.0f + k * 1e-7f;
+        for (long i = 0; i < iters / 16; ++i)
+          for (int k = 0; k < 16; ++k) a[k] = a[k] * 0.9999999f + 1e-7f;
+        float s = 0;
+        for (float v : a) s += v;
+        sinks[t] = s;
+      });
+    for (auto& th : pool) th.join();
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best_gflops = std::max(best_gflops, 2.0 * iters * threads / s / 1e9);
+  }
+  return {{"copy_bandwidth_gbs", best_gbs}, {"fma_gflops", best_gflops}};
+}
+
+}  // namespace
+
+std::unique_ptr<Device> make_cpu_device() { return std::make_unique<CpuDevice>(); }
+
+#ifndef KDA_HAVE_CUDA
+std::unique_ptr<Device> make_cuda_device(int, std::string* error) {
+  *error = "this kda-runner was built without CUDA (configure with the CUDA toolkit installed, -DKDA_CUDA=ON)";
+  return nullptr;
+}
+#endif
+
+}  // namespace kda::runner

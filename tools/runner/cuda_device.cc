@@ -1,0 +1,166 @@
+// CUDA device: device memory, CUDA-event timing on the candidate's stream with a device-wide
+// sync, L2 eviction by writing twice the L2 size, SM clock ratio through NVML (loaded lazily so
+// kda needs no NVML at build time).
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include <cuda_runtime.h>
+
+#include "tools/runner/device.h"
+
+namespace kda::runner {
+
+double run_fma_probe(int sm_count, double* seconds);  // calibrate.cu
+
+namespace {
+
+std::string cuda_err(cudaError_t e) { return std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e); }
+
+// Just the NVML entry points we need, resolved with dlsym.
+struct Nvml {
+  using Init = int (*)();
+  using Handle = int (*)(unsigned, void**);
+  using Clock = int (*)(void*, int, unsigned*);
+  void* lib = nullptr;
+  void* dev = nullptr;
+  Clock clock = nullptr, max_clock = nullptr;
+  bool load(int ordinal) {
+    lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) return false;
+    auto init = reinterpret_cast<Init>(dlsym(lib, "nvmlInit_v2"));
+    auto handle = reinterpret_cast<Handle>(dlsym(lib, "nvmlDeviceGetHandleByIndex_v2"));
+    clock = reinterpret_cast<Clock>(dlsym(lib, "nvmlDeviceGetClockInfo"));
+    max_clock = reinterpret_cast<Clock>(dlsym(lib, "nvmlDeviceGetMaxClockInfo"));
+    if (!init || !handle || !clock || !max_clock || init() != 0) return false;
+    return handle(static_cast<unsigned>(ordinal), &dev) == 0;
+  }
+  double ratio() {
+    if (!dev) return 0;
+    unsigned cur = 0, mx = 0;
+    const int kSm = 1;  // NVML_CLOCK_SM
+    if (clock(dev, kSm, &cur) != 0 || max_clock(dev, kSm, &mx) != 0 || mx == 0) return 0;
+    return static_cast<double>(cur) / mx;
+  }
+};
+
+class CudaDevice final : public Device {
+ public:
+  bool init(int ordinal, std::string* error) {
+    ordinal_ = ordinal;
+    cudaError_t e = cudaSetDevice(ordinal);
+    if (e == cudaSuccess) e = cudaFree(nullptr);  // creates the context before any sandboxing
+    if (e == cudaSuccess) e = cudaGetDeviceProperties(&prop_, ordinal);
+    if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking);
+    if (e == cudaSuccess) e = cudaEventCreate(&start_);
+    if (e == cudaSuccess) e = cudaEventCreate(&stop_);
+    if (e != cudaSuccess) {
+      *error = "CUDA initialisation failed: " + cuda_err(e);
+      return false;
+    }
+    flush_bytes_ = 2 * static_cast<size_t>(std::max(prop_.l2CacheSize, 1 << 20));
+    if (cudaMalloc(&flush_, flush_bytes_) != cudaSuccess) {
+      *error = "cannot allocate the L2 flush buffer";
+      return false;
+    }
+    nvml_.load(ordinal);
+    return true;
+  }
+  ~CudaDevice() override {
+    if (flush_) cudaFree(flush_);
+  }
+
+  Json describe() override {
+    int driver = 0, runtime = 0;
+    cudaDriverGetVersion(&driver);
+    cudaRuntimeGetVersion(&runtime);
+    return {{"name", prop_.name},
+            {"backend", "cuda"},
+            {"driver", "CUDA driver " + std::to_string(driver) + ", runtime " + std::to_string(runtime)},
+            {"compute_capability", std::to_string(prop_.major) + "." + std::to_string(prop_.minor)},
+            {"sm_count", prop_.multiProcessorCount},
+            {"cache_bytes", prop_.l2CacheSize},
+            {"memory_bytes", prop_.totalGlobalMem}};
+  }
+  DLDevice dl_device() override { return {kDLCUDA, ordinal_}; }
+  void* stream() override { return stream_; }
+  void* alloc(size_t bytes) override {
+    void* p = nullptr;
+    return cudaMalloc(&p, std::max<size_t>(bytes, 256)) == cudaSuccess ? p : nullptr;
+  }
+  void release(void* p) override { cudaFree(p); }
+  void upload(void* dst, const void* src, size_t n) override { cudaMemcpy(dst, src, n, cudaMemcpyHostToDevice); }
+  void download(void* dst, const void* src, size_t n) override { cudaMemcpy(dst, src, n, cudaMemcpyDeviceToHost); }
+  void fill(void* dst, uint8_t byte, size_t n) override { cudaMemset(dst, byte, n); }
+  void flush_caches() override {
+    cudaCtxResetPersistingL2Cache();
+    cudaMemsetAsync(flush_, static_cast<int>(++generation_ & 0xff), flush_bytes_, stream_);
+  }
+  std::string synchronize() override {
+    cudaError_t e = cudaDeviceSynchronize();
+    if (e == cudaSuccess) e = cudaGetLastError();
+    return e == cudaSuccess ? "" : cuda_err(e);
+  }
+  double time_call(const std::function<int()>& call, int* rc, std::string* error) override {
+    cudaDeviceSynchronize();
+    cudaEventRecord(start_, stream_);
+    *rc = call();
+    cudaEventRecord(stop_, stream_);
+    // Device-wide: work the candidate put on other streams is waited for too.
+    *error = synchronize();
+    float ms = 0;
+    if (error->empty()) cudaEventElapsedTime(&ms, start_, stop_);
+    return ms;
+  }
+  double clock_ratio() override { return nvml_.ratio(); }
+  Json calibrate() override {
+    size_t bytes = std::min<size_t>(prop_.totalGlobalMem / 8, size_t(2) << 30);
+    void *a = nullptr, *b = nullptr;
+    Json out;
+    if (cudaMalloc(&a, bytes) == cudaSuccess && cudaMalloc(&b, bytes) == cudaSuccess) {
+      cudaMemset(a, 1, bytes);
+      double best = 0;
+      for (int rep = 0; rep < 10; ++rep) {
+        cudaEventRecord(start_, stream_);
+        cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice, stream_);
+        cudaEventRecord(stop_, stream_);
+        cudaEventSynchronize(stop_);
+        float ms = 0;
+        cudaEventElapsedTime(&ms, start_, stop_);
+        if (ms > 0) best = std::max(best, 2.0 * bytes / (ms / 1e3) / 1e9);
+      }
+      out["copy_bandwidth_gbs"] = best;
+    }
+    if (a) cudaFree(a);
+    if (b) cudaFree(b);
+    double seconds = 0;
+    out["fma_gflops"] = run_fma_probe(prop_.multiProcessorCount, &seconds);
+    // Dense tensor-core peaks (datasheet, FP8) bound any kernel's FLOP rate from above; only
+    // used as the roof for the impossible-time check, so over-estimating is the safe side.
+    if (prop_.major == 9) out["tensor_peak_gflops"] = 1979e3;
+    if (prop_.major == 10) out["tensor_peak_gflops"] = 4500e3;
+    return out;
+  }
+
+ private:
+  int ordinal_ = 0;
+  cudaDeviceProp prop_{};
+  cudaStream_t stream_ = nullptr;
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;
+  void* flush_ = nullptr;
+  size_t flush_bytes_ = 0;
+  uint64_t generation_ = 0;
+  Nvml nvml_;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> make_cuda_device(int ordinal, std::string* error) {
+  auto d = std::make_unique<CudaDevice>();
+  if (!d->init(ordinal, error)) return nullptr;
+  return d;
+}
+
+}  // namespace kda::runner

@@ -1,0 +1,46 @@
+// The device a runner executes on. The CPU implementation is always built; the CUDA one when
+// kda is configured with KDA_CUDA. Everything here runs inside the untrusted runner process.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <dlpack/dlpack.h>
+
+#include "core/json_io.h"
+
+namespace kda::runner {
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual Json describe() = 0;  ///< {"name", "backend", "driver", "cache_bytes", ...}
+  virtual DLDevice dl_device() = 0;
+  virtual void* stream() = 0;
+  virtual void* alloc(size_t bytes) = 0;
+  virtual void release(void* p) = 0;
+  virtual void upload(void* dst, const void* src, size_t n) = 0;
+  virtual void download(void* dst, const void* src, size_t n) = 0;
+  virtual void fill(void* dst, uint8_t byte, size_t n) = 0;
+  /// Evicts the last-level cache (CPU: writes 2x LLC; CUDA: writes 2x L2 and resets persisting
+  /// lines) so that every sample starts cold.
+  virtual void flush_caches() = 0;
+  /// Device-wide synchronisation; returns an error string or "" (CUDA errors are sticky).
+  virtual std::string synchronize() = 0;
+  /// Runs `call` and returns its duration in ms measured by the device's own timer (CUDA
+  /// events on the stream + device-wide sync; CPU steady clock).
+  virtual double time_call(const std::function<int()>& call, int* rc, std::string* error) = 0;
+  /// Current SM (or core) clock over its maximum, 0 when unknown; used to discard throttled samples.
+  virtual double clock_ratio() = 0;
+  /// {"copy_bandwidth_gbs": bytes read+written per second, "fma_gflops": ...}.
+  virtual Json calibrate() = 0;
+};
+
+std::unique_ptr<Device> make_cpu_device();
+/// nullptr with `error` set when this build has no CUDA or no GPU is usable.
+std::unique_ptr<Device> make_cuda_device(int ordinal, std::string* error);
+
+}  // namespace kda::runner

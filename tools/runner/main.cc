@@ -1,0 +1,121 @@
+// kda-runner: the untrusted side of the evaluator (DESIGN §4). It initialises the device, loads
+// one library (candidate, baseline or reference), confines itself (src/sandbox), then answers
+// the judge's requests on fd 3 (in) / fd 4 (out). It never sees expected outputs, the seed or
+// verdicts; anything it reports is cross-checked by the judge.
+//
+// usage: kda-runner --backend cpu|cuda --library LIB.so [--entry kda_entry] [--scratch DIR]
+//                   [--device N] [--no-sandbox]
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "eval/protocol.h"
+#include "sandbox/sandbox.h"
+#include "tools/runner/device.h"
+#include "tools/runner/session.h"
+
+namespace {
+
+struct Args {
+  std::string backend = "cpu";
+  std::string library;
+  std::string entry = "kda_entry";
+  std::string scratch;
+  int device = 0;
+  bool sandbox = true;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "kda-runner: %s needs a value\n", k.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (k == "--backend") a.backend = value();
+    else if (k == "--library") a.library = value();
+    else if (k == "--entry") a.entry = value();
+    else if (k == "--scratch") a.scratch = value();
+    else if (k == "--device") a.device = std::stoi(value());
+    else if (k == "--no-sandbox") a.sandbox = false;
+    else {
+      std::fprintf(stderr, "kda-runner: unknown argument %s\n", k.c_str());
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+void send_error(int fd, uint32_t seq, const std::string& code, const std::string& message) {
+  kda::wire::Frame f;
+  f.type = kda::wire::Type::kError;
+  f.seq = seq;
+  f.json = {{"code", code}, {"message", message}};
+  kda::wire::write_frame(fd, f);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  constexpr int kIn = 3, kOut = 4;
+  std::signal(SIGPIPE, SIG_IGN);
+  Args args = parse_args(argc, argv);
+  try {
+    std::string error;
+    std::unique_ptr<kda::runner::Device> device =
+        args.backend == "cuda" ? kda::runner::make_cuda_device(args.device, &error)
+        : args.backend == "cpu" ? kda::runner::make_cpu_device()
+                                : nullptr;
+    if (!device) {
+      send_error(kOut, 0, "device", error.empty() ? "unsupported backend " + args.backend : error);
+      return 3;
+    }
+    void* lib = dlopen(args.library.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      send_error(kOut, 0, "load_error", std::string("cannot load the library: ") + dlerror());
+      return 3;
+    }
+    auto entry = reinterpret_cast<kda::runner::EntryFn>(dlsym(lib, args.entry.c_str()));
+    if (!entry) {
+      send_error(kOut, 0, "load_error", "the library does not export " + args.entry);
+      return 3;
+    }
+    kda::Json sandbox = {{"enforced", false}};
+    if (args.sandbox) {
+      kda::SandboxStatus st = kda::apply_sandbox(kda::default_runner_policy(args.scratch));
+      sandbox = {{"enforced", st.complete()}, {"landlock_abi", st.landlock_abi},
+                 {"landlock", st.landlock_applied}, {"seccomp", st.seccomp_applied},
+                 {"no_new_privs", st.no_new_privs}, {"warnings", st.warnings}};
+    }
+    kda::wire::Frame ready;
+    ready.type = kda::wire::Type::kReady;
+    ready.json = {{"pid", ::getpid()}, {"device", device->describe()}, {"sandbox", sandbox}};
+    kda::wire::write_frame(kOut, ready);
+
+    kda::runner::Session session(*device, entry);
+    while (true) {
+      kda::wire::Frame req = kda::wire::read_frame(kIn);
+      if (req.type == kda::wire::Type::kBye) return 0;
+      kda::wire::Frame resp = session.handle(req);
+      resp.seq = req.seq;
+      kda::wire::write_frame(kOut, resp);
+    }
+  } catch (const kda::wire::WireError& e) {
+    return e.kind == kda::wire::WireError::Kind::kClosed ? 0 : 4;
+  } catch (const std::exception& e) {
+    try {
+      send_error(kOut, 0, "runner", e.what());
+    } catch (...) {
+    }
+    return 5;
+  }
+}
