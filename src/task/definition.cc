@@ -1,0 +1,311 @@
+#include "task/definition.h"
+
+#include <cctype>
+#include <set>
+
+#include "core/error.h"
+
+namespace kda {
+namespace {
+
+bool is_integer_literal(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+std::vector<TensorSpec> parse_tensors(const Json& obj, const JsonCtx& ctx, const std::vector<Axis>& axes) {
+  expect_object(obj, ctx);
+  std::vector<TensorSpec> out;
+  for (auto& [name, spec] : obj.items()) {
+    JsonCtx c = ctx.at(name);
+    expect_object(spec, c);
+    TensorSpec t;
+    t.name = name;
+    std::string dt = required_string(spec, "dtype", c);
+    auto parsed = parse_dtype(dt);
+    if (!parsed)
+      c.at("dtype").fail("unknown dtype '" + dt + "' (expected float32, float16, bfloat16, float8_e4m3fn, "
+                         "float8_e5m2, int8, int16, int32, int64, uint8 or bool)");
+    t.dtype = *parsed;
+    t.description = spec.value("description", "");
+    auto it = spec.find("shape");
+    if (it != spec.end() && !it->is_null()) {
+      expect_array(*it, c.at("shape"));
+      for (size_t i = 0; i < it->size(); ++i) {
+        const Json& d = (*it)[i];
+        std::string dim;
+        if (d.is_string()) dim = d.get<std::string>();
+        else if (d.is_number_unsigned() || (d.is_number_integer() && d.get<int64_t>() >= 0)) dim = std::to_string(d.get<int64_t>());
+        else c.at("shape").at(i).fail("expected an axis name or a non-negative integer");
+        if (!is_integer_literal(dim)) {
+          bool known = false;
+          for (const Axis& a : axes) known |= a.name == dim;
+          if (!known) c.at("shape").at(i).fail("axis '" + dim + "' is not declared in 'axes'");
+        }
+        t.shape.push_back(dim);
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<SourceFile> parse_sources(const Json& arr, const JsonCtx& ctx) {
+  expect_array(arr, ctx);
+  std::vector<SourceFile> out;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    JsonCtx c = ctx.at(i);
+    out.push_back({required_string(arr[i], "path", c), required_string(arr[i], "content", c)});
+  }
+  return out;
+}
+
+// Recursive-descent evaluator for kda.flops / kda.bytes.
+class Formula {
+ public:
+  Formula(const std::string& s, const std::map<std::string, int64_t>& axes, const std::string& origin)
+      : s_(s), axes_(axes), origin_(origin) {}
+  double run() {
+    double v = sum();
+    skip();
+    if (p_ != s_.size()) error("unexpected '" + std::string(1, s_[p_]) + "'");
+    return v;
+  }
+
+ private:
+  void skip() {
+    while (p_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[p_]))) ++p_;
+  }
+  [[noreturn]] void error(const std::string& why) {
+    fail(ErrorKind::kInput, origin_ + ": formula '" + s_ + "': " + why);
+  }
+  double sum() {
+    double v = product();
+    for (skip(); p_ < s_.size() && (s_[p_] == '+' || s_[p_] == '-'); skip()) {
+      char op = s_[p_++];
+      double r = product();
+      v = op == '+' ? v + r : v - r;
+    }
+    return v;
+  }
+  double product() {
+    double v = atom();
+    for (skip(); p_ < s_.size() && (s_[p_] == '*' || s_[p_] == '/'); skip()) {
+      char op = s_[p_++];
+      double r = atom();
+      v = op == '*' ? v * r : v / r;
+    }
+    return v;
+  }
+  double atom() {
+    skip();
+    if (p_ >= s_.size()) error("ends too early");
+    char c = s_[p_];
+    if (c == '(') {
+      ++p_;
+      double v = sum();
+      skip();
+      if (p_ >= s_.size() || s_[p_] != ')') error("missing ')'");
+      ++p_;
+      return v;
+    }
+    if (c == '-') {
+      ++p_;
+      return -atom();
+    }
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
+      size_t used = 0;
+      double v = std::stod(s_.substr(p_), &used);
+      p_ += used;
+      return v;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t b = p_;
+      while (p_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[p_])) || s_[p_] == '_')) ++p_;
+      std::string name = s_.substr(b, p_ - b);
+      auto it = axes_.find(name);
+      if (it == axes_.end()) error("unknown axis '" + name + "'");
+      return static_cast<double>(it->second);
+    }
+    error("unexpected '" + std::string(1, c) + "'");
+  }
+  const std::string& s_;
+  const std::map<std::string, int64_t>& axes_;
+  const std::string& origin_;
+  size_t p_ = 0;
+};
+
+}  // namespace
+
+const Axis* Definition::find_axis(const std::string& n) const {
+  for (const Axis& a : axes)
+    if (a.name == n) return &a;
+  return nullptr;
+}
+
+const NativeReference* Definition::reference_for(const std::string& language) const {
+  for (const NativeReference& r : native_references)
+    if (r.language == language) return &r;
+  return nullptr;
+}
+
+Definition parse_definition(const Json& j, const std::string& origin) {
+  JsonCtx ctx(origin);
+  expect_object(j, ctx);
+  Definition d;
+  d.raw = j;
+  d.name = required_string(j, "name", ctx);
+  if (d.name.empty()) ctx.at("name").fail("must not be empty");
+  d.op_type = optional_string(j, "op_type", ctx).value_or("");
+  d.description = optional_string(j, "description", ctx).value_or("");
+  d.reference = optional_string(j, "reference", ctx).value_or("");
+  if (auto t = j.find("tags"); t != j.end() && t->is_array())
+    for (auto& x : *t)
+      if (x.is_string()) d.tags.push_back(x.get<std::string>());
+
+  const Json& axes = required_field(j, "axes", ctx);
+  expect_object(axes, ctx.at("axes"));
+  for (auto& [name, spec] : axes.items()) {
+    JsonCtx c = ctx.at("axes").at(name);
+    Axis a;
+    a.name = name;
+    std::string type = required_string(spec, "type", c);
+    if (type == "const") {
+      a.is_const = true;
+      a.value = required_int(spec, "value", c);
+      if (a.value < 0) c.at("value").fail("must be non-negative");
+    } else if (type != "var") {
+      c.at("type").fail("expected \"var\" or \"const\", found \"" + type + "\"");
+    }
+    a.description = spec.value("description", "");
+    d.axes.push_back(a);
+  }
+  d.inputs = parse_tensors(required_field(j, "inputs", ctx), ctx.at("inputs"), d.axes);
+  d.outputs = parse_tensors(required_field(j, "outputs", ctx), ctx.at("outputs"), d.axes);
+  if (d.outputs.empty()) ctx.at("outputs").fail("at least one output is required");
+  std::set<std::string> names;
+  for (auto* list : {&d.inputs, &d.outputs})
+    for (const TensorSpec& t : *list)
+      if (!names.insert(t.name).second) ctx.fail("tensor name '" + t.name + "' is used twice");
+
+  if (auto k = j.find("kda"); k != j.end() && !k->is_null()) {
+    JsonCtx kc = ctx.at("kda");
+    expect_object(*k, kc);
+    d.schema_version = static_cast<int>(optional_int(*k, "schema_version", kc).value_or(1));
+    if (d.schema_version > kDefinitionSchemaVersion || d.schema_version < 1)
+      kc.at("schema_version").fail("unsupported schema version " + std::to_string(d.schema_version) +
+                                   " (this kda reads version " + std::to_string(kDefinitionSchemaVersion) + ")");
+    if (auto t = k->find("tolerance"); t != k->end()) {
+      JsonCtx tc = kc.at("tolerance");
+      expect_object(*t, tc);
+      d.tolerance.atol = optional_number(*t, "atol", tc).value_or(d.tolerance.atol);
+      d.tolerance.rtol = optional_number(*t, "rtol", tc).value_or(d.tolerance.rtol);
+      d.tolerance.required_matched_ratio =
+          optional_number(*t, "required_matched_ratio", tc).value_or(d.tolerance.required_matched_ratio);
+      if (!(d.tolerance.atol >= 0 && d.tolerance.rtol >= 0 && d.tolerance.required_matched_ratio >= 0 &&
+            d.tolerance.required_matched_ratio <= 1))
+        tc.fail("atol and rtol must be >= 0 and required_matched_ratio within [0, 1]");
+    }
+    d.flops_expr = optional_string(*k, "flops", kc).value_or("");
+    d.bytes_expr = optional_string(*k, "bytes", kc).value_or("");
+    d.comparator = optional_string(*k, "comparator", kc).value_or("allclose");
+    if (d.comparator != "allclose" && d.comparator != "topk_indices")
+      kc.at("comparator").fail("expected \"allclose\" or \"topk_indices\"");
+    if (auto r = k->find("reference"); r != k->end() && !r->is_null()) {
+      JsonCtx rc = kc.at("reference");
+      expect_array(*r, rc);
+      for (size_t i = 0; i < r->size(); ++i) {
+        NativeReference nr;
+        nr.language = required_string((*r)[i], "language", rc.at(i));
+        nr.entry_point = required_string((*r)[i], "entry_point", rc.at(i));
+        nr.sources = parse_sources(required_field((*r)[i], "sources", rc.at(i)), rc.at(i).at("sources"));
+        d.native_references.push_back(std::move(nr));
+      }
+    }
+    // Validate formulas now so that a typo fails at load time, not mid-evaluation.
+    std::map<std::string, int64_t> probe;
+    for (const Axis& a : d.axes) probe[a.name] = 1;
+    if (!d.flops_expr.empty()) eval_formula(d.flops_expr, probe, origin + ": kda.flops");
+    if (!d.bytes_expr.empty()) eval_formula(d.bytes_expr, probe, origin + ": kda.bytes");
+  }
+  return d;
+}
+
+Definition load_definition(const std::filesystem::path& path) {
+  return parse_definition(read_json_file(path), path.string());
+}
+
+Json to_json(const Definition& d) {
+  Json j = d.raw.is_object() ? d.raw : Json::object();
+  j["name"] = d.name;
+  j["op_type"] = d.op_type;
+  j["description"] = d.description;
+  Json axes = Json::object();
+  for (const Axis& a : d.axes) {
+    Json x = {{"type", a.is_const ? "const" : "var"}};
+    if (a.is_const) x["value"] = a.value;
+    if (!a.description.empty()) x["description"] = a.description;
+    axes[a.name] = x;
+  }
+  j["axes"] = axes;
+  auto tensors = [](const std::vector<TensorSpec>& ts) {
+    Json o = Json::object();
+    for (const TensorSpec& t : ts) {
+      Json shape = Json::array();
+      for (auto& s : t.shape) shape.push_back(s);
+      o[t.name] = {{"shape", t.shape.empty() ? Json(nullptr) : shape}, {"dtype", dtype_name(t.dtype)}};
+    }
+    return o;
+  };
+  j["inputs"] = tensors(d.inputs);
+  j["outputs"] = tensors(d.outputs);
+  j["reference"] = d.reference;
+  Json k = j.contains("kda") && j["kda"].is_object() ? j["kda"] : Json::object();
+  k["schema_version"] = kDefinitionSchemaVersion;
+  k["tolerance"] = {{"atol", d.tolerance.atol}, {"rtol", d.tolerance.rtol},
+                    {"required_matched_ratio", d.tolerance.required_matched_ratio}};
+  if (!d.flops_expr.empty()) k["flops"] = d.flops_expr;
+  if (!d.bytes_expr.empty()) k["bytes"] = d.bytes_expr;
+  k["comparator"] = d.comparator;
+  j["kda"] = k;
+  return j;
+}
+
+std::map<std::string, int64_t> resolve_axes(const Definition& d, const std::map<std::string, int64_t>& vars,
+                                            const std::string& origin) {
+  std::map<std::string, int64_t> out;
+  for (const Axis& a : d.axes) {
+    if (a.is_const) {
+      out[a.name] = a.value;
+      continue;
+    }
+    auto it = vars.find(a.name);
+    if (it == vars.end()) fail(ErrorKind::kInput, origin + ": var axis '" + a.name + "' has no value");
+    if (it->second < 0) fail(ErrorKind::kInput, origin + ": axis '" + a.name + "' is negative");
+    out[a.name] = it->second;
+  }
+  for (auto& [name, v] : vars) {
+    const Axis* a = d.find_axis(name);
+    if (!a) fail(ErrorKind::kInput, origin + ": axis '" + name + "' is not declared by definition " + d.name);
+    if (a->is_const && a->value != v)
+      fail(ErrorKind::kInput, origin + ": axis '" + name + "' is const " + std::to_string(a->value) + " in the definition");
+  }
+  return out;
+}
+
+std::vector<int64_t> resolve_shape(const TensorSpec& t, const std::map<std::string, int64_t>& axes) {
+  std::vector<int64_t> shape;
+  for (const std::string& s : t.shape) {
+    if (is_integer_literal(s)) shape.push_back(std::stoll(s));
+    else shape.push_back(axes.at(s));
+  }
+  return shape;
+}
+
+double eval_formula(const std::string& expr, const std::map<std::string, int64_t>& axes, const std::string& origin) {
+  return Formula(expr, axes, origin).run();
+}
+
+}  // namespace kda

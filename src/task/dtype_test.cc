@@ -1,0 +1,66 @@
+#include "task/dtype.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+namespace kda {
+
+TEST(DType, NamesRoundTrip) {
+  for (const char* n : {"float32", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2", "int8", "int16", "int32",
+                        "int64", "uint8", "bool"}) {
+    auto t = parse_dtype(n);
+    ASSERT_TRUE(t.has_value()) << n;
+    EXPECT_STREQ(dtype_name(*t), n);
+  }
+  EXPECT_FALSE(parse_dtype("float64").has_value());
+}
+
+uint32_t bits_after_store(DType t, double v) {
+  uint8_t buf[8] = {0};
+  store_element(t, buf, 0, v);
+  uint32_t b = 0;
+  std::memcpy(&b, buf, dtype_size(t));
+  return b;
+}
+
+TEST(DType, KnownBitPatterns) {
+  EXPECT_EQ(bits_after_store(DType::kBFloat16, 1.0), 0x3f80u);
+  EXPECT_EQ(bits_after_store(DType::kFloat16, 1.0), 0x3c00u);
+  EXPECT_EQ(bits_after_store(DType::kFloat16, 65504.0), 0x7bffu);
+  EXPECT_EQ(bits_after_store(DType::kFloat16, 1e6), 0x7c00u);  // overflow to +inf
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, 448.0), 0x7eu);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, 1000.0), 0x7eu);  // saturates, no inf in e4m3fn
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, 1.0), 0x38u);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E5M2, 1.0), 0x3cu);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E5M2, -2.0), 0xc0u);
+}
+
+TEST(DType, RoundToNearestEven) {
+  // 1 + 2^-8 lies halfway between two bf16 values (1 and 1+2^-7): ties go to the even one (1).
+  EXPECT_EQ(bits_after_store(DType::kBFloat16, 1.0 + std::ldexp(1.0, -8)), 0x3f80u);
+  EXPECT_EQ(bits_after_store(DType::kBFloat16, 1.0 + 3 * std::ldexp(1.0, -8)), 0x3f82u);
+}
+
+TEST(DType, DecodeMatchesEncodeOnEveryFp8AndHalfValue) {
+  for (DType t : {DType::kFloat8E4M3, DType::kFloat8E5M2, DType::kFloat16}) {
+    const uint32_t count = dtype_size(t) == 1 ? 256 : 65536;
+    for (uint32_t b = 0; b < count; ++b) {
+      uint8_t buf[2] = {static_cast<uint8_t>(b), static_cast<uint8_t>(b >> 8)};
+      double v = load_element(t, buf, 0);
+      if (std::isnan(v)) continue;
+      uint32_t back = bits_after_store(t, v);
+      if (v == 0) continue;  // +0/-0 both fine
+      ASSERT_EQ(back, b) << dtype_name(t) << " value " << v;
+    }
+  }
+}
+
+TEST(DType, IntegersClamp) {
+  EXPECT_EQ(bits_after_store(DType::kInt8, 300.0), 127u);
+  EXPECT_EQ(bits_after_store(DType::kUInt8, -5.0), 0u);
+  EXPECT_EQ(bits_after_store(DType::kBool, 3.0), 1u);
+}
+
+}  // namespace kda

@@ -1,0 +1,151 @@
+#include "task/inputs.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/hash.h"
+#include "task/safetensors.h"
+
+namespace kda {
+namespace {
+
+// xoshiro256** seeded through splitmix64: fast, good quality, and fully determined by the seed.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) {
+    for (auto& s : s_) s = splitmix(seed);
+  }
+  uint64_t next() {
+    uint64_t r = rotl(s_[1] * 5, 7) * 9, t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return r;
+  }
+  double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
+
+ private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  static uint64_t splitmix(uint64_t& x) {
+    uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  uint64_t s_[4];
+};
+
+uint64_t stream_seed(uint64_t seed, const std::string& uuid, const std::string& input, uint64_t draw) {
+  Sha256 h;
+  h.update(&seed, sizeof seed).field(uuid).field(input).update(&draw, sizeof draw);
+  return std::stoull(h.hex().substr(0, 16), nullptr, 16);
+}
+
+struct Dist {
+  bool uniform = false;
+  double low = 0, high = 1;
+};
+
+Dist dist_for(const Definition& d, const std::string& name) {
+  Dist out;
+  const Json& raw = d.raw;
+  if (!raw.is_object() || !raw.contains("kda") || !raw["kda"].is_object()) return out;
+  const Json& k = raw["kda"];
+  if (!k.contains("inputs") || !k["inputs"].is_object() || !k["inputs"].contains(name)) return out;
+  const Json& spec = k["inputs"][name];
+  if (spec.is_object() && spec.value("dist", "") == "uniform") {
+    out.uniform = true;
+    out.low = spec.value("low", 0.0);
+    out.high = spec.value("high", 1.0);
+  }
+  return out;
+}
+
+void fill_random(HostTensor& t, Rng& rng, const Dist& dist) {
+  const size_t n = t.numel();
+  if (t.dtype == DType::kFloat32 && !dist.uniform) {
+    float* p = reinterpret_cast<float*>(t.data.data());
+    for (size_t i = 0; i < n; i += 2) {  // Box-Muller, two normals per draw
+      double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
+      double r = std::sqrt(-2.0 * std::log(u1)), a = 6.283185307179586 * u2;
+      p[i] = static_cast<float>(r * std::cos(a));
+      if (i + 1 < n) p[i + 1] = static_cast<float>(r * std::sin(a));
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    double v;
+    if (is_floating(t.dtype)) {
+      if (dist.uniform) {
+        v = dist.low + (dist.high - dist.low) * rng.uniform();
+      } else {
+        double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
+        v = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+      }
+    } else if (t.dtype == DType::kBool) {
+      v = static_cast<double>(rng.next() & 1);
+    } else if (t.dtype == DType::kUInt8) {
+      v = static_cast<double>(rng.next() & 0xff);
+    } else if (dist.uniform) {
+      v = std::floor(dist.low + (dist.high - dist.low) * rng.uniform());
+    } else {
+      v = static_cast<double>(static_cast<int64_t>(rng.next() % 16) - 8);
+    }
+    store_element(t.dtype, t.data.data(), i, v);
+  }
+}
+
+}  // namespace
+
+std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload& w) {
+  auto axes = resolve_axes(d, w.axes, w.uuid);
+  std::vector<HostTensor> out;
+  for (const TensorSpec& s : d.outputs) {
+    HostTensor t;
+    t.name = s.name;
+    t.dtype = s.dtype;
+    t.shape = resolve_shape(s, axes);
+    t.allocate();
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<HostTensor> generate_inputs(const Definition& d, const Workload& w, uint64_t seed, uint64_t draw,
+                                        const std::filesystem::path& task_root) {
+  auto axes = resolve_axes(d, w.axes, w.uuid);
+  std::vector<HostTensor> out;
+  for (const TensorSpec& s : d.inputs) {
+    HostTensor t;
+    t.name = s.name;
+    t.dtype = s.dtype;
+    t.shape = resolve_shape(s, axes);
+    t.data.resize(t.nbytes());
+    auto r = w.inputs.find(s.name);
+    if (r != w.inputs.end() && r->second.kind == InputRecipe::Kind::kScalar) {
+      for (size_t i = 0; i < t.numel(); ++i) store_element(t.dtype, t.data.data(), i, r->second.scalar);
+    } else if (r != w.inputs.end() && r->second.kind == InputRecipe::Kind::kSafetensors) {
+      auto file = task_root / r->second.path;
+      bool found = false;
+      for (HostTensor& f : read_safetensors(file)) {
+        if (f.name != r->second.tensor_key) continue;
+        if (f.dtype != t.dtype || f.shape != t.shape)
+          fail(ErrorKind::kInput, file.string() + ": tensor '" + f.name + "' is " + describe(f) + ", the workload needs " + describe(t));
+        t.data = std::move(f.data);
+        found = true;
+      }
+      if (!found) fail(ErrorKind::kInput, file.string() + ": no tensor named '" + r->second.tensor_key + "'");
+    } else {
+      Rng rng(stream_seed(seed, w.uuid, s.name, draw));
+      fill_random(t, rng, dist_for(d, s.name));
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace kda

@@ -1,0 +1,142 @@
+#include "task/solution.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+
+namespace kda {
+namespace fs = std::filesystem;
+
+namespace {
+
+void check_relative(const std::string& p, const JsonCtx& c) {
+  if (p.empty() || p[0] == '/' || p.find("..") != std::string::npos || p.find('\\') != std::string::npos)
+    c.fail("source path '" + p + "' must be relative and stay inside the solution");
+}
+
+Solution parse(const Json& j, const std::string& origin, const fs::path* dir) {
+  JsonCtx ctx(origin);
+  expect_object(j, ctx);
+  Solution s;
+  s.raw = j;
+  s.name = required_string(j, "name", ctx);
+  s.definition = optional_string(j, "definition", ctx).value_or("");
+  s.author = optional_string(j, "author", ctx).value_or("");
+  s.description = optional_string(j, "description", ctx).value_or("");
+  const Json& spec = required_field(j, "spec", ctx);
+  JsonCtx sc = ctx.at("spec");
+  s.language = required_string(spec, "language", sc);
+  static const char* kLanguages[] = {"cpp", "cuda", "hip", "triton", "python"};
+  if (std::find(std::begin(kLanguages), std::end(kLanguages), s.language) == std::end(kLanguages))
+    sc.at("language").fail("expected cpp, cuda, hip, triton or python, found \"" + s.language + "\"");
+  s.entry_point = required_string(spec, "entry_point", sc);
+  if (auto t = spec.find("target_hardware"); t != spec.end() && t->is_array())
+    for (auto& x : *t)
+      if (x.is_string()) s.target_hardware.push_back(x.get<std::string>());
+
+  auto src = j.find("sources");
+  if (src != j.end() && !src->is_null()) {
+    expect_array(*src, ctx.at("sources"));
+    for (size_t i = 0; i < src->size(); ++i) {
+      JsonCtx c = ctx.at("sources").at(i);
+      std::string path = required_string((*src)[i], "path", c);
+      check_relative(path, c.at("path"));
+      auto content = optional_string((*src)[i], "content", c);
+      if (!content) {
+        if (!dir) c.at("content").fail("required when the solution is a single JSON file");
+        if (!fs::is_regular_file(*dir / path)) c.at("path").fail("file " + (*dir / path).string() + " does not exist");
+        content = read_file(*dir / path);
+      }
+      s.sources.push_back({path, *content});
+    }
+  } else if (dir) {
+    std::vector<fs::path> files;
+    for (auto& e : fs::directory_iterator(*dir))
+      if (e.is_regular_file() && e.path().filename() != "solution.json") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (auto& f : files) s.sources.push_back({f.filename().string(), read_file(f)});
+  }
+  if (s.sources.empty()) ctx.at("sources").fail("a solution needs at least one source file");
+  bool found = false;
+  for (auto& f : s.sources) found |= f.path == s.entry_file();
+  if (!found) sc.at("entry_point").fail("names file '" + s.entry_file() + "', which is not among the sources");
+
+  if (auto k = j.find("kda"); k != j.end() && !k->is_null()) {
+    JsonCtx kc = ctx.at("kda");
+    expect_object(*k, kc);
+    auto version = optional_int(*k, "schema_version", kc).value_or(1);
+    if (version != kSolutionSchemaVersion) kc.at("schema_version").fail("unsupported schema version " + std::to_string(version));
+    if (auto p = k->find("params"); p != k->end() && !p->is_null()) {
+      expect_object(*p, kc.at("params"));
+      for (auto& [name, v] : p->items()) {
+        bool ident = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
+        for (char c : name) ident &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        if (!ident) kc.at("params").at(name).fail("parameter names must be C identifiers");
+        if (!v.is_number() && !v.is_string() && !v.is_boolean()) kc.at("params").at(name).fail("expected a number, string or boolean");
+        s.params[name] = v;
+      }
+    }
+    if (auto f = k->find("build_flags"); f != k->end() && !f->is_null()) {
+      expect_array(*f, kc.at("build_flags"));
+      for (auto& x : *f) {
+        if (!x.is_string()) kc.at("build_flags").fail("expected strings");
+        s.extra_flags.push_back(x.get<std::string>());
+      }
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string Solution::entry_file() const { return entry_point.substr(0, entry_point.find("::")); }
+
+std::string Solution::entry_function() const {
+  auto p = entry_point.find("::");
+  return p == std::string::npos ? "kda_entry" : entry_point.substr(p + 2);
+}
+
+std::string Solution::content_hash() const {
+  Sha256 h;
+  h.field("kda-solution-v1").field(language).field(entry_point);
+  std::vector<const SourceFile*> sorted;
+  for (auto& f : sources) sorted.push_back(&f);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->path < b->path; });
+  for (auto* f : sorted) h.field(f->path).field(f->content);
+  for (auto& [k, v] : params) h.field(k).field(v.dump());
+  for (auto& f : extra_flags) h.field(f);
+  return h.hex();
+}
+
+Solution parse_solution(const Json& j, const std::string& origin) { return parse(j, origin, nullptr); }
+
+Solution load_solution(const fs::path& path) {
+  if (fs::is_directory(path)) {
+    fs::path file = path / "solution.json";
+    if (!fs::exists(file)) fail(ErrorKind::kNotFound, path.string() + " is a directory without solution.json");
+    return parse(read_json_file(file), file.string(), &path);
+  }
+  if (!fs::exists(path)) fail(ErrorKind::kNotFound, "solution " + path.string() + " does not exist");
+  fs::path dir = path.parent_path();
+  return parse(read_json_file(path), path.string(), &dir);
+}
+
+Json to_json(const Solution& s) {
+  Json j = s.raw.is_object() ? s.raw : Json::object();
+  j["name"] = s.name;
+  j["definition"] = s.definition;
+  j["author"] = s.author;
+  j["description"] = s.description;
+  j["spec"] = {{"language", s.language}, {"target_hardware", s.target_hardware}, {"entry_point", s.entry_point}};
+  Json src = Json::array();
+  for (auto& f : s.sources) src.push_back({{"path", f.path}, {"content", f.content}});
+  j["sources"] = src;
+  Json params = Json::object();
+  for (auto& [k, v] : s.params) params[k] = v;
+  j["kda"] = {{"schema_version", kSolutionSchemaVersion}, {"params", params}, {"build_flags", s.extra_flags}};
+  return j;
+}
+
+}  // namespace kda

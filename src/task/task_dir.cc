@@ -1,0 +1,53 @@
+#include "task/task_dir.h"
+
+#include "core/error.h"
+
+namespace kda {
+namespace fs = std::filesystem;
+
+std::vector<const Workload*> TaskDir::select(const std::string& which) const {
+  if (which != "public" && which != "hidden" && which != "all")
+    fail(ErrorKind::kUsage, "workload selection must be public, hidden or all (got '" + which + "')");
+  std::vector<const Workload*> out;
+  for (const Workload& w : workloads)
+    if (which == "all" || (which == "hidden") == (w.split == Split::kHidden)) out.push_back(&w);
+  return out;
+}
+
+TaskDir load_task_dir(const fs::path& root) {
+  if (!fs::is_directory(root)) fail(ErrorKind::kNotFound, "task directory " + root.string() + " does not exist");
+  if (!fs::exists(root / "definition.json"))
+    fail(ErrorKind::kNotFound, root.string() + " has no definition.json (create one with 'kda init DIR --example NAME')");
+  TaskDir t;
+  t.root = root;
+  t.definition = load_definition(root / "definition.json");
+  if (fs::exists(root / "workloads.jsonl")) t.workloads = load_workloads(root / "workloads.jsonl");
+  for (const Workload& w : t.workloads) {
+    std::string origin = (root / "workloads.jsonl").string() + ": workload " + w.uuid;
+    if (!w.definition.empty() && w.definition != t.definition.name)
+      fail(ErrorKind::kInput, origin + " names definition '" + w.definition + "', not '" + t.definition.name + "'");
+    resolve_axes(t.definition, w.axes, origin);
+    for (auto& [name, r] : w.inputs) {
+      bool known = false;
+      for (auto& in : t.definition.inputs) known |= in.name == name;
+      if (!known) fail(ErrorKind::kInput, origin + ": input '" + name + "' is not an input of the definition");
+    }
+  }
+  auto load_lang_dirs = [&](const fs::path& dir, auto&& each) {
+    if (!fs::is_directory(dir)) return;
+    for (auto& e : fs::directory_iterator(dir))
+      if (fs::exists(e.path() / "solution.json")) each(load_solution(e.path()));
+  };
+  if (t.definition.native_references.empty())
+    load_lang_dirs(root / "reference", [&](const Solution& s) {
+      t.definition.native_references.push_back({s.language, s.entry_point, s.sources});
+    });
+  load_lang_dirs(root / "baseline", [&](const Solution& s) {
+    if (!s.definition.empty() && s.definition != t.definition.name)
+      fail(ErrorKind::kInput, (root / "baseline").string() + ": baseline '" + s.name + "' is for definition '" + s.definition + "'");
+    t.baselines[s.language] = s;
+  });
+  return t;
+}
+
+}  // namespace kda
