@@ -40,7 +40,8 @@ class Child {
 
   pid_t pid() const { return pid_; }
   bool running();
-  /// SIGKILL to the child's process group, then reaps it and any orphaned descendants.
+  /// SIGKILL to the child's process group, then reaps the child. Descendants that left the group
+  /// are re-parented to the subreaper: kill_orphaned_descendants() ends them.
   void kill_all();
   /// Waits up to `timeout` (negative: forever). Returns true if it exited.
   bool wait(std::chrono::milliseconds timeout);
