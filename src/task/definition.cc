@@ -1,15 +1,19 @@
 #include "task/definition.h"
 
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include "core/error.h"
+#include "task/json_guard.h"
 
 namespace kda {
 namespace {
 
+// A shape literal: decimal digits, at most 18 of them so that it always fits in int64_t.
 bool is_integer_literal(const std::string& s) {
-  if (s.empty()) return false;
+  if (s.empty() || s.size() > 18) return false;
   for (char c : s)
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
   return true;
@@ -29,7 +33,7 @@ std::vector<TensorSpec> parse_tensors(const Json& obj, const JsonCtx& ctx, const
       c.at("dtype").fail("unknown dtype '" + dt + "' (expected float32, float16, bfloat16, float8_e4m3fn, "
                          "float8_e5m2, int8, int16, int32, int64, uint8 or bool)");
     t.dtype = *parsed;
-    t.description = spec.value("description", "");
+    t.description = optional_string(spec, "description", c).value_or("");
     auto it = spec.find("shape");
     if (it != spec.end() && !it->is_null()) {
       expect_array(*it, c.at("shape"));
@@ -40,6 +44,8 @@ std::vector<TensorSpec> parse_tensors(const Json& obj, const JsonCtx& ctx, const
         else if (d.is_number_unsigned() || (d.is_number_integer() && d.get<int64_t>() >= 0)) dim = std::to_string(d.get<int64_t>());
         else c.at("shape").at(i).fail("expected an axis name or a non-negative integer");
         if (!is_integer_literal(dim)) {
+          if (!dim.empty() && std::isdigit(static_cast<unsigned char>(dim[0])))
+            c.at("shape").at(i).fail("dimension literal '" + dim + "' is out of range");
           bool known = false;
           for (const Axis& a : axes) known |= a.name == dim;
           if (!known) c.at("shape").at(i).fail("axis '" + dim + "' is not declared in 'axes'");
@@ -116,9 +122,12 @@ class Formula {
       return -atom();
     }
     if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
-      size_t used = 0;
-      double v = std::stod(s_.substr(p_), &used);
-      p_ += used;
+      size_t b = p_;
+      while (p_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[p_])) || s_[p_] == '.')) ++p_;
+      std::string lit = s_.substr(b, p_ - b);
+      char* end = nullptr;
+      double v = std::strtod(lit.c_str(), &end);
+      if (end != lit.c_str() + lit.size() || !std::isfinite(v)) error("bad number '" + lit + "'");
       return v;
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
@@ -151,7 +160,7 @@ const NativeReference* Definition::reference_for(const std::string& language) co
   return nullptr;
 }
 
-Definition parse_definition(const Json& j, const std::string& origin) {
+static Definition parse_definition_unguarded(const Json& j, const std::string& origin) {
   JsonCtx ctx(origin);
   expect_object(j, ctx);
   Definition d;
@@ -179,7 +188,7 @@ Definition parse_definition(const Json& j, const std::string& origin) {
     } else if (type != "var") {
       c.at("type").fail("expected \"var\" or \"const\", found \"" + type + "\"");
     }
-    a.description = spec.value("description", "");
+    a.description = optional_string(spec, "description", c).value_or("");
     d.axes.push_back(a);
   }
   d.inputs = parse_tensors(required_field(j, "inputs", ctx), ctx.at("inputs"), d.axes);
@@ -224,6 +233,21 @@ Definition parse_definition(const Json& j, const std::string& origin) {
         d.native_references.push_back(std::move(nr));
       }
     }
+    if (auto in = k->find("inputs"); in != k->end() && !in->is_null()) {
+      JsonCtx ic = kc.at("inputs");
+      expect_object(*in, ic);
+      for (auto& [name, spec] : in->items()) {
+        JsonCtx c = ic.at(name);
+        bool known = false;
+        for (const TensorSpec& t : d.inputs) known |= t.name == name;
+        if (!known) c.fail("'" + name + "' is not an input of this definition");
+        expect_object(spec, c);
+        std::string dist = optional_string(spec, "dist", c).value_or("normal");
+        if (dist != "normal" && dist != "uniform") c.at("dist").fail("expected \"normal\" or \"uniform\"");
+        double low = optional_number(spec, "low", c).value_or(0), high = optional_number(spec, "high", c).value_or(1);
+        if (dist == "uniform" && !(low < high)) c.fail("uniform needs low < high");
+      }
+    }
     // Validate formulas now so that a typo fails at load time, not mid-evaluation.
     std::map<std::string, int64_t> probe;
     for (const Axis& a : d.axes) probe[a.name] = 1;
@@ -231,6 +255,10 @@ Definition parse_definition(const Json& j, const std::string& origin) {
     if (!d.bytes_expr.empty()) eval_formula(d.bytes_expr, probe, origin + ": kda.bytes");
   }
   return d;
+}
+
+Definition parse_definition(const Json& j, const std::string& origin) {
+  return guard_json(origin, [&] { return parse_definition_unguarded(j, origin); });
 }
 
 Definition load_definition(const std::filesystem::path& path) {

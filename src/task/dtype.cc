@@ -1,5 +1,6 @@
 #include "task/dtype.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -35,12 +36,6 @@ float bits_to_float(uint32_t b) {
   std::memcpy(&f, &b, 4);
   return f;
 }
-uint32_t float_to_bits(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
-
 // Generic decoder for small IEEE-like formats with `e` exponent and `m` mantissa bits.
 double decode_minifloat(uint32_t bits, int e, int m, bool has_inf) {
   const uint32_t sign = (bits >> (e + m)) & 1, exp = (bits >> m) & ((1u << e) - 1), man = bits & ((1u << m) - 1);
@@ -56,26 +51,23 @@ double decode_minifloat(uint32_t bits, int e, int m, bool has_inf) {
   return sign ? -v : v;
 }
 
-// Round-to-nearest-even encoder for small formats; `max_finite` saturates (e4m3fn) or overflows
-// to infinity (formats with infinities).
+// Round-to-nearest-even encoder for small formats. Formats with infinities overflow to inf from
+// max_finite + half an ulp (the tie goes to inf, max_finite's mantissa being odd); e4m3fn
+// saturates to +-max_finite (also for +-inf), as CUDA's satfinite conversion does.
 uint32_t encode_minifloat(double v, int e, int m, bool has_inf, uint32_t nan_bits, double max_finite) {
-  const uint32_t sign = std::signbit(v) ? 1u : 0u;
   if (std::isnan(v)) return nan_bits;
-  double a = std::fabs(v);
+  const uint32_t sign_bit = (std::signbit(v) ? 1u : 0u) << (e + m);
   const int bias = (1 << (e - 1)) - 1;
-  const uint32_t sign_bit = sign << (e + m);
-  if (std::isinf(a) || a > max_finite) {
-    if (has_inf && (std::isinf(a) || a >= max_finite * (1 + std::ldexp(1.0, -m - 1)))) return sign_bit | (((1u << e) - 1) << m);
-    if (!has_inf) return std::isinf(a) ? nan_bits : sign_bit | encode_minifloat(max_finite, e, m, has_inf, nan_bits, max_finite);
-    a = max_finite;
+  double a = std::fabs(v);
+  if (a > max_finite) {
+    if (has_inf && a >= max_finite + std::ldexp(1.0, bias - m - 1)) return sign_bit | (((1u << e) - 1) << m);
+    a = max_finite;  // rounds down to max_finite (or saturates)
   }
   const int min_exp = 1 - bias;
   int exp2;
   std::frexp(a, &exp2);  // a = f * 2^exp2, f in [0.5, 1)
-  int exp = exp2 - 1;
-  if (exp < min_exp) exp = min_exp;  // subnormal range
-  double scaled = std::ldexp(a, m - exp);  // mantissa with implicit bit, as a real number
-  double r = std::nearbyint(scaled);       // FE_TONEAREST: ties to even
+  int exp = std::max(exp2 - 1, min_exp);    // below min_exp: subnormal range
+  double r = std::nearbyint(std::ldexp(a, m - exp));  // exact scaling; FE_TONEAREST ties to even
   uint32_t man = static_cast<uint32_t>(r);
   if (man >= (2u << m)) {  // rounding carried into the next binade
     man >>= 1;
@@ -88,12 +80,11 @@ uint32_t encode_minifloat(double v, int e, int m, bool has_inf, uint32_t nan_bit
   return out;
 }
 
-uint16_t float_to_bf16(float f) {
-  uint32_t b = float_to_bits(f);
-  if (std::isnan(f)) return 0x7fc0;
-  uint32_t lsb = (b >> 16) & 1;
-  b += 0x7fff + lsb;
-  return static_cast<uint16_t>(b >> 16);
+// bf16 from double in one rounding step (double -> float -> bf16 would round twice).
+uint16_t double_to_bf16(double v) {
+  if (std::isnan(v)) return 0x7fc0;
+  const double max_finite = std::ldexp(255.0, 120);  // (2 - 2^-7) * 2^127
+  return static_cast<uint16_t>(encode_minifloat(v, 8, 7, true, 0x7fc0, max_finite));
 }
 
 template <typename T>
@@ -160,7 +151,7 @@ void store_element(DType t, void* data, size_t i, double v) {
     case DType::kFloat16:
       write<uint16_t>(data, i, static_cast<uint16_t>(encode_minifloat(v, 5, 10, true, 0x7e00, 65504.0)));
       return;
-    case DType::kBFloat16: write<uint16_t>(data, i, float_to_bf16(static_cast<float>(v))); return;
+    case DType::kBFloat16: write<uint16_t>(data, i, double_to_bf16(v)); return;
     case DType::kFloat8E4M3:
       write<uint8_t>(data, i, static_cast<uint8_t>(encode_minifloat(v, 4, 3, false, 0x7f, 448.0)));
       return;

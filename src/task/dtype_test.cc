@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
+
 #include <cstring>
 
 namespace kda {
@@ -55,6 +57,45 @@ TEST(DType, DecodeMatchesEncodeOnEveryFp8AndHalfValue) {
       ASSERT_EQ(back, b) << dtype_name(t) << " value " << v;
     }
   }
+}
+
+TEST(DType, OverflowThresholdIsHalfAnUlpAboveMax) {
+  // fp16: max 65504, ulp there 32; 65520 is the tie between 65504 (odd mantissa) and inf.
+  EXPECT_EQ(bits_after_store(DType::kFloat16, 65519.99), 0x7bffu);
+  EXPECT_EQ(bits_after_store(DType::kFloat16, 65520.0), 0x7c00u);
+  EXPECT_EQ(bits_after_store(DType::kFloat16, -65520.0), 0xfc00u);
+  // e5m2: max 57344, ulp 8192: inf from 61440.
+  EXPECT_EQ(bits_after_store(DType::kFloat8E5M2, 61439.0), 0x7bu);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E5M2, 61440.0), 0x7cu);
+  EXPECT_EQ(bits_after_store(DType::kBFloat16, std::ldexp(255.0, 120)), 0x7f7fu);
+  EXPECT_EQ(bits_after_store(DType::kBFloat16, std::ldexp(511.0, 119)), 0x7f80u);
+}
+
+TEST(DType, SpecialValues) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, inf), 0x7eu);  // e4m3fn saturates
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, -inf), 0xfeu);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, -1000.0), 0xfeu);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, nan), 0x7fu);
+  EXPECT_TRUE(std::isnan(load_element(DType::kFloat8E4M3, "\xff", 0)));
+  EXPECT_EQ(load_element(DType::kFloat8E4M3, "\x7e", 0), 448.0);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E5M2, -inf), 0xfcu);
+  EXPECT_TRUE(std::isnan(load_element(DType::kFloat8E5M2, "\x7d", 0)));
+  EXPECT_EQ(bits_after_store(DType::kFloat16, -0.0), 0x8000u);
+  EXPECT_EQ(bits_after_store(DType::kBFloat16, nan), 0x7fc0u);
+  // Smallest subnormals, and the tie below them going to (even) zero.
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, std::ldexp(1.0, -9)), 0x01u);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, std::ldexp(1.0, -10)), 0x00u);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, std::ldexp(3.0, -11)), 0x01u);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E5M2, std::ldexp(1.0, -16)), 0x01u);
+  EXPECT_EQ(bits_after_store(DType::kFloat16, std::ldexp(1.0, -24)), 0x0001u);
+  EXPECT_EQ(bits_after_store(DType::kBFloat16, std::ldexp(1.0, -133)), 0x0001u);
+}
+
+TEST(DType, Bf16RoundsOnceFromDouble) {
+  // Just above the tie between 1 and 1+2^-7: a float intermediate would land on the tie and round
+  // to 1; the exact result is 1+2^-7.
+  EXPECT_EQ(bits_after_store(DType::kBFloat16, 1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -30)), 0x3f81u);
 }
 
 TEST(DType, IntegersClamp) {

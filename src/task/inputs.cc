@@ -102,7 +102,7 @@ void fill_random(HostTensor& t, Rng& rng, const Dist& dist) {
 }  // namespace
 
 std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload& w) {
-  auto axes = resolve_axes(d, w.axes, w.uuid);
+  auto axes = resolve_axes(d, w.axes, "workload " + w.uuid);
   std::vector<HostTensor> out;
   for (const TensorSpec& s : d.outputs) {
     HostTensor t;
@@ -117,7 +117,7 @@ std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload&
 
 std::vector<HostTensor> generate_inputs(const Definition& d, const Workload& w, uint64_t seed, uint64_t draw,
                                         const std::filesystem::path& task_root) {
-  auto axes = resolve_axes(d, w.axes, w.uuid);
+  auto axes = resolve_axes(d, w.axes, "workload " + w.uuid);
   std::vector<HostTensor> out;
   for (const TensorSpec& s : d.inputs) {
     HostTensor t;

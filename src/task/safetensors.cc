@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/json_io.h"
+#include "task/json_guard.h"
 
 namespace kda {
 namespace {
@@ -32,7 +33,7 @@ const char* safetensors_dtype(DType t) {
   return "?";
 }
 
-std::vector<HostTensor> parse_safetensors(std::string_view bytes, const std::string& origin) {
+static std::vector<HostTensor> parse_unguarded(std::string_view bytes, const std::string& origin) {
   if (bytes.size() < 8) bad(origin, "shorter than its 8-byte header length");
   uint64_t hlen = 0;
   for (int i = 0; i < 8; ++i) hlen |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
@@ -71,6 +72,7 @@ std::vector<HostTensor> parse_safetensors(std::string_view bytes, const std::str
       if (!d.is_number_unsigned() && !(d.is_number_integer() && d.get<int64_t>() >= 0))
         bad(origin, "tensor '" + name + "' has a negative or non-integer dimension");
       uint64_t v = d.get<uint64_t>();
+      if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) bad(origin, "tensor '" + name + "' has a dimension out of range");
       if (v != 0 && numel > std::numeric_limits<uint64_t>::max() / v) bad(origin, "tensor '" + name + "' is too large");
       numel *= v;
       t.shape.push_back(static_cast<int64_t>(v));
@@ -90,6 +92,10 @@ std::vector<HostTensor> parse_safetensors(std::string_view bytes, const std::str
   for (size_t i = 1; i < ranges.size(); ++i)
     if (ranges[i].first < ranges[i - 1].second) bad(origin, "tensor data regions overlap");
   return out;
+}
+
+std::vector<HostTensor> parse_safetensors(std::string_view bytes, const std::string& origin) {
+  return guard_json(origin, [&] { return parse_unguarded(bytes, origin); });
 }
 
 std::vector<HostTensor> read_safetensors(const std::filesystem::path& path) {

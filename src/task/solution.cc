@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "task/json_guard.h"
 
 namespace kda {
 namespace fs = std::filesystem;
@@ -110,17 +111,21 @@ std::string Solution::content_hash() const {
   return h.hex();
 }
 
-Solution parse_solution(const Json& j, const std::string& origin) { return parse(j, origin, nullptr); }
+Solution parse_solution(const Json& j, const std::string& origin) {
+  return guard_json(origin, [&] { return parse(j, origin, nullptr); });
+}
 
 Solution load_solution(const fs::path& path) {
   if (fs::is_directory(path)) {
     fs::path file = path / "solution.json";
     if (!fs::exists(file)) fail(ErrorKind::kNotFound, path.string() + " is a directory without solution.json");
-    return parse(read_json_file(file), file.string(), &path);
+    Json j = read_json_file(file);
+    return guard_json(file.string(), [&] { return parse(j, file.string(), &path); });
   }
   if (!fs::exists(path)) fail(ErrorKind::kNotFound, "solution " + path.string() + " does not exist");
   fs::path dir = path.parent_path();
-  return parse(read_json_file(path), path.string(), &dir);
+  Json j = read_json_file(path);
+  return guard_json(path.string(), [&] { return parse(j, path.string(), &dir); });
 }
 
 Json to_json(const Solution& s) {

@@ -1,5 +1,7 @@
 #include "task/task_dir.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace kda {
@@ -35,16 +37,26 @@ TaskDir load_task_dir(const fs::path& root) {
   }
   auto load_lang_dirs = [&](const fs::path& dir, auto&& each) {
     if (!fs::is_directory(dir)) return;
+    std::vector<fs::path> subdirs;  // sorted: directory order is not deterministic
     for (auto& e : fs::directory_iterator(dir))
-      if (fs::exists(e.path() / "solution.json")) each(load_solution(e.path()));
+      if (fs::exists(e.path() / "solution.json")) subdirs.push_back(e.path());
+    std::sort(subdirs.begin(), subdirs.end());
+    for (const fs::path& p : subdirs) each(p, load_solution(p));
   };
   if (t.definition.native_references.empty())
-    load_lang_dirs(root / "reference", [&](const Solution& s) {
+    load_lang_dirs(root / "reference", [&](const fs::path& p, const Solution& s) {
+      if (s.language != "cpp" && s.language != "cuda" && s.language != "hip")
+        fail(ErrorKind::kInput, p.string() + ": a native reference must be cpp, cuda or hip, not " + s.language);
+      if (t.definition.reference_for(s.language))
+        fail(ErrorKind::kInput, p.string() + ": a second " + s.language + " reference (one per language)");
       t.definition.native_references.push_back({s.language, s.entry_point, s.sources});
     });
-  load_lang_dirs(root / "baseline", [&](const Solution& s) {
+  load_lang_dirs(root / "baseline", [&](const fs::path& p, const Solution& s) {
     if (!s.definition.empty() && s.definition != t.definition.name)
-      fail(ErrorKind::kInput, (root / "baseline").string() + ": baseline '" + s.name + "' is for definition '" + s.definition + "'");
+      fail(ErrorKind::kInput, p.string() + ": baseline '" + s.name + "' is for definition '" + s.definition + "', not '" +
+                                  t.definition.name + "'");
+    if (t.baselines.count(s.language))
+      fail(ErrorKind::kInput, p.string() + ": a second " + s.language + " baseline (one per language)");
     t.baselines[s.language] = s;
   });
   return t;

@@ -1,6 +1,7 @@
 #include "task/trace.h"
 
 #include "core/error.h"
+#include "task/json_guard.h"
 
 namespace kda {
 namespace {
@@ -55,7 +56,7 @@ Json to_json(const Trace& t) {
   return {{"definition", t.definition}, {"workload", wl}, {"solution", t.solution}, {"evaluation", eval}, {"kda", k}};
 }
 
-Trace parse_trace(const Json& j, const std::string& origin) {
+static Trace parse_trace_unguarded(const Json& j, const std::string& origin) {
   JsonCtx ctx(origin);
   expect_object(j, ctx);
   Trace t;
@@ -124,6 +125,10 @@ Trace parse_trace(const Json& j, const std::string& origin) {
     }
   }
   return t;
+}
+
+Trace parse_trace(const Json& j, const std::string& origin) {
+  return guard_json(origin, [&] { return parse_trace_unguarded(j, origin); });
 }
 
 }  // namespace kda

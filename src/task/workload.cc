@@ -4,13 +4,14 @@
 #include <set>
 
 #include "core/error.h"
+#include "task/json_guard.h"
 #include "core/fs.h"
 
 namespace kda {
 
 const char* to_string(Split s) { return s == Split::kHidden ? "hidden" : "public"; }
 
-Workload parse_workload(const Json& line, const std::string& origin) {
+static Workload parse_workload_unguarded(const Json& line, const std::string& origin) {
   JsonCtx ctx(origin);
   expect_object(line, ctx);
   // flashinfer-bench writes a workload as a Trace with solution/evaluation null.
@@ -71,6 +72,10 @@ Workload parse_workload(const Json& line, const std::string& origin) {
     if (version != kWorkloadSchemaVersion) kc.at("schema_version").fail("unsupported schema version " + std::to_string(version));
   }
   return out;
+}
+
+Workload parse_workload(const Json& line, const std::string& origin) {
+  return guard_json(origin, [&] { return parse_workload_unguarded(line, origin); });
 }
 
 std::vector<Workload> load_workloads(const std::filesystem::path& path) {
