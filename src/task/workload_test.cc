@@ -41,3 +41,46 @@ TEST(Workload, RejectsEscapingSafetensorsPath) {
 }
 
 }  // namespace kda
+
+namespace kda {
+
+TEST(Workload, RecipeErrorsNameTheField) {
+  auto err = [](const std::string& text) {
+    try {
+      parse_workload(parse_json(text, "w.jsonl:4"), "w.jsonl:4");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(err(R"({"uuid": "u", "axes": {"M": 1}, "inputs": {"x": {"type": "scalar"}}})").find("w.jsonl:4: field 'inputs.x.value'"),
+            std::string::npos)
+      << err(R"({"uuid": "u", "axes": {"M": 1}, "inputs": {"x": {"type": "scalar"}}})");
+  EXPECT_NE(err(R"({"uuid": "u", "axes": {"M": 1}, "inputs": {"x": {"type": "zeros"}}})").find("inputs.x.type"), std::string::npos);
+  EXPECT_NE(err(R"({"uuid": "u", "axes": {"M": 1.5}})").find("axes.M"), std::string::npos);
+  EXPECT_NE(err(R"({"uuid": "", "axes": {}})").find("uuid"), std::string::npos);
+  EXPECT_NE(err(R"({"uuid": "u", "axes": {}, "kda": {"split": "secret"}})").find("kda.split"), std::string::npos);
+  EXPECT_NE(err(R"({"uuid": "u", "axes": {}, "kda": {"schema_version": 5}})").find("unsupported schema version 5"), std::string::npos);
+  EXPECT_NE(err(R"({"definition": "d", "workload": 3})").find("workload"), std::string::npos);
+  EXPECT_NE(err(R"({"uuid": "u", "axes": {}, "inputs": {"x": {"type": "safetensors", "path": "/etc/passwd"}}})").find("relative"),
+            std::string::npos);
+}
+
+TEST(Workload, RecipesRoundTrip) {
+  Workload w = parse_workload(parse_json(R"({"definition": "d", "solution": null, "workload": {"uuid": "r", "axes": {"N": 1024},
+      "inputs": {"a": {"type": "random"}, "s": {"type": "scalar", "value": 0.5},
+                 "w": {"type": "safetensors", "path": "blob/w.safetensors", "tensor_key": "wk"}},
+      "kda": {"split": "hidden"}}, "evaluation": null})", "r"), "r");
+  Json j = to_json(w);
+  EXPECT_TRUE(j["solution"].is_null());
+  EXPECT_TRUE(j["evaluation"].is_null());
+  Workload b = parse_workload(j, "b");
+  EXPECT_EQ(b.definition, "d");
+  EXPECT_EQ(b.split, Split::kHidden);
+  EXPECT_DOUBLE_EQ(b.inputs.at("s").scalar, 0.5);
+  EXPECT_EQ(b.inputs.at("w").path, "blob/w.safetensors");
+  EXPECT_EQ(b.inputs.at("w").tensor_key, "wk");
+  EXPECT_EQ(b.inputs.at("a").kind, InputRecipe::Kind::kRandom);
+}
+
+}  // namespace kda
