@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/error.h"
+#include "core/fs.h"
 
 namespace kda {
 
@@ -53,6 +56,81 @@ TEST(Safetensors, MalformedFilesAreRejectedWithReason) {
   EXPECT_NE(err(header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})", 8)).find("overlap"), std::string::npos);
   EXPECT_NE(err(header(R"({"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}})", 8)).find("unsupported dtype"), std::string::npos);
   EXPECT_NE(err(header(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 8)).find("negative"), std::string::npos);
+}
+
+}  // namespace kda
+
+namespace kda {
+namespace {
+
+std::string with_header(const std::string& h, size_t data) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((h.size() >> (8 * i)) & 0xff);
+  return out + h + std::string(data, '\0');
+}
+
+std::string error_of(const std::string& bytes) {
+  try {
+    parse_safetensors(bytes, "f.safetensors");
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput);
+    return e.what();
+  }
+  return "accepted";
+}
+
+}  // namespace
+
+TEST(Safetensors, HeaderShapesAndOffsetsAreChecked) {
+  EXPECT_NE(error_of(with_header("{not json", 0)).find("not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of(with_header("[1]", 0)).find("not a JSON object"), std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a": 3})", 0)).find("lacks dtype"), std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":5,"shape":[1],"data_offsets":[0,4]}})", 4)).find("not a string"), std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":"F32","shape":3,"data_offsets":[0,4]}})", 4)).find("shape"), std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", 4)).find("data_offsets"), std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4.0]}})", 4)).find("data_offsets"), std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", 4)).find("outside"), std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,8]}})", 4)).find("outside"), std::string::npos);
+  // numel * 4 overflows 64 bits; a dimension beyond int64 is refused even when another is 0.
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", 0)).find("too large"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})", 0)).find("does not match"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":"F32","shape":[18446744073709551615,0],"data_offsets":[0,0]}})", 0)).find("out of range"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_header(R"({"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", 4)).find("non-integer"), std::string::npos);
+}
+
+TEST(Safetensors, MetadataAndEmptyTensorsAreAccepted) {
+  auto ts = parse_safetensors(
+      with_header(R"({"__metadata__":{"format":"pt"},"e":{"dtype":"I64","shape":[0,3],"data_offsets":[0,0]},"s":{"dtype":"BOOL","shape":[],"data_offsets":[0,1]}})", 1),
+      "m");
+  ASSERT_EQ(ts.size(), 2u);
+  EXPECT_EQ(ts[0].numel(), 0u);
+  EXPECT_EQ(ts[1].dtype, DType::kBool);
+  EXPECT_TRUE(ts[1].shape.empty());
+}
+
+TEST(Safetensors, FilesRoundTripWithEveryDtype) {
+  TempDir dir("kda-st-test");
+  std::vector<HostTensor> ts;
+  for (DType t : {DType::kFloat32, DType::kFloat16, DType::kBFloat16, DType::kFloat8E4M3, DType::kFloat8E5M2, DType::kInt8,
+                  DType::kInt16, DType::kInt32, DType::kInt64, DType::kUInt8, DType::kBool})
+    ts.push_back(tensor(std::string("t_") + dtype_name(t), t, {2, 3}));
+  write_safetensors(dir.path() / "all.safetensors", ts);
+  std::string bytes = read_file(dir.path() / "all.safetensors");
+  uint64_t hlen = 0;
+  for (int i = 0; i < 8; ++i) hlen |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+  EXPECT_EQ((8 + hlen) % 8, 0u);  // data starts aligned
+  auto back = read_safetensors(dir.path() / "all.safetensors");
+  ASSERT_EQ(back.size(), ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) {
+    EXPECT_EQ(back[i].name, ts[i].name);
+    EXPECT_EQ(back[i].dtype, ts[i].dtype);
+    EXPECT_EQ(back[i].data, ts[i].data);
+  }
+  EXPECT_STREQ(safetensors_dtype(DType::kFloat8E4M3), "F8_E4M3");
+  EXPECT_THROW(read_safetensors(dir.path() / "absent.safetensors"), Error);
 }
 
 }  // namespace kda

@@ -51,3 +51,82 @@ TEST(Solution, BadSolutionsAreRejected) {
 }
 
 }  // namespace kda
+
+namespace kda {
+
+TEST(Solution, DirectoryWithoutSourcesListTakesEveryFile) {
+  TempDir d("kda-sol-test");
+  write_file_atomic(d.path() / "solution.json",
+                    R"({"name": "a", "spec": {"language": "cuda", "entry_point": "main.cu::run"}, "kda": {"build_flags": ["-O3"]}})");
+  write_file_atomic(d.path() / "main.cu", "// main");
+  write_file_atomic(d.path() / "helper.cuh", "// helper");
+  std::filesystem::create_directories(d.path() / "sub");
+  Solution s = load_solution(d.path());
+  ASSERT_EQ(s.sources.size(), 2u);
+  EXPECT_EQ(s.sources[0].path, "helper.cuh");  // sorted
+  EXPECT_EQ(s.sources[1].path, "main.cu");
+  EXPECT_EQ(s.extra_flags, (std::vector<std::string>{"-O3"}));
+  EXPECT_EQ(s.entry_function(), "run");
+}
+
+TEST(Solution, HashCoversContentNotName) {
+  Solution a = parse_solution(parse_json(testdata::kSolution, "s"), "s");
+  const std::string h = a.content_hash();
+  Solution b = a;
+  b.name = "other";
+  b.author = "someone else";
+  EXPECT_EQ(b.content_hash(), h);
+  b = a;
+  b.params["BLOCK"] = 256;
+  EXPECT_NE(b.content_hash(), h);
+  b = a;
+  b.extra_flags.push_back("-O3");
+  EXPECT_NE(b.content_hash(), h);
+  b = a;
+  b.entry_point = "main.cu::run2";
+  EXPECT_NE(b.content_hash(), h);
+  b = a;
+  b.language = "hip";
+  EXPECT_NE(b.content_hash(), h);
+  b = a;
+  b.sources.push_back({"a.cuh", "x"});
+  Solution c = b;
+  std::swap(c.sources[0], c.sources[1]);
+  EXPECT_NE(b.content_hash(), h);
+  EXPECT_EQ(c.content_hash(), b.content_hash());  // source order does not matter
+}
+
+TEST(Solution, MoreBadSolutions) {
+  auto err = [](const std::string& text) {
+    try {
+      parse_solution(parse_json(text, "s.json"), "s.json");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string spec = R"("spec": {"language": "cpp", "entry_point": "k.cc::f"})";
+  EXPECT_NE(err(R"({"name": "a", )" + spec + R"(, "sources": [{"path": "/abs/k.cc", "content": ""}]})").find("relative"), std::string::npos);
+  EXPECT_NE(err(R"({"name": "a", )" + spec + R"(, "sources": []})").find("at least one source"), std::string::npos);
+  EXPECT_NE(err(R"({"name": "a", )" + spec + R"(, "sources": [{"path": "k.cc", "content": ""}], "kda": {"params": {"1x": 2}}})").find("C identifiers"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"name": "a", )" + spec + R"(, "sources": [{"path": "k.cc", "content": ""}], "kda": {"params": {"B": [1]}}})").find("kda.params.B"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"name": "a", )" + spec + R"(, "sources": [{"path": "k.cc", "content": ""}], "kda": {"build_flags": [3]}})").find("build_flags"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"name": "a", )" + spec + R"(, "sources": [{"path": "k.cc", "content": ""}], "kda": {"schema_version": 2}})").find("schema version"),
+            std::string::npos);
+  EXPECT_NE(err(R"({"name": "a", "sources": []})").find("spec"), std::string::npos);
+  TempDir d("kda-sol-test");
+  write_file_atomic(d.path() / "solution.json", R"({"name": "a", )" + spec + R"(, "sources": [{"path": "k.cc"}]})");
+  try {
+    load_solution(d.path());
+    FAIL() << "missing source accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(d.path() / "solution.json");
+  EXPECT_THROW(load_solution(d.path()), Error);
+}
+
+}  // namespace kda
