@@ -262,7 +262,9 @@ Definition parse_definition(const Json& j, const std::string& origin) {
 }
 
 Definition load_definition(const std::filesystem::path& path) {
-  return parse_definition(read_json_file(path), path.string());
+  // guard_json: core's parse_json lets nlohmann's number-overflow error (out_of_range.406) through.
+  Json j = guard_json(path.string(), [&] { return read_json_file(path); });
+  return parse_definition(j, path.string());
 }
 
 Json to_json(const Definition& d) {

@@ -119,12 +119,12 @@ Solution load_solution(const fs::path& path) {
   if (fs::is_directory(path)) {
     fs::path file = path / "solution.json";
     if (!fs::exists(file)) fail(ErrorKind::kNotFound, path.string() + " is a directory without solution.json");
-    Json j = read_json_file(file);
+    Json j = guard_json(file.string(), [&] { return read_json_file(file); });
     return guard_json(file.string(), [&] { return parse(j, file.string(), &path); });
   }
   if (!fs::exists(path)) fail(ErrorKind::kNotFound, "solution " + path.string() + " does not exist");
   fs::path dir = path.parent_path();
-  Json j = read_json_file(path);
+  Json j = guard_json(path.string(), [&] { return read_json_file(path); });
   return guard_json(path.string(), [&] { return parse(j, path.string(), &dir); });
 }
 

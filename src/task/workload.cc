@@ -87,7 +87,8 @@ std::vector<Workload> load_workloads(const std::filesystem::path& path) {
   for (int n = 1; std::getline(in, line); ++n) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::string origin = path.string() + ":" + std::to_string(n);
-    Workload w = parse_workload(parse_json(line, origin), origin);
+    Json j = guard_json(origin, [&] { return parse_json(line, origin); });
+    Workload w = parse_workload(j, origin);
     if (!seen.insert(w.uuid).second) fail(ErrorKind::kInput, origin + ": duplicate workload uuid '" + w.uuid + "'");
     out.push_back(std::move(w));
   }

@@ -84,3 +84,19 @@ TEST(Workload, RecipesRoundTrip) {
 }
 
 }  // namespace kda
+
+namespace kda {
+
+TEST(Workload, NumberOverflowIsAnInputErrorWithTheLine) {
+  TempDir d("kda-wl-test");
+  write_file_atomic(d.path() / "w.jsonl", "\n{\"uuid\": \"u\", \"axes\": {\"M\": 1e999}}\n");
+  try {
+    load_workloads(d.path() / "w.jsonl");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput);
+    EXPECT_NE(std::string(e.what()).find("w.jsonl:2"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace kda
