@@ -1,5 +1,6 @@
 #include "task/inputs.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -65,35 +66,74 @@ Dist dist_for(const Definition& d, const std::string& name) {
   return out;
 }
 
+// Marsaglia's polar method in float: two normals per accepted pair (acceptance pi/4), no trig.
+// 24-bit uniforms bound |x| by about 8.2, far beyond what a test input needs.
+size_t fill_normals(float* out, size_t n, Rng& rng) {
+  size_t i = 0;
+  while (i + 1 < n) {
+    uint64_t r = rng.next();
+    float u = static_cast<float>(static_cast<int32_t>(r >> 32) >> 8) * 0x1.0p-23f;  // [-1, 1)
+    float v = static_cast<float>(static_cast<int32_t>(r) >> 8) * 0x1.0p-23f;
+    float q = u * u + v * v;
+    if (q >= 1.0f || q == 0.0f) continue;
+    float m = std::sqrt(-2.0f * std::log(q) / q);
+    out[i++] = u * m;
+    out[i++] = v * m;
+  }
+  if (i < n) {  // odd tail
+    float tail[2];
+    fill_normals(tail, 2, rng);
+    out[i++] = tail[0];
+  }
+  return i;
+}
+
+// float -> bf16 bits, round to nearest even (one rounding: the sample is the float).
+uint16_t bf16_bits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, 4);
+  if ((b & 0x7fffffffu) > 0x7f800000u) return 0x7fc0;
+  b += 0x7fffu + ((b >> 16) & 1u);
+  return static_cast<uint16_t>(b >> 16);
+}
+
 void fill_random(HostTensor& t, Rng& rng, const Dist& dist) {
   const size_t n = t.numel();
-  if (t.dtype == DType::kFloat32 && !dist.uniform) {
-    float* p = reinterpret_cast<float*>(t.data.data());
-    for (size_t i = 0; i < n; i += 2) {  // Box-Muller, two normals per draw
-      double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
-      double r = std::sqrt(-2.0 * std::log(u1)), a = 6.283185307179586 * u2;
-      p[i] = static_cast<float>(r * std::cos(a));
-      if (i + 1 < n) p[i + 1] = static_cast<float>(r * std::sin(a));
+  if (is_floating(t.dtype)) {
+    // Samples are drawn as floats in chunks, then stored in the element type.
+    constexpr size_t kChunk = 4096;
+    float buf[kChunk];
+    for (size_t base = 0; base < n; base += kChunk) {
+      const size_t m = std::min(kChunk, n - base);
+      if (dist.uniform) {
+        for (size_t i = 0; i < m; ++i)
+          buf[i] = static_cast<float>(dist.low + (dist.high - dist.low) * rng.uniform());
+      } else {
+        fill_normals(buf, m, rng);
+      }
+      if (t.dtype == DType::kFloat32) {
+        std::memcpy(t.data.data() + base * 4, buf, m * 4);
+      } else if (t.dtype == DType::kBFloat16) {
+        for (size_t i = 0; i < m; ++i) {
+          uint16_t h = bf16_bits(buf[i]);
+          std::memcpy(t.data.data() + (base + i) * 2, &h, 2);
+        }
+      } else {
+        for (size_t i = 0; i < m; ++i) store_element(t.dtype, t.data.data(), base + i, buf[i]);
+      }
     }
     return;
   }
   for (size_t i = 0; i < n; ++i) {
     double v;
-    if (is_floating(t.dtype)) {
-      if (dist.uniform) {
-        v = dist.low + (dist.high - dist.low) * rng.uniform();
-      } else {
-        double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
-        v = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-      }
-    } else if (t.dtype == DType::kBool) {
+    if (t.dtype == DType::kBool) {
       v = static_cast<double>(rng.next() & 1);
     } else if (t.dtype == DType::kUInt8) {
       v = static_cast<double>(rng.next() & 0xff);
     } else if (dist.uniform) {
       v = std::floor(dist.low + (dist.high - dist.low) * rng.uniform());
     } else {
-      v = static_cast<double>(static_cast<int64_t>(rng.next() % 16) - 8);
+      v = static_cast<double>(static_cast<int64_t>(rng.next() >> 60) - 8);  // top 4 bits: [-8, 8)
     }
     store_element(t.dtype, t.data.data(), i, v);
   }

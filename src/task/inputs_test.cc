@@ -89,6 +89,9 @@ TEST(InputsMixed, RangesPerDtypeAndUniformOverride) {
   EXPECT_EQ(range(in[4]), std::pair(0.0, 1.0));
   EXPECT_EQ(in[5].shape, (std::vector<int64_t>{2, 20000}));
   EXPECT_LT(range(in[0]).first, -3.0);  // normal tails, not a uniform [0, 1)
+  size_t beyond2 = 0;
+  for (size_t i = 0; i < in[0].numel(); ++i) beyond2 += std::fabs(load_element(in[0].dtype, in[0].data.data(), i)) > 2;
+  EXPECT_NEAR(static_cast<double>(beyond2) / in[0].numel(), 0.0455, 0.006);  // P(|N(0,1)| > 2)
   EXPECT_NE(in[0].data, std::vector<uint8_t>(in[0].data.size(), 0));
 }
 
