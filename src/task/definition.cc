@@ -286,6 +286,7 @@ Json to_json(const Definition& d) {
       Json shape = Json::array();
       for (auto& s : t.shape) shape.push_back(s);
       o[t.name] = {{"shape", t.shape.empty() ? Json(nullptr) : shape}, {"dtype", dtype_name(t.dtype)}};
+      if (!t.description.empty()) o[t.name]["description"] = t.description;
     }
     return o;
   };

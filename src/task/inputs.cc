@@ -141,6 +141,25 @@ void fill_random(HostTensor& t, Rng& rng, const Dist& dist) {
 
 }  // namespace
 
+namespace {
+
+// Shape for one tensor of a workload; refuses shapes whose byte size overflows or exceeds 1 TiB
+// (a hostile or mistyped workload must not wrap numel() or exhaust memory silently).
+std::vector<int64_t> checked_shape(const TensorSpec& s, DType t, const std::map<std::string, int64_t>& axes,
+                                   const Workload& w) {
+  std::vector<int64_t> shape = resolve_shape(s, axes);
+  uint64_t bytes = dtype_size(t);
+  const uint64_t kLimit = uint64_t{1} << 40;
+  for (int64_t d : shape) {
+    if (d != 0 && bytes > kLimit / static_cast<uint64_t>(d))
+      fail(ErrorKind::kInput, "workload " + w.uuid + ": tensor '" + s.name + "' would exceed 1 TiB");
+    bytes *= static_cast<uint64_t>(d);
+  }
+  return shape;
+}
+
+}  // namespace
+
 std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload& w) {
   auto axes = resolve_axes(d, w.axes, "workload " + w.uuid);
   std::vector<HostTensor> out;
@@ -148,7 +167,7 @@ std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload&
     HostTensor t;
     t.name = s.name;
     t.dtype = s.dtype;
-    t.shape = resolve_shape(s, axes);
+    t.shape = checked_shape(s, s.dtype, axes, w);
     t.allocate();
     out.push_back(std::move(t));
   }
@@ -163,7 +182,7 @@ std::vector<HostTensor> generate_inputs(const Definition& d, const Workload& w, 
     HostTensor t;
     t.name = s.name;
     t.dtype = s.dtype;
-    t.shape = resolve_shape(s, axes);
+    t.shape = checked_shape(s, s.dtype, axes, w);
     t.data.resize(t.nbytes());
     auto r = w.inputs.find(s.name);
     if (r != w.inputs.end() && r->second.kind == InputRecipe::Kind::kScalar) {

@@ -134,3 +134,19 @@ TEST(InputsMixed, SixteenMillionFloatsAreFast) {
 }
 
 }  // namespace kda
+
+namespace kda {
+
+TEST(InputsMixed, HugeShapesAreRefusedNotWrapped) {
+  Definition d = parse_definition(parse_json(testdata::kDefinition, "d"), "d");
+  Workload w = parse_workload(parse_json(R"({"uuid": "huge", "axes": {"M": 9223372036854775807}})", "w"), "w");
+  try {
+    generate_inputs(d, w, 1, 0, ".");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("workload huge: tensor 'x'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(make_output_tensors(d, w), Error);
+}
+
+}  // namespace kda
