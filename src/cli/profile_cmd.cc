@@ -1,10 +1,104 @@
-// PLACEHOLDER while the module is being written; replaced before the session ends.
+// kda profile analyze|diff|run: the profiler skill (DESIGN §5, docs/profile.md). A thin layer:
+// all reading, diagnosis, rendering and ncu handling live in src/profile.
+#include <cstdlib>
+#include <iostream>
+
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/fs.h"
+#include "profile/diff.h"
+#include "profile/ncu_runner.h"
+#include "profile/render.h"
+#include "profile/report.h"
+
 namespace kda::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct AnalyzeArgs {
+  std::vector<std::string> inputs;
+  bool json = false;
+};
+struct DiffArgs {
+  std::string a, b, kernel_a, kernel_b;
+  bool json = false;
+};
+struct RunArgs {
+  std::vector<std::string> command;
+  std::string out = "kda-profile";
+  std::string kernel;
+  int launch_count = 0;
+  int timeout = 600;
+  bool clock_control_none = false;
+  bool json = false;
+};
+
+std::string ncu_program() {
+  const char* env = std::getenv("KDA_NCU");
+  return env && *env ? env : "ncu";
+}
+
+void print(const Json& j) { std::cout << j.dump(2) << "\n"; }
+
+}  // namespace
+
 void add_profile_command(CLI::App& root) {
-  root.add_subcommand("profile", "(being built)")->callback([] {
-    fail(ErrorKind::kEnvironment, "'kda profile' is not built yet");
+  auto* prof = root.add_subcommand("profile", "Diagnose kernels from Nsight Compute / rocprof reports");
+  prof->require_subcommand(1);
+
+  static AnalyzeArgs an;
+  auto* a = prof->add_subcommand("analyze", "Ranked, evidenced findings per kernel from exported CSV pages");
+  a->add_option("report", an.inputs, "directory of exported pages, CSV files, or a .ncu-rep")->required();
+  a->add_flag("--json", an.json, "JSON (schema_version 1, docs/profile.md) instead of Markdown");
+  a->callback([] {
+    std::vector<fs::path> in(an.inputs.begin(), an.inputs.end());
+    auto rep = profile::load_report(in);
+    if (an.json) print(profile::to_json(rep));
+    else std::cout << profile::to_markdown(rep);
+  });
+
+  static DiffArgs df;
+  auto* d = prof->add_subcommand("diff", "Compare two reports kernel by kernel (what changed, findings resolved)");
+  d->add_option("a", df.a, "before: directory or CSV file")->required();
+  d->add_option("b", df.b, "after: directory or CSV file")->required();
+  d->add_option("--kernel-a", df.kernel_a, "compare only this kernel of A (name without arguments)");
+  d->add_option("--kernel-b", df.kernel_b, "compare only this kernel of B");
+  d->add_flag("--json", df.json, "JSON instead of Markdown");
+  d->callback([] {
+    auto ra = profile::select_kernels(profile::load_report({df.a}), df.kernel_a);
+    auto rb = profile::select_kernels(profile::load_report({df.b}), df.kernel_b);
+    auto result = profile::diff_reports(ra, rb);
+    if (df.json) print(profile::to_json(result));
+    else std::cout << profile::to_markdown(result);
+  });
+
+  static RunArgs rn;
+  auto* r = prof->add_subcommand("run", "Profile a command with ncu (--set full), export the pages, diagnose");
+  r->add_option("--out", rn.out, "directory for report.ncu-rep, the CSV pages and the diagnosis");
+  r->add_option("-k,--kernel", rn.kernel, "profile only kernels matching this regex");
+  r->add_option("-c,--launch-count", rn.launch_count, "profile at most N launches");
+  r->add_option("--timeout", rn.timeout, "seconds before ncu is stopped");
+  r->add_flag("--clock-control-none", rn.clock_control_none,
+              "pass --clock-control none (where clocks cannot be locked, or to see boost clocks)");
+  r->add_flag("--json", rn.json, "print JSON instead of Markdown");
+  r->add_option("command", rn.command, "the program to profile and its arguments (after --)")->required();
+  r->callback([] {
+    profile::RunOptions opt;
+    opt.command = rn.command;
+    opt.out_dir = rn.out;
+    opt.ncu = ncu_program();
+    opt.clock_control_none = rn.clock_control_none;
+    opt.kernel_regex = rn.kernel;
+    opt.launch_count = rn.launch_count;
+    opt.timeout_s = rn.timeout;
+    profile::run_profile(opt, profile::system_runner());
+    auto rep = profile::load_report({fs::path(rn.out)});
+    write_file_atomic(fs::path(rn.out) / "diagnosis.json", profile::to_json(rep).dump(2) + "\n");
+    write_file_atomic(fs::path(rn.out) / "diagnosis.md", profile::to_markdown(rep));
+    if (rn.json) print(profile::to_json(rep));
+    else std::cout << profile::to_markdown(rep);
+    std::cerr << "kda: report and pages in " << rn.out << "/ (diagnosis.md, diagnosis.json)\n";
   });
 }
+
 }  // namespace kda::cli

@@ -1,0 +1,162 @@
+#include "profile/report.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "profile/csv.h"
+#include "profile/details_page.h"
+#include "profile/diagnose.h"
+#include "profile/metric_table.h"
+#include "profile/ncu_runner.h"
+#include "profile/raw_page.h"
+#include "profile/rocprof.h"
+#include "profile/source_page.h"
+#include "profile/timeline.h"
+
+namespace kda::profile {
+namespace fs = std::filesystem;
+namespace {
+
+enum class Page { kDetails, kRaw, kSource, kPtx, kRocprof, kRocSysinfo, kUnknown };
+
+Page classify(const CsvTable& t) {
+  if (t.rows.empty()) return Page::kUnknown;
+  const auto& h = t.rows[0].fields;
+  auto has = [&](const char* n) { return std::find(h.begin(), h.end(), n) != h.end(); };
+  if (has("Section Name") && has("Metric Name")) return Page::kDetails;
+  if (has("ID") && has("Kernel Name")) return Page::kRaw;
+  if (!h.empty() && (h[0] == "File Path" || h[0] == "Function Name" || h[0] == "Address" || h[0] == "# Address"))
+    return Page::kSource;
+  if (h.size() == 2 && h[0] == "Line No" && h[1] == "Source") return Page::kPtx;
+  if (!h.empty() && h[0] == "Line No") return Page::kSource;
+  if (has("Dispatch_ID") || has("Dispatch_Id") || has("Kernel_Name")) return Page::kRocprof;
+  if (has("workload_name") && has("gpu_model")) return Page::kRocSysinfo;
+  return Page::kUnknown;
+}
+
+struct Inputs {
+  std::vector<CsvTable> details, raw, instances, source, ptx, rocprof, sysinfo;
+};
+
+void add_file(Inputs& in, const fs::path& p) {
+  CsvTable t = read_csv_file(p.string());
+  switch (classify(t)) {
+    case Page::kDetails: in.details.push_back(std::move(t)); break;
+    case Page::kRaw: {
+      bool inst = p.filename().string().find("instances") != std::string::npos;
+      if (!inst && t.rows.size() > 2)
+        for (const auto& f : t.rows.back().fields)
+          if (f.find('(') != std::string::npos && f.find(';') != std::string::npos) { inst = true; break; }
+      (inst ? in.instances : in.raw).push_back(std::move(t));
+      break;
+    }
+    case Page::kSource: in.source.push_back(std::move(t)); break;
+    case Page::kPtx: in.ptx.push_back(std::move(t)); break;
+    case Page::kRocprof: in.rocprof.push_back(std::move(t)); break;
+    case Page::kRocSysinfo: in.sysinfo.push_back(std::move(t)); break;
+    case Page::kUnknown:
+      fail(ErrorKind::kInput, p.string() + ":1: not a recognized Nsight Compute or rocprof CSV page "
+                              "(expected the details, raw or source page)");
+  }
+}
+
+bool same_function(const std::string& a, const std::string& b) {
+  Kernel x, y;
+  x.name = a;
+  y.name = b;
+  return a == b || x.short_name() == y.short_name();
+}
+
+}  // namespace
+
+void analyze(Kernel& k) {
+  resolve(k);
+  diagnose(k);
+}
+
+Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
+  Report rep;
+  rep.tool = "ncu";
+  Inputs in;
+  std::vector<fs::path> temp_dirs;
+  for (const auto& p : inputs) {
+    rep.origin += (rep.origin.empty() ? "" : " ") + p.filename().string();
+    if (!fs::exists(p)) fail(ErrorKind::kNotFound, p.string() + ": no such file or directory");
+    if (p.extension() == ".ncu-rep") {
+      const char* env = std::getenv("KDA_NCU");
+      auto dir = make_temp_dir("kda-profile-");
+      export_pages(p, dir, env ? env : "ncu", runner ? *runner : system_runner());
+      for (const char* n : {"details.csv", "raw.csv", "raw_instances.csv"}) add_file(in, dir / n);
+      for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().filename().string().rfind("source_", 0) == 0) add_file(in, e.path());
+      temp_dirs.push_back(dir);
+      continue;
+    }
+    if (fs::is_directory(p)) {
+      std::vector<fs::path> files;
+      for (const auto& e : fs::directory_iterator(p)) files.push_back(e.path());
+      std::sort(files.begin(), files.end());
+      bool any = false;
+      for (const auto& f : files) {
+        std::string n = f.filename().string();
+        if (n == "details.csv" || n == "raw.csv" || n == "raw_instances.csv" || n == "pmc_perf.csv" || n == "sysinfo.csv" ||
+            (n.rfind("source_", 0) == 0 && f.extension() == ".csv")) {
+          add_file(in, f);
+          any = true;
+        }
+      }
+      if (!any)
+        fail(ErrorKind::kNotFound, p.string() + ": no details.csv, raw.csv, source_*.csv or "
+                                   "pmc_perf.csv here (export them with `kda profile run` or ncu --csv)");
+      continue;
+    }
+    add_file(in, p);
+  }
+  for (const auto& d : temp_dirs) fs::remove_all(d);
+
+  for (auto& t : in.rocprof) {
+    auto ks = read_rocprof(t, in.sysinfo.empty() ? nullptr : &in.sysinfo.front());
+    rep.tool = "rocprof";
+    for (auto& k : ks) {
+      analyze(k);
+      rep.kernels.push_back(std::move(k));
+    }
+  }
+  std::vector<Kernel> kernels;
+  for (const auto& t : in.raw) {
+    auto page = read_raw_page(t);
+    for (auto& k : page.kernels) kernels.push_back(std::move(k));
+  }
+  for (const auto& t : in.details) merge_details(kernels, read_details_page(t));
+  for (const auto& t : in.instances) {
+    auto page = read_raw_page(t);
+    for (size_t i = 0; i < page.kernels.size(); ++i) {
+      for (auto& k : kernels) {
+        if (k.id != page.kernels[i].id || k.name != page.kernels[i].name) continue;
+        Strip s = render_strip(page.instances[i]);
+        k.timeline = s.text;
+        k.timeline_metric = s.metric;
+      }
+    }
+  }
+  std::vector<PtxPage> ptx;
+  for (const auto& t : in.ptx) ptx.push_back(read_ptx_page(t));
+  for (const auto& t : in.source) {
+    SourcePage sp = read_source_page(t);
+    for (auto& k : kernels) {
+      if (!sp.function.empty() && !same_function(sp.function, k.name)) continue;
+      if (!k.hotspots.empty()) continue;
+      k.hotspots = sp.hotspots;
+      for (const auto& p : ptx) link_ptx(k.hotspots, p, k.short_name());
+      break;
+    }
+  }
+  for (auto& k : kernels) {
+    analyze(k);
+    rep.kernels.push_back(std::move(k));
+  }
+  return rep;
+}
+
+}  // namespace kda::profile

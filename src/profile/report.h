@@ -1,0 +1,24 @@
+// report: loads a profile from a directory or a list of files and runs the analysis. Contract:
+// in a directory, the canonical names are read (details.csv, raw.csv, raw_instances.csv,
+// source_<kernel>.csv, source_ptx_<kernel>.csv; rocprof-compute's pmc_perf.csv); explicit files
+// are classified by their header, never by position or name. A `.ncu-rep` is exported through
+// ncu first (ncu_runner.h). Every kernel is resolved (metric_table.h), diagnosed, given its
+// hotspots, PTX links and timeline. Errors name the file and line.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "profile/model.h"
+
+namespace kda::profile {
+
+class Runner;
+
+/// Loads and analyzes. `runner` is used only for .ncu-rep inputs (nullptr: the real one).
+Report load_report(const std::vector<std::filesystem::path>& inputs, Runner* runner = nullptr);
+
+/// Analysis on already-read kernels (used by the readers and by tests that perturb values).
+void analyze(Kernel& k);
+
+}  // namespace kda::profile
