@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <limits>
 
 #include "core/error.h"
@@ -99,7 +100,16 @@ std::vector<HostTensor> parse_safetensors(std::string_view bytes, const std::str
 }
 
 std::vector<HostTensor> read_safetensors(const std::filesystem::path& path) {
-  return parse_safetensors(read_file(path), path.string());
+  // One sized read: core's read_file grows a stream buffer, which costs several copies of a
+  // large blob.
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in || !std::filesystem::is_regular_file(path)) return parse_safetensors(read_file(path), path.string());  // read_file names the problem
+  const std::streamoff size = in.tellg();
+  if (size < 0) fail(ErrorKind::kInput, path.string() + ": cannot determine the file size");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), size)) fail(ErrorKind::kInput, path.string() + ": read failed");
+  return parse_safetensors(bytes, path.string());
 }
 
 std::string serialize_safetensors(const std::vector<HostTensor>& tensors, const std::map<std::string, std::string>& metadata) {

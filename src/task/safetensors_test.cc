@@ -131,6 +131,7 @@ TEST(Safetensors, FilesRoundTripWithEveryDtype) {
   }
   EXPECT_STREQ(safetensors_dtype(DType::kFloat8E4M3), "F8_E4M3");
   EXPECT_THROW(read_safetensors(dir.path() / "absent.safetensors"), Error);
+  EXPECT_THROW(read_safetensors(dir.path()), Error);  // a directory
 }
 
 }  // namespace kda
