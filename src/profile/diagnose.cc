@@ -263,8 +263,8 @@ void diagnose(Kernel& k) {
           {b.ev("sm_pct", fmt::format(">= {}", kComputeBoundPct)), b.ev("issue_active_pct", "")},
           "fewer instructions per result: hoist index math, use fused/vector instructions, tensor cores for matrix products");
   }
-  if (k.qv("tensor_pct") > 0.5 && k.qv("tensor_pct") < 30) {
-    b.add("tensor-core-underused", k.qv("tensor_pct") / 2,
+  if (k.qv("tensor_pct") >= 1 && k.qv("tensor_pct") < 30) {
+    b.add("tensor-core-underused", k.qv("tensor_pct") / 4,
           {b.ev("tensor_pct", "< 30 while tensor instructions are used")},
           "feed the tensor cores: larger warp tiles, ldmatrix/cp.async staging, mma.sync/wgmma instead of wmma, keep operands in shared memory");
   }
