@@ -65,7 +65,7 @@ std::string host_cpu() {
 std::vector<std::string> compile_flags(const Solution& s, const std::string& arch) {
   std::vector<std::string> flags;
   if (s.language == "cpp") {
-    flags = {"-std=c++17", "-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-fvisibility=hidden"};
+    flags = {"-std=c++17", "-O3", "-march=native", "-fopenmp", "-shared", "-fPIC"};
   } else if (s.language == "cuda") {
     flags = {"-std=c++17", "-O3", "-arch=" + arch, "-shared", "-Xcompiler", "-fPIC", "-lineinfo"};
   } else if (s.language == "hip") {

@@ -33,8 +33,10 @@ std::string tail(const std::string& s, size_t n = 2000) { return s.size() <= n ?
 std::map<std::string, std::string> runner_env(const fs::path& scratch, const std::string& backend) {
   std::map<std::string, std::string> env = {{"HOME", scratch.string()}, {"TMPDIR", scratch.string()},
                                             {"PATH", "/usr/local/bin:/usr/bin:/bin"}};
-  for (const char* k : {"OMP_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "HIP_VISIBLE_DEVICES"})
+  for (const char* k : {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "HIP_VISIBLE_DEVICES"})
     if (const char* v = std::getenv(k)) env[k] = v;
+  // Runners take turns on the machine; spinning OpenMP workers would steal the next one's cores.
+  if (!env.count("OMP_WAIT_POLICY")) env["OMP_WAIT_POLICY"] = "PASSIVE";
   // Load every CUDA module before the sandbox closes the door behind it.
   if (backend == "cuda") env["CUDA_MODULE_LOADING"] = "EAGER";
   return env;

@@ -1,0 +1,50 @@
+// vector_add, improved: 16-byte (float4) loads and stores, a grid-stride loop with a grid sized
+// to fill every SM, and a scalar tail. Assumes the 256-byte alignment cudaMalloc gives.
+#include <dlpack/dlpack.h>
+#include <cuda_runtime.h>
+#include <cstdint>
+
+#ifndef BLOCK
+#define BLOCK 256
+#endif
+
+__global__ void __launch_bounds__(BLOCK) add_vec4(const float4* __restrict__ a, const float4* __restrict__ b,
+                                                  float4* __restrict__ c, int64_t n4) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * BLOCK;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(BLOCK) + threadIdx.x; i < n4; i += stride) {
+    float4 x = a[i], y = b[i];
+    c[i] = make_float4(x.x + y.x, x.y + y.y, x.z + y.z, x.w + y.w);
+  }
+}
+
+__global__ void add_tail(const float* a, const float* b, float* c, int64_t begin, int64_t n) {
+  int64_t i = begin + threadIdx.x;
+  if (i < n) c[i] = a[i] + b[i];
+}
+
+extern "C" int kda_entry(const DLTensor* in, int n_in, DLTensor* out, int n_out, void* stream) {
+  if (n_in != 2 || n_out != 1 || in[0].ndim != 1) return 1;
+  const int64_t n = in[0].shape[0];
+  if (n == 0) return 0;
+  cudaStream_t s = static_cast<cudaStream_t>(stream);
+  const float* a = static_cast<const float*>(in[0].data);
+  const float* b = static_cast<const float*>(in[1].data);
+  float* c = static_cast<float*>(out[0].data);
+  static int sms = 0;
+  if (sms == 0) {
+    int dev = 0;
+    cudaGetDevice(&dev);
+    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+  }
+  const int64_t n4 = n / 4;
+  if (n4 > 0) {
+    int64_t blocks = (n4 + BLOCK - 1) / BLOCK;
+    const int64_t cap = static_cast<int64_t>(sms) * 8;
+    if (blocks > cap) blocks = cap;
+    add_vec4<<<static_cast<unsigned>(blocks), BLOCK, 0, s>>>(reinterpret_cast<const float4*>(a),
+                                                             reinterpret_cast<const float4*>(b),
+                                                             reinterpret_cast<float4*>(c), n4);
+  }
+  if (n % 4) add_tail<<<1, 4, 0, s>>>(a, b, c, n4 * 4, n);
+  return cudaGetLastError() == cudaSuccess ? 0 : 2;
+}
