@@ -17,6 +17,15 @@ void check_relative(const std::string& p, const JsonCtx& c) {
     c.fail("source path '" + p + "' must be relative and stay inside the solution");
 }
 
+// A symlink among a directory solution's files must not pull in a file from elsewhere (a judge
+// secret, say) as "source".
+void check_inside(const fs::path& dir, const fs::path& file, const JsonCtx& c) {
+  const fs::path root = fs::weakly_canonical(dir), real = fs::weakly_canonical(file);
+  auto r = real.begin();
+  for (auto it = root.begin(); it != root.end(); ++it, ++r)
+    if (r == real.end() || *r != *it) c.fail("file " + file.string() + " resolves outside the solution directory");
+}
+
 Solution parse(const Json& j, const std::string& origin, const fs::path* dir) {
   JsonCtx ctx(origin);
   expect_object(j, ctx);
@@ -48,6 +57,7 @@ Solution parse(const Json& j, const std::string& origin, const fs::path* dir) {
       if (!content) {
         if (!dir) c.at("content").fail("required when the solution is a single JSON file");
         if (!fs::is_regular_file(*dir / path)) c.at("path").fail("file " + (*dir / path).string() + " does not exist");
+        check_inside(*dir, *dir / path, c.at("path"));
         content = read_file(*dir / path);
       }
       s.sources.push_back({path, *content});
@@ -57,7 +67,10 @@ Solution parse(const Json& j, const std::string& origin, const fs::path* dir) {
     for (auto& e : fs::directory_iterator(*dir))
       if (e.is_regular_file() && e.path().filename() != "solution.json") files.push_back(e.path());
     std::sort(files.begin(), files.end());
-    for (auto& f : files) s.sources.push_back({f.filename().string(), read_file(f)});
+    for (auto& f : files) {
+      check_inside(*dir, f, ctx.at("sources"));
+      s.sources.push_back({f.filename().string(), read_file(f)});
+    }
   }
   if (s.sources.empty()) ctx.at("sources").fail("a solution needs at least one source file");
   bool found = false;

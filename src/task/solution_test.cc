@@ -130,3 +130,29 @@ TEST(Solution, MoreBadSolutions) {
 }
 
 }  // namespace kda
+
+namespace kda {
+
+TEST(Solution, SymlinksOutOfTheDirectoryAreRefused) {
+  TempDir outside("kda-sol-secret");
+  write_file_atomic(outside.path() / "seed.txt", "secret");
+  TempDir d("kda-sol-test");
+  write_file_atomic(d.path() / "solution.json", R"({"name": "a", "spec": {"language": "cpp", "entry_point": "k.cc::f"}, "sources": [{"path": "k.cc"}]})");
+  std::filesystem::create_symlink(outside.path() / "seed.txt", d.path() / "k.cc");
+  try {
+    load_solution(d.path());
+    FAIL() << "symlink followed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("outside the solution directory"), std::string::npos) << e.what();
+  }
+  // The unlisted form (every file in the directory) is checked too.
+  write_file_atomic(d.path() / "solution.json", R"({"name": "a", "spec": {"language": "cpp", "entry_point": "k.cc::f"}})");
+  EXPECT_THROW(load_solution(d.path()), Error);
+  // A symlink that stays inside is fine.
+  std::filesystem::remove(d.path() / "k.cc");
+  write_file_atomic(d.path() / "real.cc", "int k;");
+  std::filesystem::create_symlink("real.cc", d.path() / "k.cc");
+  EXPECT_EQ(load_solution(d.path()).sources.size(), 2u);
+}
+
+}  // namespace kda

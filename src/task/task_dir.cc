@@ -47,6 +47,9 @@ TaskDir load_task_dir(const fs::path& root) {
     load_lang_dirs(root / "reference", [&](const fs::path& p, const Solution& s) {
       if (s.language != "cpp" && s.language != "cuda" && s.language != "hip")
         fail(ErrorKind::kInput, p.string() + ": a native reference must be cpp, cuda or hip, not " + s.language);
+      if (!s.definition.empty() && s.definition != t.definition.name)
+        fail(ErrorKind::kInput, p.string() + ": reference '" + s.name + "' is for definition '" + s.definition + "', not '" +
+                                    t.definition.name + "'");
       if (t.definition.reference_for(s.language))
         fail(ErrorKind::kInput, p.string() + ": a second " + s.language + " reference (one per language)");
       t.definition.native_references.push_back({s.language, s.entry_point, s.sources});

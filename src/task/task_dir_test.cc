@@ -88,6 +88,15 @@ TEST_F(TaskDirTest, BaselineForAnotherDefinitionIsRejected) {
   EXPECT_NE(error().find("is for definition 'gemm'"), std::string::npos) << error();
 }
 
+TEST_F(TaskDirTest, ReferenceForAnotherDefinitionOrLanguageIsRejected) {
+  write_file_atomic(root() / "reference/cpp/solution.json",
+                    R"({"name": "ref", "definition": "gemm", "spec": {"language": "cpp", "entry_point": "ref.cc::kda_entry"}})");
+  EXPECT_NE(error().find("reference 'ref' is for definition 'gemm'"), std::string::npos) << error();
+  write_file_atomic(root() / "reference/cpp/solution.json",
+                    R"({"name": "ref", "spec": {"language": "python", "entry_point": "ref.cc::run"}})");
+  EXPECT_NE(error().find("must be cpp, cuda or hip"), std::string::npos) << error();
+}
+
 TEST_F(TaskDirTest, MissingPiecesAreNotFound) {
   fs::remove(root() / "definition.json");
   try {
