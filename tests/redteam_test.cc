@@ -32,6 +32,7 @@ Json expected_table() { return read_json_file(fs::path(KDA_SOURCE_DIR) / "tests/
 
 std::vector<std::string> cpu_candidates() {
   std::vector<std::string> names;
+  if (!fs::exists(fs::path(KDA_SOURCE_DIR) / "tests/redteam/EXPECTED.json")) return names;
   for (auto& [name, _] : expected_table().items())
     if (name.rfind("cuda_", 0) != 0) names.push_back(name);
   return names;
@@ -59,6 +60,7 @@ TEST_P(RedTeam, GetsItsSpecificNonPassedVerdict) {
   }
 }
 
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(RedTeam);
 INSTANTIATE_TEST_SUITE_P(Candidates, RedTeam, ::testing::ValuesIn(cpu_candidates()),
                          [](const auto& info) { return info.param; });
 

@@ -379,8 +379,10 @@ void Judge::Impl::finish_trace(Trace& t, const Solution& s, const std::string& s
   t.solution = s.name;
   t.timestamp = utc_now();
   t.environment.backend = opt.backend;
-  t.environment.hardware = device.value("name", "");
-  t.environment.driver = device.value("driver", "");
+  if (device.is_object()) {
+    t.environment.hardware = device.value("name", "");
+    t.environment.driver = device.value("driver", "");
+  }
   t.environment.toolchain = build.toolchain;
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
