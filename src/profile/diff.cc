@@ -17,7 +17,7 @@ struct Tracked {
   int better;
 };
 constexpr Tracked kTracked[] = {
-    {"duration_ns", -1},         {"sm_pct", +1},          {"mem_pct", +1},
+    {"sm_pct", +1},          {"mem_pct", +1},
     {"dram_pct", +1},            {"achieved_occupancy_pct", +1}, {"theoretical_occupancy_pct", +1},
     {"registers_per_thread", -1}, {"shared_bank_conflicts", -1}, {"local_ld_sectors", -1},
     {"threads_per_inst", +1},    {"issue_active_pct", +1}, {"stall.long_scoreboard", -1},
