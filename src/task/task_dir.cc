@@ -25,7 +25,7 @@ TaskDir load_task_dir(const fs::path& root) {
   t.definition = load_definition(root / "definition.json");
   if (fs::exists(root / "workloads.jsonl")) t.workloads = load_workloads(root / "workloads.jsonl");
   for (const Workload& w : t.workloads) {
-    std::string origin = (root / "workloads.jsonl").string() + ": workload " + w.uuid;
+    std::string origin = w.origin + ": workload " + w.uuid;
     if (!w.definition.empty() && w.definition != t.definition.name)
       fail(ErrorKind::kInput, origin + " names definition '" + w.definition + "', not '" + t.definition.name + "'");
     resolve_axes(t.definition, w.axes, origin);

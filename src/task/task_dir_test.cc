@@ -76,6 +76,8 @@ TEST_F(TaskDirTest, InvalidWorkloadsAreRejected) {
   EXPECT_NE(error().find("names definition 'other_op'"), std::string::npos) << error();
   write_workloads(R"({"uuid": "a", "axes": {}, "inputs": {}})");
   EXPECT_NE(error().find("var axis 'M' has no value"), std::string::npos) << error();
+  write_workloads(std::string(testdata::kWorkloadLine) + "\n" + R"({"uuid": "b", "axes": {"M": 1, "Z": 2}})");
+  EXPECT_NE(error().find("workloads.jsonl:2: workload b: axis 'Z' is not declared"), std::string::npos) << error();
   write_workloads(R"({"uuid": "a", "axes": {"M": 1}, "inputs": {"nope": {"type": "random"}}})");
   EXPECT_NE(error().find("input 'nope'"), std::string::npos) << error();
   write_workloads("{\"uuid\": \"a\", \"axes\": {\"M\": 1}}\n{\"uuid\": \"a\", \"axes\": {\"M\": 2}}\n");

@@ -89,6 +89,7 @@ std::vector<Workload> load_workloads(const std::filesystem::path& path) {
     std::string origin = path.string() + ":" + std::to_string(n);
     Json j = guard_json(origin, [&] { return parse_json(line, origin); });
     Workload w = parse_workload(j, origin);
+    w.origin = origin;
     if (!seen.insert(w.uuid).second) fail(ErrorKind::kInput, origin + ": duplicate workload uuid '" + w.uuid + "'");
     out.push_back(std::move(w));
   }

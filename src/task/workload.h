@@ -32,6 +32,8 @@ struct Workload {
   std::map<std::string, InputRecipe> inputs;  ///< inputs not listed default to random
   Split split = Split::kPublic;
   Json raw;
+  std::string origin;  ///< "file:line" it was read from (load_workloads), for later errors
+
 };
 
 Workload parse_workload(const Json& j, const std::string& origin);
