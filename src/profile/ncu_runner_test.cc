@@ -113,6 +113,24 @@ TEST(NcuRunner, FailingProfileShowsNcuOutput) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(NcuRunner, NcuRepIsReadThroughNcuImport) {
+  auto dir = make_temp_dir("kda-ncu-test-");
+  write_file_atomic(dir / "r.ncu-rep", "binary");
+  FakeRunner fake;
+  Report r = load_report({dir / "r.ncu-rep"}, &fake);
+  ASSERT_EQ(r.kernels.size(), 1u);
+  EXPECT_EQ(r.kernels[0].short_name(), "scale");
+  EXPECT_EQ(fake.calls.front().at(1), "--import");
+  fake.has_ncu = false;
+  try {
+    load_report({dir / "r.ncu-rep"}, &fake);
+    FAIL() << "a .ncu-rep without ncu must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kEnvironment);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(NcuRunner, RefusesAnEmptyCommand) {
   FakeRunner fake;
   RunOptions opt;

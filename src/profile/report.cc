@@ -86,7 +86,12 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
     if (p.extension() == ".ncu-rep") {
       const char* env = std::getenv("KDA_NCU");
       auto dir = make_temp_dir("kda-profile-");
-      export_pages(p, dir, env ? env : "ncu", runner ? *runner : system_runner());
+      try {
+        export_pages(p, dir, env ? env : "ncu", runner ? *runner : system_runner());
+      } catch (...) {
+        fs::remove_all(dir);
+        throw;
+      }
       for (const char* n : {"details.csv", "raw.csv", "raw_instances.csv"}) add_file(in, dir / n);
       for (const auto& e : fs::directory_iterator(dir))
         if (e.path().filename().string().rfind("source_", 0) == 0) add_file(in, e.path());
