@@ -39,8 +39,10 @@ case "$mode" in
   --example)
     # The evaluator runs the candidate in kda-runner, a child process; ncu follows children.
     (cd "$root" && . scripts/device/env.sh 2>/dev/null || true
-     "$kda" profile run --out "$out" "${clock[@]}" -k 'vec|add' -- \
-       "$kda" eval examples/vector_add examples/vector_add/solutions/cuda_vec4 --backend cuda --no-sandbox) \
+     # -k: the candidate's kernels only; -c: a few launches (each costs ~40 replay passes).
+     "$kda" profile run --out "$out" "${clock[@]}" -k 'add_vec4|add_tail' -c 3 -- \
+       "$kda" eval examples/vector_add examples/vector_add/solutions/cuda_vec4 --backend cuda \
+       --arch sm_90 --no-sandbox --budget 0.1 --min-samples 1) \
        > "$out/diagnosis.stdout.md"
     ;;
   --fixtures)
