@@ -86,7 +86,9 @@ std::vector<std::filesystem::path> export_pages(const std::filesystem::path& rep
   for (const auto& k : read_details_page(parse_csv(details.out, (out / "details.csv").string())))
     names.insert(k.short_name());
   for (const auto& n : names) {
-    std::string filter = "regex:^(void )?" + n + "[(<]";
+    // ncu matches -k against the base function name by default ("add_vec4"); also accept a
+    // demangled full name in case --kernel-name-base differs.
+    std::string filter = "regex:^(void )?" + n + "([(<].*)?$";
     save("source_" + sanitize(n) + ".csv",
          export_page(rep, {"--page", "source", "--print-source", "cuda,sass", "-k", filter}, ncu, runner).out);
     save("source_ptx_" + sanitize(n) + ".csv",
