@@ -33,7 +33,8 @@ Json expected_table() { return read_json_file(fs::path(KDA_SOURCE_DIR) / "tests/
 std::vector<std::string> cpu_candidates() {
   std::vector<std::string> names;
   if (!fs::exists(fs::path(KDA_SOURCE_DIR) / "tests/redteam/EXPECTED.json")) return names;
-  for (auto& [name, _] : expected_table().items())
+  const Json table = expected_table();
+  for (auto& [name, _] : table.items())
     if (name.rfind("cuda_", 0) != 0) names.push_back(name);
   return names;
 }

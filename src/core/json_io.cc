@@ -35,6 +35,8 @@ Json parse_json(std::string_view text, const std::string& origin) {
     if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
     fail(ErrorKind::kInput, origin + ":" + std::to_string(line) + ":" + std::to_string(col) +
                                 ": invalid JSON: " + what);
+  } catch (const Json::exception& e) {  // e.g. a number out of range ("1e999")
+    fail(ErrorKind::kInput, origin + ": invalid JSON: " + e.what());
   }
 }
 

@@ -112,6 +112,14 @@ struct Judge::Impl {
       : task(t), opt(std::move(o)), runner_exe(locate_runner(opt.runner_exe)), store(task.store_dir()),
         audit(task.store_dir() / "audit.jsonl") {}
 
+  // Processes the judge must not kill when it sweeps up what a failed candidate left behind.
+  std::vector<pid_t> trusted_pids() const {
+    std::vector<pid_t> keep;
+    if (reference) keep.push_back(reference->pid());
+    if (base) keep.push_back(base->pid());
+    return keep;
+  }
+
   void say(const std::string& s) {
     if (opt.progress) opt.progress(s);
   }
@@ -270,7 +278,7 @@ struct Judge::Impl {
   void finish_trace(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build);
 };
 
-Trace Judge::Impl::evaluate_workload(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand,
+Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, std::unique_ptr<RunnerClient>& cand,
                                      const Workload& w) {
   Trace t;
   t.workload = w;
@@ -281,7 +289,12 @@ Trace Judge::Impl::evaluate_workload(const Solution& s, const BuildResult& build
     return t;
   };
   RunnerClient& basr = baseline_runner();
-  if (!cand) cand = std::make_unique<RunnerClient>(config(build.library, opt.backend));  // may throw RunnerFailure
+  // A fresh candidate process per workload: nothing it cached or broke carries over.
+  if (cand) {
+    cand->stop();
+    cand.reset();
+  }
+  cand = std::make_unique<RunnerClient>(config(build.library, opt.backend));  // may throw RunnerFailure
 
   // Correctness: one call on draw 0, outputs poisoned, late writes and input mutation checked.
   uint64_t draw = 0;
@@ -444,8 +457,8 @@ SolutionResult Judge::evaluate(const Solution& s) {
         t.reason_code = f.reason_code;
         t.reason = f.reason;
         t.log = f.log;
-        cand.reset();  // a fresh runner for the next workload
-        kill_orphaned_descendants();
+        cand.reset();
+        kill_orphaned_descendants(m.trusted_pids());
       }
     }
     m.finish_trace(t, s, res.solution_hash, res.build);
@@ -461,7 +474,8 @@ SolutionResult Judge::evaluate(const Solution& s) {
     res.traces.push_back(std::move(t));
   }
   if (cand) cand->stop();
-  kill_orphaned_descendants();
+  cand.reset();
+  kill_orphaned_descendants(m.trusted_pids());
   res.geomean_speedup = geometric_mean(speedups);
   return res;
 }

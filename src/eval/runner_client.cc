@@ -154,6 +154,8 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
 
 RunnerClient::~RunnerClient() { stop(); }
 
+pid_t RunnerClient::pid() const { return impl_->child.pid(); }
+
 void RunnerClient::stop() {
   if (!impl_ || impl_->to_runner < 0) return;
   try {

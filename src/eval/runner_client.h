@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/types.h>
+
 #include "core/json_io.h"
 #include "task/tensor.h"
 #include "task/trace.h"
@@ -56,6 +58,7 @@ class RunnerClient {
   RunnerClient& operator=(const RunnerClient&) = delete;
 
   const Json& ready_info() const { return ready_; }  ///< {"pid", "device", "sandbox"}
+  pid_t pid() const;
 
   RunResult run(const std::vector<std::vector<HostTensor>>& input_sets,
                 const std::vector<HostTensor>& output_templates, bool flush, int late_write_check_ms,

@@ -1,0 +1,15 @@
+// Attack: correct except one +Inf. Expected: INCORRECT_NUMERICAL / inf_in_output.
+#include <dlpack/dlpack.h>
+#include <cstdint>
+#include <cstring>
+#define ARGS const DLTensor* in, int, DLTensor* out, int, void*
+#define N (in[0].shape[0])
+#define A (static_cast<const float*>(in[0].data))
+#define B (static_cast<const float*>(in[1].data))
+#define C (static_cast<float*>(out[0].data))
+#include <limits>
+extern "C" int kda_entry(ARGS) {
+  for (int64_t i = 0; i < N; ++i) C[i] = A[i] + B[i];
+  C[N / 2] = std::numeric_limits<float>::infinity();
+  return 0;
+}
