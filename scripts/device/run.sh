@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The H100 session in one call: evaluates every example on the CUDA backend, measures the spread
+# of the median over 5 repeated evaluations, runs the CUDA red-team candidates, and profiles the
+# example candidate with Nsight Compute. Results land in $OUT (the device tool returns them).
+# Prerequisite (on the build machine): scripts/device/bundle.sh, and carry .device.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/device/env.sh
+OUT="${OUT:-/tmp/kda-device-out}"
+mkdir -p "$OUT"
+log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
+{ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total --format=csv; nvcc --version | tail -1; uname -r; date -u; } 2>&1 | tee -a "$OUT/summary.txt"
+work=/tmp/kda-work; rm -rf "$work"; mkdir -p "$work/logs"; L="$work/logs"
+
+for ex in $(ls examples); do
+  [ -f "examples/$ex/definition.json" ] || continue
+  [ -d "examples/$ex/baseline/cuda" ] || continue
+  log "example $ex"
+  kda init "$work/$ex" --example "$ex" > /dev/null
+  kda eval "$work/$ex" --backend cuda --arch sm_90 --workloads all --budget 1 --json \
+      > "$L/traces_$ex.jsonl" 2> "$L/eval_$ex.log"
+  echo "kda eval rc=$?" >> "$OUT/summary.txt"
+  cat "$L/traces_$ex.jsonl" >> "$OUT/traces.jsonl"
+  python3 - "$L/traces_$ex.jsonl" <<'PY' | tee -a "$OUT/summary.txt"
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line); e = t["evaluation"]; p = e.get("performance") or {}; k = t["kda"]
+    kp = k.get("performance") or {}
+    print(f'{t["solution"]:28s} {t["workload"]["uuid"]:32s} {e["status"]:20s} '
+          f'lat={p.get("latency_ms",0):.4f}ms base={p.get("reference_latency_ms",0):.4f}ms '
+          f'x{p.get("speedup_factor",0):.2f} roof={100*kp.get("fraction_of_roofline",0):.0f}% {k.get("reason_code","")}')
+PY
+done
+
+log "repeatability: 5 evaluations of vector_add cuda_vec4 on N=16M"
+rep="$work/rep"; kda init "$rep" --example vector_add > /dev/null
+python3 - "$rep/workloads.jsonl" <<'PY'
+import json, sys
+w = {"definition": "vector_add", "solution": None, "evaluation": None,
+     "workload": {"uuid": "rep-16M", "axes": {"N": 16777216}, "inputs": {}, "kda": {"split": "public"}}}
+open(sys.argv[1], "w").write(json.dumps(w) + "\n")
+PY
+for i in 1 2 3 4 5; do
+  kda eval "$rep" "$rep/solutions/cuda_vec4" --backend cuda --arch sm_90 --budget 2 --json 2>>"$L/rep.log"
+done > "$OUT/repeat.jsonl"
+python3 - "$OUT/repeat.jsonl" <<'PY' | tee -a "$OUT/summary.txt"
+import json, sys, statistics
+m = [json.loads(l)["evaluation"]["performance"]["latency_ms"] for l in open(sys.argv[1]) if '"PASSED"' in l]
+r = [json.loads(l)["kda"]["performance"]["fraction_of_roofline"] for l in open(sys.argv[1]) if '"PASSED"' in l]
+if m:
+    print("medians_ms", [round(x, 5) for x in m], "spread(max-min)/median = %.2f%%" % (100 * (max(m) - min(m)) / statistics.median(m)))
+    print("fraction_of_copy_roofline", [round(x, 3) for x in r])
+PY
+cat "${KDA_CACHE_DIR}"/devices/*.json > "$OUT/device_peaks.json" 2>/dev/null
+
+log "CUDA red team"
+rt="$work/rt"; kda init "$rt" --example vector_add > /dev/null
+python3 - "$rt/workloads.jsonl" <<'PY'
+import json, sys
+rows = [{"definition": "vector_add", "solution": None, "evaluation": None,
+         "workload": {"uuid": f"rt-{n}", "axes": {"N": n}, "inputs": {}, "kda": {"split": "public"}}} for n in (4097, 1 << 20)]
+open(sys.argv[1], "w").write("".join(json.dumps(r) + "\n" for r in rows))
+PY
+for c in tests/redteam/cuda_*; do
+  kda eval "$rt" "$c" --backend cuda --arch sm_90 --budget 0.2 --timeout 5 --json 2>>"$L/redteam.log" \
+    | python3 -c 'import json,sys; [print(sys.argv[1], json.loads(l)["evaluation"]["status"], json.loads(l)["kda"]["reason_code"]) for l in sys.stdin]' "$(basename $c)" \
+    | tee -a "$OUT/summary.txt"
+done
+grep -h "" "$L"/eval_*.log | grep -i "warn\|error" | sort | uniq | head -20 | tee -a "$OUT/summary.txt"
+
+log "profile (Nsight Compute)"
+timeout 300 bash scripts/profile-on-device.sh "$OUT/prof" --example > "$L/profile.log" 2>&1; echo "profile rc=$?" | tee -a "$OUT/summary.txt"
+head -60 "$OUT/prof/diagnosis.md" 2>/dev/null | tee -a "$OUT/summary.txt"
+tar -czf "$OUT/prof.tgz" -C "$OUT" prof 2>/dev/null; rm -rf "$OUT/prof"
+tar -czf "$OUT/logs.tgz" -C "$work" logs
+echo done
