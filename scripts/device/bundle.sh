@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 build="${1:-build}"
 rm -rf .device && mkdir -p .device/bin .device/lib .device/include
 cp "$build/bin/kda" "$build/bin/kda-runner" .device/bin/
+strip .device/bin/kda .device/bin/kda-runner
 for f in .device/bin/*; do
   ldd "$f" | awk '/=> \//{print $3}' | while read -r lib; do
     case "$(basename "$lib")" in
