@@ -187,9 +187,13 @@ SandboxStatus probe_sandbox() {
   st.seccomp_applied = seccomp_available();  // here: "available"
   st.no_new_privs = true;
   if (st.landlock_abi == 0)
-    st.warnings.push_back("Landlock is unavailable on this kernel: candidate code can read and write any file the user can");
+    st.warnings.push_back("Landlock unavailable: kernel lacks it; filesystem isolation NOT enforced");
+  else if (st.landlock_abi < 4)
+    st.warnings.push_back("Landlock ABI " + std::to_string(st.landlock_abi) + ": TCP not restricted by Landlock (seccomp refuses non-Unix sockets)");
+  if (st.landlock_abi > 0 && st.landlock_abi < 6)
+    st.warnings.push_back("Landlock ABI " + std::to_string(st.landlock_abi) + ": signals and abstract Unix sockets not scoped (seccomp limits kill to self)");
   if (!st.seccomp_applied)
-    st.warnings.push_back("seccomp is unavailable: candidate code can fork, ptrace and open network sockets");
+    st.warnings.push_back("seccomp unavailable: kernel lacks it; fork, exec, ptrace and network NOT blocked");
   return st;
 }
 

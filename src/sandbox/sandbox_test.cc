@@ -22,6 +22,7 @@ struct Outcome {
   std::optional<int> code;
   std::optional<int> signal;
   std::string out;
+  std::string describe;
 };
 
 Outcome probe(const fs::path& scratch, const std::string& action, const std::string& path = "",
@@ -37,7 +38,7 @@ Outcome probe(const fs::path& scratch, const std::string& action, const std::str
   Child c = spawn_child(spec);
   ::close(fd);
   EXPECT_TRUE(c.wait(std::chrono::seconds(20)));
-  return {c.exit_code(), c.term_signal(), read_file(log)};
+  return {c.exit_code(), c.term_signal(), read_file(log), c.describe()};
 }
 
 class Sandbox : public ::testing::Test {
@@ -72,6 +73,7 @@ TEST_F(Sandbox, ForbiddenCallsKillTheProcessWithSigsys) {
   for (const char* action : {"fork", "ptrace", "exec", "mprotect-exec"}) {
     auto r = probe(scratch.path(), action);
     EXPECT_EQ(r.signal, SIGSYS) << action << ": " << r.out;
+    EXPECT_EQ(r.describe, "killed by SIGSYS (sandbox violation: forbidden system call)");
   }
 }
 
