@@ -32,16 +32,16 @@ for line in open(sys.argv[1]):
 PY
 done
 
-log "repeatability: 5 evaluations of vector_add cuda_vec4 on N=16M"
+log "repeatability: 5 evaluations of vector_add cuda_vec4 on N=64M (768 MB of traffic per call)"
 rep="$work/rep"; kda init "$rep" --example vector_add > /dev/null
 python3 - "$rep/workloads.jsonl" <<'PY'
 import json, sys
 w = {"definition": "vector_add", "solution": None, "evaluation": None,
-     "workload": {"uuid": "rep-16M", "axes": {"N": 16777216}, "inputs": {}, "kda": {"split": "public"}}}
+     "workload": {"uuid": "rep-64M", "axes": {"N": 67108864}, "inputs": {}, "kda": {"split": "public"}}}
 open(sys.argv[1], "w").write(json.dumps(w) + "\n")
 PY
 for i in 1 2 3 4 5; do
-  kda eval "$rep" "$rep/solutions/cuda_vec4" --backend cuda --arch sm_90 --budget 2 --json 2>>"$L/rep.log"
+  kda eval "$rep" "$rep/solutions/cuda_vec4" --backend cuda --arch sm_90 --budget 1 --json 2>>"$L/rep.log"
 done > "$OUT/repeat.jsonl"
 python3 - "$OUT/repeat.jsonl" <<'PY' | tee -a "$OUT/summary.txt"
 import json, sys, statistics
@@ -66,6 +66,10 @@ for c in tests/redteam/cuda_*; do
     | python3 -c 'import json,sys; [print(sys.argv[1], json.loads(l)["evaluation"]["status"], json.loads(l)["kda"]["reason_code"]) for l in sys.stdin]' "$(basename $c)" \
     | tee -a "$OUT/summary.txt"
 done
+log "without the sandbox, a patched clock is caught by the judge's wall clock (CPU backend)"
+kda eval "$rt" tests/redteam/patch_clock --backend cpu --no-sandbox --budget 0.2 --json 2>>"$L/redteam.log" \
+  | python3 -c 'import json,sys; [print("patch_clock --no-sandbox", json.loads(l)["evaluation"]["status"], json.loads(l)["kda"]["reason_code"]) for l in sys.stdin]' \
+  | tee -a "$OUT/summary.txt"
 grep -h "" "$L"/eval_*.log | grep -i "warn\|error" | sort | uniq | head -20 | tee -a "$OUT/summary.txt"
 
 log "profile (Nsight Compute)"

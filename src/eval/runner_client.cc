@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -13,6 +14,8 @@
 #include "core/fs.h"
 #include "eval/protocol.h"
 #include "sandbox/child.h"
+
+extern char** environ;
 
 namespace kda {
 namespace fs = std::filesystem;
@@ -35,6 +38,13 @@ std::map<std::string, std::string> runner_env(const fs::path& scratch, const std
                                             {"PATH", "/usr/local/bin:/usr/bin:/bin"}};
   for (const char* k : {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "HIP_VISIBLE_DEVICES"})
     if (const char* v = std::getenv(k)) env[k] = v;
+  // Profilers (Nsight Compute, rocprof) inject themselves through the environment; let their
+  // variables through so that `kda profile run` can follow the runner.
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    for (const char* prefix : {"NV_", "NSIGHT", "CUDA_INJECTION", "NVTX_INJECTION", "LD_PRELOAD=", "ROCP_", "HSA_TOOLS"})
+      if (kv.rfind(prefix, 0) == 0) env[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+  }
   // Runners take turns on the machine; spinning OpenMP workers would steal the next one's cores.
   if (!env.count("OMP_WAIT_POLICY")) env["OMP_WAIT_POLICY"] = "PASSIVE";
   // Load every CUDA module before the sandbox closes the door behind it.
@@ -196,7 +206,13 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
       cr.clock_ratio = c.at("clock_ratio").get<double>();
       cr.input_hashes = c.at("input_hashes").get<std::vector<std::string>>();
       cr.error = c.at("error").get<std::string>();
-      if (!(cr.ms >= 0) || cr.input_hashes.size() != sets.at(0).size()) throw std::runtime_error("values");
+      if (cr.input_hashes.size() != sets.at(0).size()) throw std::runtime_error("values");
+      if (!(cr.ms >= 0) || !std::isfinite(cr.ms)) {
+        impl_->child.kill_all();
+        throw RunnerFailure{Status::kRejected, "wall_clock_contradiction",
+                            "the runner reported an impossible call time (" + std::to_string(cr.ms) +
+                                " ms): its clock was tampered with", impl_->log_tail()};
+      }
       r.calls.push_back(std::move(cr));
     }
     r.late_write = resp.json.at("late_write").get<bool>();

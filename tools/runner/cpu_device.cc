@@ -79,6 +79,12 @@ class CpuDevice final : public Device {
     auto t1 = std::chrono::steady_clock::now();
     return std::chrono::duration<double, std::milli>(t1 - t0).count();
   }
+  std::vector<double> time_batch(const std::function<int()>& call, int repeat, std::string* error) override {
+    std::vector<double> ms;
+    int rc = 0;
+    for (int i = 0; i < repeat; ++i) ms.push_back(time_call(call, &rc, error));
+    return ms;
+  }
   double clock_ratio() override { return 0; }
   Json calibrate() override;
 

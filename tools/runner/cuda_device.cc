@@ -114,6 +114,25 @@ class CudaDevice final : public Device {
     if (error->empty()) cudaEventElapsedTime(&ms, start_, stop_);
     return ms;
   }
+  std::vector<double> time_batch(const std::function<int()>& call, int repeat, std::string* error) override {
+    std::vector<cudaEvent_t> events(static_cast<size_t>(repeat) + 1);
+    for (auto& e : events) cudaEventCreate(&e);
+    cudaDeviceSynchronize();
+    cudaEventRecord(events[0], stream_);
+    for (int i = 0; i < repeat; ++i) {
+      call();
+      cudaEventRecord(events[static_cast<size_t>(i) + 1], stream_);
+    }
+    *error = synchronize();
+    std::vector<double> ms;
+    for (int i = 0; i < repeat; ++i) {
+      float t = 0;
+      cudaEventElapsedTime(&t, events[static_cast<size_t>(i)], events[static_cast<size_t>(i) + 1]);
+      ms.push_back(t);
+    }
+    for (auto& e : events) cudaEventDestroy(e);
+    return ms;
+  }
   double clock_ratio() override { return nvml_.ratio(); }
   Json calibrate() override {
     size_t bytes = std::min<size_t>(prop_.totalGlobalMem / 8, size_t(2) << 30);

@@ -182,13 +182,9 @@ wire::Frame Session::batch(const wire::Frame& req) {
   Slot in(device_, in_layouts), out(device_, out_layouts);
   in.upload(req.blob.data());
   device_.synchronize();
-  Json ms = Json::array();
-  for (int i = 0; i < repeat; ++i) {
-    int rc = 0;
-    std::string error;
-    ms.push_back(device_.time_call(
-        [&] { return entry_(in.views(), in.count(), out.views(), out.count(), device_.stream()); }, &rc, &error));
-  }
+  std::string error;
+  Json ms = device_.time_batch(
+      [&] { return entry_(in.views(), in.count(), out.views(), out.count(), device_.stream()); }, repeat, &error);
   wire::Frame resp;
   resp.type = wire::Type::kBatchResult;
   resp.json = {{"ms", ms}};
