@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Compiles every example and red-team source with the flags kda's build uses:
+#   cpp:  g++ -O3 -march=native -fopenmp -shared -fPIC
+#   cuda: nvcc -O3 -arch=sm_90 -shared -Xcompiler -fPIC   (skipped when nvcc is absent)
+# Red-team candidates named compile_error must FAIL to compile; everything else must compile.
+# Each solution directory's "kda.params" are not applied here (defaults in the sources are used).
+# Usage: scripts/check-examples-compile.sh [ROOT]   (ROOT defaults to the repository root)
+set -u
+root="${1:-$(cd "$(dirname "$0")/.." && pwd)}"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/kda-compile-check.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+nvcc_bin="${NVCC:-}"
+if [[ -z "$nvcc_bin" ]]; then
+  if command -v nvcc >/dev/null 2>&1; then nvcc_bin="$(command -v nvcc)"
+  elif [[ -x /usr/local/cuda/bin/nvcc ]]; then nvcc_bin=/usr/local/cuda/bin/nvcc
+  fi
+fi
+[[ -n "$nvcc_bin" ]] || echo "check-examples-compile: nvcc not found, CUDA sources are skipped"
+
+fail=0; ok=0; skipped=0; i=0
+check() {  # check FILE EXPECT(ok|fail)
+  local src="$1" expect="$2" out log rc
+  i=$((i + 1)); out="$tmp/lib$i.so"; log="$tmp/log$i.txt"
+  case "$src" in
+    *.cc|*.cpp) g++ -std=c++17 -O3 -march=native -fopenmp -shared -fPIC -o "$out" "$src" >"$log" 2>&1; rc=$? ;;
+    *.cu)
+      if [[ -z "$nvcc_bin" ]]; then skipped=$((skipped + 1)); return; fi
+      "$nvcc_bin" -O3 -arch=sm_90 -shared -Xcompiler -fPIC -I/usr/include -o "$out" "$src" >"$log" 2>&1; rc=$? ;;
+    *) return ;;
+  esac
+  if [[ "$expect" == ok && $rc -ne 0 ]]; then
+    echo "FAIL (does not compile): ${src#$root/}"; sed 's/^/    /' "$log" | head -30; fail=$((fail + 1))
+  elif [[ "$expect" == fail && $rc -eq 0 ]]; then
+    echo "FAIL (compiles but must not): ${src#$root/}"; fail=$((fail + 1))
+  elif [[ "$expect" == ok ]] && ! nm -D --defined-only "$out" 2>/dev/null | grep -qw kda_entry; then
+    echo "FAIL (no exported kda_entry): ${src#$root/}"; fail=$((fail + 1))
+  else
+    ok=$((ok + 1))
+  fi
+}
+
+while IFS= read -r -d '' f; do
+  case "$f" in
+    */tests/redteam/compile_error/*) check "$f" fail ;;
+    *) check "$f" ok ;;
+  esac
+done < <(find "$root/examples" "$root/tests/redteam" -type f \( -name '*.cc' -o -name '*.cpp' -o -name '*.cu' \) -print0 | sort -z)
+
+echo "check-examples-compile: $ok ok, $fail failed, $skipped skipped (no nvcc)"
+[[ $fail -eq 0 ]]
