@@ -63,10 +63,9 @@ class RunnerClient {
   RunResult run(const std::vector<std::vector<HostTensor>>& input_sets,
                 const std::vector<HostTensor>& output_templates, bool flush, int late_write_check_ms,
                 std::chrono::milliseconds timeout);
-  /// N synchronised back-to-back calls on one set; returns the runner's per-call times and sets
-  /// `judge_wall_ms` to the judge's own measurement of the whole request.
-  std::vector<double> batch(const std::vector<HostTensor>& inputs, const std::vector<HostTensor>& output_templates,
-                            int repeat, std::chrono::milliseconds timeout, double* judge_wall_ms);
+  /// N back-to-back calls on the buffers left on the device by the preceding run(); returns the
+  /// runner's per-call times and sets `judge_wall_ms` to the judge's own measurement of the request.
+  std::vector<double> batch(int repeat, std::chrono::milliseconds timeout, double* judge_wall_ms);
   Json calibrate(std::chrono::milliseconds timeout);
   /// Polite stop (BYE), then kill the process group and any orphaned descendants.
   void stop();

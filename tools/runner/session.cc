@@ -40,6 +40,8 @@ size_t total_bytes(const std::vector<TensorLayout>& ls) {
   return n;
 }
 
+}  // namespace
+
 // Device (or host, for scalars) buffers for one set of tensors, plus the DLTensor views.
 class Slot {
  public:
@@ -98,6 +100,8 @@ class Slot {
   std::vector<DLTensor> views_;
 };
 
+namespace {
+
 std::string hex64(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
@@ -105,6 +109,14 @@ std::string hex64(uint64_t v) {
 }
 
 }  // namespace
+
+struct Session::Held {
+  std::vector<TensorLayout> in_layouts, out_layouts;
+  std::unique_ptr<Slot> in, out;
+};
+
+Session::Session(Device& device, EntryFn entry) : device_(device), entry_(entry) {}
+Session::~Session() = default;
 
 wire::Frame Session::handle(const wire::Frame& request) {
   switch (request.type) {
@@ -136,16 +148,22 @@ wire::Frame Session::run(const wire::Frame& req) {
   if (sets < 1 || req.blob.size() != in_bytes * static_cast<size_t>(sets))
     throw std::runtime_error("run request blob size does not match its layout");
 
-  Slot in_slots[2] = {Slot(device_, in_layouts), Slot(device_, in_layouts)};
-  Slot out_slots[2] = {Slot(device_, out_layouts), Slot(device_, out_layouts)};
+  held_.reset();  // release the previous buffers before allocating new ones
+  auto held = std::make_unique<Held>();
+  held->in_layouts = std::move(in_layouts);
+  held->out_layouts = std::move(out_layouts);
+  std::unique_ptr<Slot> in_slots[2] = {std::make_unique<Slot>(device_, held->in_layouts),
+                                       std::make_unique<Slot>(device_, held->in_layouts)};
+  std::unique_ptr<Slot> out_slots[2] = {std::make_unique<Slot>(device_, held->out_layouts),
+                                        std::make_unique<Slot>(device_, held->out_layouts)};
   wire::Frame resp;
   resp.type = wire::Type::kRunResult;
   resp.blob.resize(out_bytes * sets);
   Json calls = Json::array();
   bool late_write = false;
   for (int k = 0; k < sets; ++k) {
-    Slot& in = in_slots[k % 2];
-    Slot& out = out_slots[k % 2];
+    Slot& in = *in_slots[k % 2];
+    Slot& out = *out_slots[k % 2];
     in.upload(req.blob.data() + in_bytes * k);
     out.poison(poison);
     if (flush) device_.flush_caches();
@@ -171,16 +189,17 @@ wire::Frame Session::run(const wire::Frame& req) {
                      {"error", error.empty() ? sync_error : error}});
   }
   resp.json = {{"calls", calls}, {"late_write", late_write}};
+  held->in = std::move(in_slots[(sets - 1) % 2]);
+  held->out = std::move(out_slots[(sets - 1) % 2]);
+  held_ = std::move(held);
   return resp;
 }
 
 wire::Frame Session::batch(const wire::Frame& req) {
-  auto in_layouts = parse_layouts(req.json.at("inputs"));
-  auto out_layouts = parse_layouts(req.json.at("outputs"));
   const int repeat = req.json.at("repeat").get<int>();
-  if (req.blob.size() != total_bytes(in_layouts)) throw std::runtime_error("batch blob size mismatch");
-  Slot in(device_, in_layouts), out(device_, out_layouts);
-  in.upload(req.blob.data());
+  if (!held_ || !req.blob.empty()) throw std::runtime_error("BATCH needs a preceding RUN and carries no data");
+  Slot& in = *held_->in;
+  Slot& out = *held_->out;
   device_.synchronize();
   std::string error;
   Json ms = device_.time_batch(

@@ -6,6 +6,9 @@
 
 #include <dlpack/dlpack.h>
 
+#include <memory>
+#include <vector>
+
 #include "eval/protocol.h"
 #include "tools/runner/device.h"
 
@@ -13,9 +16,12 @@ namespace kda::runner {
 
 using EntryFn = int (*)(const DLTensor*, int, DLTensor*, int, void*);
 
+class Slot;
+
 class Session {
  public:
-  Session(Device& device, EntryFn entry) : device_(device), entry_(entry) {}
+  Session(Device& device, EntryFn entry);
+  ~Session();
   wire::Frame handle(const wire::Frame& request);
 
  private:
@@ -23,6 +29,10 @@ class Session {
   wire::Frame batch(const wire::Frame& request);
   Device& device_;
   EntryFn entry_;
+  // The buffers of the last RUN call stay on the device so that a BATCH (timed by the judge
+  // from outside) contains no transfer whose variance would blur the comparison.
+  struct Held;
+  std::unique_ptr<Held> held_;
 };
 
 }  // namespace kda::runner
