@@ -8,11 +8,20 @@ cd "$(dirname "$0")/../.."
 source scripts/device/env.sh
 OUT="${OUT:-/tmp/kda-device-out}"
 mkdir -p "$OUT"
+STEPS="${*:-profile examples repeat redteam}"
+EXAMPLES="${EXAMPLES:-$(ls examples)}"
+want() { case " $STEPS " in *" $1 "*) return 0;; esac; return 1; }
 log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
 { nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total --format=csv; nvcc --version | tail -1; uname -r; date -u; } 2>&1 | tee -a "$OUT/summary.txt"
 work=/tmp/kda-work; rm -rf "$work"; mkdir -p "$work/logs"; L="$work/logs"
 
-for ex in $(ls examples); do
+if want profile; then
+  log "profile (Nsight Compute)"
+  timeout 240 bash scripts/profile-on-device.sh "$OUT/prof" --example > "$L/profile.log" 2>&1; echo "profile rc=$?" | tee -a "$OUT/summary.txt"
+  head -80 "$OUT/prof/diagnosis.md" 2>/dev/null | tee -a "$OUT/summary.txt"
+  tar -czf "$OUT/prof.tgz" -C "$OUT" prof 2>/dev/null; rm -rf "$OUT/prof"
+fi
+want examples && for ex in $EXAMPLES; do
   [ -f "examples/$ex/definition.json" ] || continue
   [ -d "examples/$ex/baseline/cuda" ] || continue
   log "example $ex"
@@ -32,6 +41,7 @@ for line in open(sys.argv[1]):
 PY
 done
 
+if want repeat; then
 log "repeatability: 5 evaluations of vector_add cuda_vec4 on N=64M (768 MB of traffic per call)"
 rep="$work/rep"; kda init "$rep" --example vector_add > /dev/null
 python3 - "$rep/workloads.jsonl" <<'PY'
@@ -51,8 +61,10 @@ if m:
     print("medians_ms", [round(x, 5) for x in m], "spread(max-min)/median = %.2f%%" % (100 * (max(m) - min(m)) / statistics.median(m)))
     print("fraction_of_copy_roofline", [round(x, 3) for x in r])
 PY
+fi
 cat "${KDA_CACHE_DIR}"/devices/*.json > "$OUT/device_peaks.json" 2>/dev/null
 
+if want redteam; then
 log "CUDA red team"
 rt="$work/rt"; kda init "$rt" --example vector_add > /dev/null
 python3 - "$rt/workloads.jsonl" <<'PY'
@@ -70,11 +82,8 @@ log "without the sandbox, a patched clock is caught by the judge's wall clock (C
 kda eval "$rt" tests/redteam/patch_clock --backend cpu --no-sandbox --budget 0.2 --json 2>>"$L/redteam.log" \
   | python3 -c 'import json,sys; [print("patch_clock --no-sandbox", json.loads(l)["evaluation"]["status"], json.loads(l)["kda"]["reason_code"]) for l in sys.stdin]' \
   | tee -a "$OUT/summary.txt"
-grep -h "" "$L"/eval_*.log | grep -i "warn\|error" | sort | uniq | head -20 | tee -a "$OUT/summary.txt"
+fi
+grep -h "" "$L"/eval_*.log 2>/dev/null | grep -i "warn\|error" | sort | uniq | head -20 | tee -a "$OUT/summary.txt"
 
-log "profile (Nsight Compute)"
-timeout 300 bash scripts/profile-on-device.sh "$OUT/prof" --example > "$L/profile.log" 2>&1; echo "profile rc=$?" | tee -a "$OUT/summary.txt"
-head -60 "$OUT/prof/diagnosis.md" 2>/dev/null | tee -a "$OUT/summary.txt"
-tar -czf "$OUT/prof.tgz" -C "$OUT" prof 2>/dev/null; rm -rf "$OUT/prof"
 tar -czf "$OUT/logs.tgz" -C "$work" logs
 echo done
