@@ -38,12 +38,15 @@ std::map<std::string, std::string> runner_env(const fs::path& scratch, const std
                                             {"PATH", "/usr/local/bin:/usr/bin:/bin"}};
   for (const char* k : {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "HIP_VISIBLE_DEVICES"})
     if (const char* v = std::getenv(k)) env[k] = v;
-  // Profilers (Nsight Compute, rocprof) inject themselves through the environment; let their
-  // variables through so that `kda profile run` can follow the runner.
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    for (const char* prefix : {"NV_", "NSIGHT", "CUDA_INJECTION", "NVTX_INJECTION", "LD_PRELOAD=", "ROCP_", "HSA_TOOLS"})
-      if (kv.rfind(prefix, 0) == 0) env[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+  // Under a profiler that injects itself through the environment (Nsight Compute sets
+  // CUDA_INJECTION64_PATH; rocprof sets HSA_TOOLS_LIB), the runner must see the judge's whole
+  // environment, TMPDIR included, or the injected library cannot reach its front end.
+  if (std::getenv("CUDA_INJECTION64_PATH") || std::getenv("HSA_TOOLS_LIB")) {
+    for (char** e = environ; *e; ++e) {
+      std::string kv = *e;
+      auto eq = kv.find('=');
+      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
   }
   // Runners take turns on the machine; spinning OpenMP workers would steal the next one's cores.
   if (!env.count("OMP_WAIT_POLICY")) env["OMP_WAIT_POLICY"] = "PASSIVE";
