@@ -1,0 +1,356 @@
+#include "wiki/entry.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "wiki/vocab.h"
+
+namespace kda::wiki {
+namespace fs = std::filesystem;
+
+std::string Problem::to_string() const {
+  return file.string() + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message;
+}
+
+namespace {
+
+// Collects problems for one file; YAML marks are 0-based lines inside the front matter, which
+// starts on the file's second line.
+struct Ctx {
+  const fs::path& file;
+  std::vector<Problem>& problems;
+  int line_of(const YAML::Node& n) const { return n.Mark().line >= 0 ? n.Mark().line + 2 : 0; }
+  void add(const YAML::Node& n, std::string msg) const { problems.push_back({file, line_of(n), std::move(msg)}); }
+  void add(int line, std::string msg) const { problems.push_back({file, line, std::move(msg)}); }
+};
+
+bool get_string(const Ctx& c, const YAML::Node& root, const char* key, std::string& out, bool required) {
+  YAML::Node n = root[key];
+  if (!n) {
+    if (required) c.add(1, std::string("missing required field '") + key + "'");
+    return false;
+  }
+  if (!n.IsScalar()) {
+    c.add(n, std::string("field '") + key + "' must be a string");
+    return false;
+  }
+  out = n.as<std::string>();
+  if (required && out.empty()) {
+    c.add(n, std::string("field '") + key + "' is empty");
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> get_list(const Ctx& c, const YAML::Node& root, const char* key) {
+  std::vector<std::string> out;
+  YAML::Node n = root[key];
+  if (!n || n.IsNull()) return out;
+  if (n.IsScalar()) return {n.as<std::string>()};
+  if (!n.IsSequence()) {
+    c.add(n, std::string("field '") + key + "' must be a list of strings");
+    return out;
+  }
+  for (const auto& item : n) {
+    if (!item.IsScalar()) {
+      c.add(item, std::string("field '") + key + "' must contain only strings");
+      continue;
+    }
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+std::string scalar(const YAML::Node& n, const char* key) {
+  YAML::Node v = n[key];
+  return v && v.IsScalar() ? v.as<std::string>() : "";
+}
+
+std::string first_paragraph(const std::string& body) {
+  std::string para;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t eol = body.find('\n', pos);
+    std::string line = body.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+    pos = eol == std::string::npos ? body.size() : eol + 1;
+    bool blank = line.find_first_not_of(" \t\r") == std::string::npos;
+    if (blank || line[0] == '#') {
+      if (!para.empty()) break;
+      continue;
+    }
+    if (!para.empty()) para += ' ';
+    para += line;
+  }
+  return para;
+}
+
+}  // namespace
+
+std::optional<Entry> parse_entry(const fs::path& file, const std::string& text, std::vector<Problem>& problems) {
+  Ctx c{file, problems};
+  size_t before = problems.size();
+  if (text.rfind("---\n", 0) != 0 && text.rfind("---\r\n", 0) != 0) {
+    c.add(1, "no YAML front matter: the file must start with a '---' line");
+    return std::nullopt;
+  }
+  size_t start = text.find('\n') + 1;
+  size_t end = std::string::npos;
+  int close_line = 0;
+  {
+    size_t pos = start;
+    int line = 2;
+    while (pos < text.size()) {
+      size_t eol = text.find('\n', pos);
+      std::string l = text.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+      if (!l.empty() && l.back() == '\r') l.pop_back();
+      if (l == "---") {
+        end = pos;
+        close_line = line;
+        break;
+      }
+      if (eol == std::string::npos) break;
+      pos = eol + 1;
+      ++line;
+    }
+  }
+  if (end == std::string::npos) {
+    c.add(1, "front matter is not closed: no second '---' line");
+    return std::nullopt;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.substr(start, end - start));
+  } catch (const YAML::Exception& e) {
+    c.add(e.mark.line >= 0 ? e.mark.line + 2 : 1, "malformed front matter: " + e.msg);
+    return std::nullopt;
+  }
+  if (!root.IsMap()) {
+    c.add(2, "front matter must be a YAML mapping (key: value lines)");
+    return std::nullopt;
+  }
+
+  Entry e;
+  e.path = file;
+  size_t body_start = text.find('\n', end);
+  e.body = body_start == std::string::npos ? "" : text.substr(body_start + 1);
+  e.body_line = close_line + 1;
+
+  if (YAML::Node v = root["schema_version"]) {
+    try {
+      e.schema_version = v.as<int>();
+    } catch (const YAML::Exception&) {
+      c.add(v, "schema_version must be an integer");
+    }
+    if (e.schema_version != kEntrySchemaVersion)
+      c.add(v, "schema_version " + std::to_string(e.schema_version) + " is not supported (this kda reads " +
+                   std::to_string(kEntrySchemaVersion) + ")");
+  } else {
+    c.add(1, "missing required field 'schema_version'");
+  }
+  get_string(c, root, "id", e.id, true);
+  get_string(c, root, "title", e.title, true);
+  if (get_string(c, root, "kind", e.kind, true)) {
+    std::string prefix = kind_prefix(e.kind);
+    if (prefix.empty()) {
+      std::string all;
+      for (auto& k : known_kinds()) all += (all.empty() ? "" : ", ") + k;
+      c.add(root["kind"], "unknown kind '" + e.kind + "' (expected one of: " + all + ")");
+    } else if (!e.id.empty() && e.id.rfind(prefix, 0) != 0) {
+      c.add(root["id"], "id '" + e.id + "' must start with '" + prefix + "' for kind " + e.kind);
+    }
+  }
+  if (!e.id.empty()) {
+    for (char ch : e.id)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) {
+        c.add(root["id"], "id '" + e.id + "' may contain only letters, digits, '-', '_' and '.'");
+        break;
+      }
+  }
+  if (get_string(c, root, "confidence", e.confidence, true)) {
+    auto& levels = confidence_levels();
+    if (std::find(levels.begin(), levels.end(), e.confidence) == levels.end())
+      c.add(root["confidence"], "confidence '" + e.confidence +
+                                    "' is not one of verified, source-reported, inferred, experimental");
+  }
+  if (get_string(c, root, "reproducibility", e.reproducibility, false)) {
+    auto& levels = reproducibility_levels();
+    if (std::find(levels.begin(), levels.end(), e.reproducibility) == levels.end())
+      c.add(root["reproducibility"],
+            "reproducibility '" + e.reproducibility + "' is not one of concept, code-pointer, runnable, benchmarked");
+  }
+  for (auto& a : get_list(c, root, "architectures")) {
+    std::string canon = canonical_arch(a);
+    if (canon.empty())
+      c.add(root["architectures"], "unknown architecture '" + a + "' (use sm90, sm100, gfx942, ... or any)");
+    else if (std::find(e.architectures.begin(), e.architectures.end(), canon) == e.architectures.end())
+      e.architectures.push_back(canon);
+  }
+  e.kernel_types = get_list(c, root, "kernel_types");
+  e.techniques = get_list(c, root, "techniques");
+  e.hardware_features = get_list(c, root, "hardware_features");
+  e.links = get_list(c, root, "links");
+  e.symptoms = get_list(c, root, "symptoms");
+  for (auto& s : e.symptoms) {
+    auto& cats = finding_categories();
+    if (std::find(cats.begin(), cats.end(), s) == cats.end())
+      c.add(root["symptoms"], "symptom '" + s + "' is not a profiler finding category (DESIGN §5)");
+  }
+  if (YAML::Node d = root["draft"]) {
+    try {
+      e.draft = d.as<bool>();
+    } catch (const YAML::Exception&) {
+      c.add(d, "draft must be true or false");
+    }
+  }
+  get_string(c, root, "summary", e.summary, false);
+  if (e.summary.empty()) e.summary = first_paragraph(e.body);
+
+  if (YAML::Node pc = root["performance_claims"]) {
+    if (!pc.IsSequence()) {
+      c.add(pc, "performance_claims must be a list");
+    } else {
+      for (const auto& p : pc) {
+        if (!p.IsMap()) {
+          c.add(p, "each performance claim must be a mapping (gpu, dtype, shape, metric, value, source)");
+          continue;
+        }
+        PerformanceClaim claim{scalar(p, "gpu"),    scalar(p, "dtype"), scalar(p, "shape"),
+                               scalar(p, "metric"), scalar(p, "value"), scalar(p, "source")};
+        if (claim.metric.empty() || claim.value.empty())
+          c.add(p, "a performance claim needs at least metric and value");
+        e.performance_claims.push_back(claim);
+      }
+    }
+  }
+
+  YAML::Node srcs = root["sources"];
+  if (!srcs || !srcs.IsSequence() || srcs.size() == 0) {
+    c.add(srcs ? c.line_of(srcs) : 1, "missing sources: every entry needs at least one source");
+  } else {
+    bool has_code = false, has_doc = false;
+    for (const auto& s : srcs) {
+      if (!s.IsMap()) {
+        c.add(s, "each source must be a mapping (repo, pr or commit, url, date)");
+        continue;
+      }
+      Source src;
+      src.type = scalar(s, "type");
+      if (src.type.empty()) src.type = "code";
+      src.repo = scalar(s, "repo");
+      src.commit = scalar(s, "commit");
+      src.url = scalar(s, "url");
+      src.date = scalar(s, "date");
+      src.title = scalar(s, "title");
+      if (YAML::Node pr = s["pr"]) {
+        try {
+          src.pr = pr.as<long>();
+        } catch (const YAML::Exception&) {
+          c.add(pr, "source pr must be a number");
+        }
+      }
+      if (src.url.empty() || src.url.rfind("https://", 0) != 0) c.add(s, "source needs an https url");
+      if (src.type == "code") {
+        has_code = true;
+        if (src.repo.empty() || src.repo.find('/') == std::string::npos)
+          c.add(s, "source needs a repo as owner/name");
+        if (!src.pr && src.commit.empty()) c.add(s, "source needs a pr number or a commit sha");
+        if (!src.commit.empty() &&
+            (src.commit.size() < 7 || src.commit.find_first_not_of("0123456789abcdef") != std::string::npos))
+          c.add(s, "source commit '" + src.commit + "' is not a hex sha (at least 7 digits)");
+      } else if (src.type == "doc" || src.type == "blog") {
+        has_doc = true;
+      } else {
+        c.add(s, "source type '" + src.type + "' is not one of code, doc, blog");
+      }
+      e.sources.push_back(src);
+    }
+    if (e.confidence == "verified" && !(has_code && has_doc))
+      c.add(root["confidence"], "confidence 'verified' needs an official doc and upstream code among the sources");
+    if (!has_code && e.kind == "source-pr") c.add(srcs, "a source-pr entry needs a code source (repo + pr/commit)");
+  }
+  if (problems.size() != before) return std::nullopt;
+  return e;
+}
+
+std::vector<fs::path> entry_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) fail(ErrorKind::kNotFound, "wiki directory " + dir.string() + " does not exist");
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
+    std::string name = it->path().filename().string();
+    if (it->is_directory() && !name.empty() && name[0] == '.') {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file() || it->path().extension() != ".md") continue;
+    if (name == "README.md" || name[0] == '_') continue;
+    out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+LoadResult load_wiki(const fs::path& dir) {
+  LoadResult r;
+  for (auto& f : entry_files(dir)) {
+    std::string text = read_file(f);
+    auto e = parse_entry(f, text, r.problems);
+    if (!e) continue;
+    r.entries.push_back(std::move(*e));
+    r.hashes.push_back(sha256_hex(text));
+  }
+  std::map<std::string, const Entry*> ids;
+  for (auto& e : r.entries) {
+    auto [it, inserted] = ids.emplace(e.id, &e);
+    if (!inserted) r.problems.push_back({e.path, 0, "duplicate id '" + e.id + "' (also in " + it->second->path.string() + ")"});
+  }
+  for (auto& e : r.entries)
+    for (auto& l : e.links)
+      if (!ids.count(l)) r.problems.push_back({e.path, 0, "link to '" + l + "' does not resolve to any entry"});
+  return r;
+}
+
+namespace {
+std::string yaml_list(const std::vector<std::string>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s + "]";
+}
+std::string quoted(const std::string& s) {
+  YAML::Emitter em;
+  em << YAML::DoubleQuoted << s;
+  return em.c_str();
+}
+}  // namespace
+
+std::string render_entry(const Entry& e) {
+  std::string s = "---\nschema_version: " + std::to_string(e.schema_version) + "\nid: " + e.id +
+                  "\ntitle: " + quoted(e.title) + "\nkind: " + e.kind + "\n";
+  if (e.draft) s += "draft: true\n";
+  s += "architectures: " + yaml_list(e.architectures) + "\n";
+  s += "kernel_types: " + yaml_list(e.kernel_types) + "\n";
+  s += "techniques: " + yaml_list(e.techniques) + "\n";
+  s += "hardware_features: " + yaml_list(e.hardware_features) + "\n";
+  s += "confidence: " + e.confidence + "\n";
+  if (!e.reproducibility.empty()) s += "reproducibility: " + e.reproducibility + "\n";
+  if (!e.summary.empty()) s += "summary: " + quoted(e.summary) + "\n";
+  s += "sources:\n";
+  for (auto& src : e.sources) {
+    s += "  - repo: " + src.repo + "\n";
+    if (src.type != "code") s += "    type: " + src.type + "\n";
+    if (src.pr) s += "    pr: " + std::to_string(*src.pr) + "\n";
+    if (!src.commit.empty()) s += "    commit: " + src.commit + "\n";
+    s += "    url: " + src.url + "\n";
+    if (!src.date.empty()) s += "    date: " + quoted(src.date) + "\n";
+  }
+  s += "---\n" + e.body;
+  return s;
+}
+
+}  // namespace kda::wiki

@@ -1,0 +1,76 @@
+// A knowledge-base entry: a Markdown file whose YAML front matter carries the machine-readable
+// fields (DESIGN §6) and whose body is the human summary. The Markdown files are the source of
+// truth; everything else (the search index) is rebuilt from them.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kda::wiki {
+
+inline constexpr int kEntrySchemaVersion = 1;
+
+/// Where a claim comes from: upstream code (repo + PR or commit + URL) or a document (URL).
+struct Source {
+  std::string type;  ///< "code" (default) or "doc" / "blog"
+  std::string repo;  ///< owner/name
+  std::optional<long> pr;
+  std::string commit;
+  std::string url;
+  std::string date;
+  std::string title;
+};
+
+struct PerformanceClaim {
+  std::string gpu, dtype, shape, metric, value, source;
+};
+
+struct Entry {
+  int schema_version = kEntrySchemaVersion;
+  std::string id, title, kind;
+  std::vector<std::string> architectures, kernel_types, techniques, hardware_features;
+  std::vector<std::string> symptoms;  ///< pattern pages: profiler finding categories
+  std::vector<std::string> links;     ///< ids of related entries
+  std::string confidence;
+  std::string reproducibility;
+  std::vector<PerformanceClaim> performance_claims;
+  std::vector<Source> sources;
+  bool draft = false;
+  std::string summary;  ///< front-matter `summary`, else the body's first paragraph
+  std::string body;
+  std::filesystem::path path;  ///< the file it was read from
+  int body_line = 1;           ///< 1-based line where the body starts
+};
+
+/// One problem found in a file, with its 1-based line (0 when it concerns the whole file).
+struct Problem {
+  std::filesystem::path file;
+  int line = 0;
+  std::string message;
+  std::string to_string() const;
+};
+
+/// Parses one entry. Structural problems (no front matter, bad YAML, wrong types, missing or
+/// invalid fields) are appended to `problems`; returns nullopt when the entry is unusable.
+std::optional<Entry> parse_entry(const std::filesystem::path& file, const std::string& text,
+                                 std::vector<Problem>& problems);
+
+/// Every *.md under dir (excluding README.md, dot-directories and files starting with '_'),
+/// sorted by path.
+std::vector<std::filesystem::path> entry_files(const std::filesystem::path& dir);
+
+struct LoadResult {
+  std::vector<Entry> entries;
+  std::vector<std::string> hashes;  ///< sha256 of each entry's file, parallel to entries
+  std::vector<Problem> problems;
+};
+
+/// Parses every entry under dir and runs the cross-entry checks (ids unique, links resolve).
+LoadResult load_wiki(const std::filesystem::path& dir);
+
+/// Renders an entry back to Markdown with front matter (used by ingest-git and `add`).
+std::string render_entry(const Entry& e);
+
+}  // namespace kda::wiki

@@ -1,0 +1,449 @@
+#include "wiki/index.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "wiki/vocab.h"
+
+namespace kda::wiki {
+namespace fs = std::filesystem;
+
+namespace {
+
+class Db {
+ public:
+  Db(const fs::path& path, int flags) : path_(path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      fail(ErrorKind::kEnvironment, "cannot open the wiki index " + path.string() + ": " + msg);
+    }
+  }
+  ~Db() { sqlite3_close(db_); }
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  sqlite3* get() const { return db_; }
+  const fs::path& path() const { return path_; }
+  void exec(const std::string& sql) const {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      fail(ErrorKind::kIntegrity, path_.string() + ": " + msg);
+    }
+  }
+
+ private:
+  fs::path path_;
+  sqlite3* db_ = nullptr;
+};
+
+class Stmt {
+ public:
+  Stmt(const Db& db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st_, nullptr) != SQLITE_OK)
+      fail(ErrorKind::kIntegrity, db.path().string() + ": " + sqlite3_errmsg(db.get()));
+  }
+  ~Stmt() { sqlite3_finalize(st_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt& bind(int i, const std::string& s) {
+    sqlite3_bind_text(st_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(st_, i, v);
+    return *this;
+  }
+  bool step() {
+    int rc = sqlite3_step(st_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(ErrorKind::kIntegrity, db_.path().string() + ": " + sqlite3_errmsg(db_.get()));
+  }
+  void reset() {
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+  }
+  std::string text(int col) const {
+    auto p = sqlite3_column_text(st_, col);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+  double real(int col) const { return sqlite3_column_double(st_, col); }
+
+ private:
+  const Db& db_;
+  sqlite3_stmt* st_ = nullptr;
+};
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries(
+  rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL UNIQUE, hash TEXT NOT NULL,
+  kind TEXT NOT NULL, title TEXT NOT NULL, archs TEXT NOT NULL, techniques TEXT NOT NULL,
+  symptoms TEXT NOT NULL, repos TEXT NOT NULL, draft INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(id, title, summary, body, techniques,
+  tokenize = 'porter unicode61');
+)sql";
+
+// ",a,b," so that a LIKE '%,a,%' test matches whole items.
+std::string joined(const std::vector<std::string>& v) {
+  std::string s = ",";
+  for (auto& x : v) s += lower(x) + ",";
+  return s;
+}
+
+std::string words(const std::vector<std::string>& v) {
+  std::string s;
+  for (auto& x : v) s += x + " ";
+  return s;
+}
+
+std::vector<std::string> split_csv(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+const std::set<std::string>& stop_words() {
+  static const std::set<std::string> s = {
+      "a",    "an",   "the",  "in",    "on",   "of",    "for",  "to",   "with", "how",  "do",   "i",
+      "my",   "what", "is",   "are",   "and",  "or",    "use",  "using", "when", "why", "does", "can",
+      "which", "best", "way", "from",  "by",   "it",    "at",   "be",   "this", "that", "we",   "should",
+      "get",  "make", "into", "about", "there", "vs",   "than", "its",  "our",  "without", "me", "some"};
+  return s;
+}
+
+// Splits a term into FTS tokens (letters and digits) and quotes it as a phrase.
+std::string phrase(const std::string& term) {
+  std::string out, cur;
+  for (char c : term) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!cur.empty()) {
+      out += (out.empty() ? "" : " ") + cur;
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) out += (out.empty() ? "" : " ") + cur;
+  return out.empty() ? "" : "\"" + out + "\"";
+}
+
+Hit hit_from(const Stmt& st, bool with_score) {
+  Hit h;
+  h.id = st.text(0);
+  h.title = st.text(1);
+  h.kind = st.text(2);
+  h.path = st.text(3);
+  h.architectures = split_csv(st.text(4));
+  h.techniques = split_csv(st.text(5));
+  h.draft = st.integer(6) != 0;
+  if (with_score) {
+    h.snippet = st.text(7);
+    h.score = st.real(8);
+  }
+  return h;
+}
+
+// Filters shared by search and list; appends bound values to `binds`.
+std::string filter_sql(const Query& q, std::vector<std::string>& binds) {
+  std::string w;
+  auto add = [&](const std::string& clause, const std::string& value) {
+    w += " AND " + clause;
+    binds.push_back(value);
+  };
+  if (!q.arch.empty()) {
+    std::string a = canonical_arch(q.arch);
+    if (a.empty()) fail(ErrorKind::kUsage, "unknown architecture '" + q.arch + "' (try sm90, sm100, gfx942, hopper, ...)");
+    if (a.size() > 2 && a.back() == 'a') a.pop_back();
+    add("(e.archs LIKE '%,' || ? || '%' OR e.archs = ',' OR e.archs LIKE '%,any,%')", a);
+  }
+  if (!q.kind.empty()) add("e.kind = ?", q.kind);
+  if (!q.technique.empty()) {
+    auto alts = expand_term(q.technique);
+    w += " AND (0";
+    for (auto& t : alts) {
+      w += " OR e.techniques LIKE '%,' || ? || ',%'";
+      binds.push_back(t);
+    }
+    w += ")";
+  }
+  if (!q.repo.empty()) add("e.repos LIKE '%,' || ? || ',%'", lower(q.repo));
+  if (!q.finding.empty()) {
+    auto techs = techniques_for_finding(q.finding);
+    if (techs.empty()) fail(ErrorKind::kUsage, "unknown finding category '" + q.finding + "' (DESIGN §5 lists them)");
+    w += " AND (e.symptoms LIKE '%,' || ? || ',%'";
+    binds.push_back(q.finding);
+    for (auto& t : techs) {
+      w += " OR e.techniques LIKE '%,' || ? || ',%'";
+      binds.push_back(t);
+    }
+    w += ")";
+  }
+  if (!q.include_drafts) w += " AND e.draft = 0";
+  return w;
+}
+
+}  // namespace
+
+fs::path index_path(const fs::path& wiki_dir) { return wiki_dir / ".index" / "wiki.db"; }
+
+Json entry_to_json(const Entry& e) {
+  Json j = {{"schema_version", e.schema_version}, {"id", e.id}, {"title", e.title}, {"kind", e.kind},
+            {"draft", e.draft}, {"architectures", e.architectures}, {"kernel_types", e.kernel_types},
+            {"techniques", e.techniques}, {"hardware_features", e.hardware_features},
+            {"confidence", e.confidence}};
+  if (!e.reproducibility.empty()) j["reproducibility"] = e.reproducibility;
+  if (!e.symptoms.empty()) j["symptoms"] = e.symptoms;
+  if (!e.links.empty()) j["links"] = e.links;
+  j["performance_claims"] = Json::array();
+  for (auto& p : e.performance_claims)
+    j["performance_claims"].push_back({{"gpu", p.gpu}, {"dtype", p.dtype}, {"shape", p.shape},
+                                       {"metric", p.metric}, {"value", p.value}, {"source", p.source}});
+  j["sources"] = Json::array();
+  for (auto& s : e.sources) {
+    Json sj = {{"type", s.type}, {"repo", s.repo}};
+    if (s.pr) sj["pr"] = *s.pr;
+    if (!s.commit.empty()) sj["commit"] = s.commit;
+    sj["url"] = s.url;
+    if (!s.date.empty()) sj["date"] = s.date;
+    if (!s.title.empty()) sj["title"] = s.title;
+    j["sources"].push_back(sj);
+  }
+  j["summary"] = e.summary;
+  j["body"] = e.body;
+  return j;
+}
+
+std::string fts_query(const std::string& text, const std::vector<std::string>& extra_terms) {
+  std::vector<std::string> raw;
+  std::string cur;
+  for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == '?' || c == '"' || c == '(' || c == ')') {
+      if (!cur.empty()) raw.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) raw.push_back(cur);
+  for (auto& t : extra_terms) raw.push_back(t);
+  std::vector<std::string> groups;
+  std::set<std::string> seen;
+  for (auto& w : raw) {
+    std::string t = lower(w);
+    while (!t.empty() && !std::isalnum(static_cast<unsigned char>(t.back()))) t.pop_back();
+    while (!t.empty() && !std::isalnum(static_cast<unsigned char>(t.front()))) t.erase(0, 1);
+    if (t.empty() || stop_words().count(t) || !seen.insert(t).second) continue;
+    std::string arch = canonical_arch(t);
+    if (!arch.empty() && arch != "any") {
+      if (arch.size() > 2 && arch.back() == 'a') arch.pop_back();
+      t = arch;
+    }
+    std::string g;
+    for (auto& alt : expand_term(t)) {
+      std::string p = phrase(alt);
+      if (p.empty() || g.find(p) != std::string::npos) continue;
+      g += (g.empty() ? "" : " OR ") + p;
+    }
+    if (!g.empty()) groups.push_back("(" + g + ")");
+  }
+  std::string q;
+  for (auto& g : groups) q += (q.empty() ? "" : " OR ") + g;
+  return q;
+}
+
+IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
+  auto t0 = std::chrono::steady_clock::now();
+  LoadResult loaded = load_wiki(wiki_dir);
+  if (!loaded.problems.empty()) {
+    std::string msg = std::to_string(loaded.problems.size()) + " problem(s) in " + wiki_dir.string() +
+                      "; the index was left untouched:";
+    for (auto& p : loaded.problems) msg += "\n  " + p.to_string();
+    fail(ErrorKind::kInput, msg);
+  }
+  fs::path final_path = index_path(wiki_dir);
+  fs::create_directories(final_path.parent_path());
+  fs::path tmp = final_path;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  IndexStats stats;
+  try {
+    bool reuse = !full_rebuild && fs::exists(final_path);
+    if (reuse) fs::copy_file(final_path, tmp);
+    {
+      Db db(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+      db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
+      if (reuse) {
+        Stmt v(db, "SELECT value FROM meta WHERE key='schema_version'");
+        bool ok = false;
+        try {
+          ok = v.step() && v.text(0) == std::to_string(kIndexSchemaVersion);
+        } catch (const Error&) {
+        }
+        if (!ok) db.exec("DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS meta;");
+      }
+      db.exec(kSchema);
+      db.exec("BEGIN");
+      std::map<std::string, std::pair<int64_t, std::string>> old;  // path -> rowid, hash
+      {
+        Stmt s(db, "SELECT path, rowid, hash FROM entries");
+        while (s.step()) old[s.text(0)] = {s.integer(1), s.text(2)};
+      }
+      std::map<std::string, size_t> now;  // relative path -> entry index
+      for (size_t i = 0; i < loaded.entries.size(); ++i)
+        now[fs::relative(loaded.entries[i].path, wiki_dir).generic_string()] = i;
+      Stmt del_e(db, "DELETE FROM entries WHERE rowid = ?");
+      Stmt del_f(db, "DELETE FROM fts WHERE rowid = ?");
+      for (auto& [path, row] : old) {
+        auto it = now.find(path);
+        bool same = it != now.end() && loaded.hashes[it->second] == row.second;
+        if (same) {
+          ++stats.unchanged;
+          continue;
+        }
+        if (it == now.end()) ++stats.removed;
+        del_e.bind(1, row.first);
+        del_e.step();
+        del_e.reset();
+        del_f.bind(1, row.first);
+        del_f.step();
+        del_f.reset();
+      }
+      Stmt ins_e(db,
+                 "INSERT INTO entries(id, path, hash, kind, title, archs, techniques, symptoms, repos, draft, json) "
+                 "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+      Stmt ins_f(db, "INSERT INTO fts(rowid, id, title, summary, body, techniques) VALUES(?,?,?,?,?,?)");
+      for (auto& [path, i] : now) {
+        auto it = old.find(path);
+        if (it != old.end() && it->second.second == loaded.hashes[i]) continue;
+        (it == old.end() ? stats.added : stats.updated)++;
+        const Entry& e = loaded.entries[i];
+        std::vector<std::string> repos;
+        for (auto& s : e.sources)
+          if (!s.repo.empty()) repos.push_back(s.repo);
+        std::vector<std::string> techs = e.techniques;
+        ins_e.bind(1, e.id).bind(2, path).bind(3, loaded.hashes[i]).bind(4, e.kind).bind(5, e.title);
+        ins_e.bind(6, joined(e.architectures)).bind(7, joined(techs)).bind(8, joined(e.symptoms));
+        ins_e.bind(9, joined(repos)).bind(10, static_cast<int64_t>(e.draft)).bind(11, entry_to_json(e).dump());
+        ins_e.step();
+        ins_e.reset();
+        int64_t rowid = sqlite3_last_insert_rowid(db.get());
+        std::string tech_text = words(e.techniques) + words(e.hardware_features) + words(e.kernel_types) +
+                                words(e.architectures) + words(e.symptoms);
+        ins_f.bind(1, rowid).bind(2, e.id).bind(3, e.title).bind(4, e.summary).bind(5, e.body).bind(6, tech_text);
+        ins_f.step();
+        ins_f.reset();
+      }
+      Stmt meta(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+      meta.bind(1, std::string("schema_version")).bind(2, std::to_string(kIndexSchemaVersion));
+      meta.step();
+      db.exec("COMMIT");
+    }
+    fs::rename(tmp, final_path);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return stats;
+}
+
+struct Index::Impl {
+  explicit Impl(const fs::path& p) : db(p, SQLITE_OPEN_READONLY) {}
+  Db db;
+};
+
+Index::Index(const fs::path& wiki_dir) {
+  if (!fs::exists(index_path(wiki_dir))) build_index(wiki_dir);
+  impl_ = new Impl(index_path(wiki_dir));
+}
+
+Index::~Index() { delete impl_; }
+
+std::vector<Hit> Index::search(const Query& q) const {
+  std::vector<std::string> extra;
+  if (!q.finding.empty()) {
+    for (auto& t : techniques_for_finding(q.finding)) extra.push_back(t);
+    extra.push_back(q.finding);
+  }
+  std::string match = fts_query(q.text, extra);
+  if (match.empty()) return list(q);
+  std::vector<std::string> binds = {match};
+  std::string where = filter_sql(q, binds);
+  std::string order = "(CASE WHEN e.draft THEN 0.5 ELSE 1.0 END) * bm25(fts, 2.0, 10.0, 5.0, 1.0, 4.0)";
+  std::string sql =
+      "SELECT e.id, e.title, e.kind, e.path, e.archs, e.techniques, e.draft, "
+      "snippet(fts, 3, '[', ']', '...', 16), " + order + " AS score FROM fts JOIN entries e ON e.rowid = fts.rowid "
+      "WHERE fts MATCH ?" + where + " ORDER BY ";
+  if (!q.finding.empty()) {
+    sql += "(e.symptoms LIKE '%,' || ? || ',%') DESC, ";
+    binds.push_back(q.finding);
+  }
+  sql += "score LIMIT " + std::to_string(q.limit > 0 ? q.limit : 10);
+  Stmt st(impl_->db, sql);
+  for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
+  std::vector<Hit> out;
+  while (st.step()) out.push_back(hit_from(st, true));
+  return out;
+}
+
+std::vector<Hit> Index::list(const Query& q) const {
+  std::vector<std::string> binds;
+  std::string where = filter_sql(q, binds);
+  std::string sql = "SELECT e.id, e.title, e.kind, e.path, e.archs, e.techniques, e.draft FROM entries e WHERE 1" +
+                    where + " ORDER BY e.draft, e.id";
+  if (q.limit > 0) sql += " LIMIT " + std::to_string(q.limit);
+  Stmt st(impl_->db, sql);
+  for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
+  std::vector<Hit> out;
+  while (st.step()) out.push_back(hit_from(st, false));
+  return out;
+}
+
+std::optional<Json> Index::get(const std::string& id) const {
+  Stmt st(impl_->db, "SELECT json, path FROM entries WHERE id = ?");
+  st.bind(1, id);
+  if (!st.step()) return std::nullopt;
+  Json j = Json::parse(st.text(0));
+  j["path"] = st.text(1);
+  return j;
+}
+
+Json Index::stats() const {
+  Json j = {{"schema_version", kIndexSchemaVersion}};
+  Stmt total(impl_->db, "SELECT count(*), sum(draft) FROM entries");
+  total.step();
+  j["entries"] = total.integer(0);
+  j["drafts"] = total.integer(1);
+  Json kinds = Json::object();
+  Stmt k(impl_->db, "SELECT kind, count(*) FROM entries GROUP BY kind ORDER BY kind");
+  while (k.step()) kinds[k.text(0)] = k.integer(1);
+  j["by_kind"] = kinds;
+  std::map<std::string, int64_t> archs, repos;
+  Stmt a(impl_->db, "SELECT archs, repos FROM entries");
+  while (a.step()) {
+    for (auto& x : split_csv(a.text(0))) ++archs[x];
+    for (auto& x : split_csv(a.text(1))) ++repos[x];
+  }
+  j["by_architecture"] = archs;
+  j["by_source_repo"] = repos;
+  return j;
+}
+
+}  // namespace kda::wiki

@@ -1,0 +1,67 @@
+// The search index: SQLite FTS5 (BM25 over title, summary, body and techniques) at
+// WIKI_DIR/.index/wiki.db. It is a cache of the Markdown files: rebuilt incrementally by content
+// hash, always built into a temporary database and renamed into place, so invalid input leaves
+// the previous index untouched.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json_io.h"
+#include "wiki/entry.h"
+
+namespace kda::wiki {
+
+inline constexpr int kIndexSchemaVersion = 1;
+
+struct IndexStats {
+  size_t added = 0, updated = 0, removed = 0, unchanged = 0;
+  double seconds = 0;
+};
+
+std::filesystem::path index_path(const std::filesystem::path& wiki_dir);
+
+/// Validates the whole wiki and (re)indexes it. Throws kda::Error(kInput) listing every problem
+/// (file:line: message) when any entry is invalid; the existing index is not modified then.
+IndexStats build_index(const std::filesystem::path& wiki_dir, bool full_rebuild = false);
+
+struct Query {
+  std::string text;
+  std::string arch, kind, technique, finding, repo;
+  bool include_drafts = true;
+  int limit = 10;
+};
+
+struct Hit {
+  std::string id, title, kind, path, snippet;
+  std::vector<std::string> architectures, techniques;
+  bool draft = false;
+  double score = 0;  ///< bm25 (lower is better)
+};
+
+/// An open index for repeated queries (the CLI opens one per command; benchmarks reuse it).
+class Index {
+ public:
+  explicit Index(const std::filesystem::path& wiki_dir);  ///< builds the index when missing
+  ~Index();
+  Index(const Index&) = delete;
+  Index& operator=(const Index&) = delete;
+  std::vector<Hit> search(const Query& q) const;
+  /// The stored entry (front matter as JSON plus body), or nullopt.
+  std::optional<Json> get(const std::string& id) const;
+  std::vector<Hit> list(const Query& filters) const;
+  Json stats() const;
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+/// The FTS5 MATCH expression for free text: stop words dropped, aliases expanded, OR-joined.
+std::string fts_query(const std::string& text, const std::vector<std::string>& extra_terms = {});
+
+Json entry_to_json(const Entry& e);
+
+}  // namespace kda::wiki

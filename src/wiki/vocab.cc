@@ -1,0 +1,158 @@
+#include "wiki/vocab.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <utility>
+
+namespace kda::wiki {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+namespace {
+
+const std::vector<std::pair<std::string, std::string>>& kinds() {
+  static const std::vector<std::pair<std::string, std::string>> k = {
+      {"source-pr", "pr-"},       {"source-doc", "doc-"},   {"source-blog", "blog-"},
+      {"hardware", "hw-"},        {"technique", "technique-"}, {"kernel", "kernel-"},
+      {"pattern", "pattern-"},    {"language", "lang-"},    {"migration", "migration-"}};
+  return k;
+}
+
+// Groups of interchangeable terms; the first is the canonical one.
+const std::vector<std::vector<std::string>>& alias_groups() {
+  static const std::vector<std::vector<std::string>> g = {
+      {"sm90", "hopper", "h100", "h200", "h800", "sm_90", "sm90a"},
+      {"sm100", "blackwell", "b200", "gb200", "b100", "sm_100", "sm100a"},
+      {"sm120", "rtx5090", "sm_120"},
+      {"sm80", "ampere", "a100", "sm_80"},
+      {"sm89", "ada", "l40", "l4", "sm_89"},
+      {"gfx942", "mi300x", "mi300", "mi325x", "cdna3"},
+      {"gfx950", "mi355x", "mi350", "cdna4"},
+      {"gfx90a", "mi250", "mi250x", "cdna2"},
+      {"tcgen05", "umma"},
+      {"tmem", "tensor memory"},
+      {"wgmma", "warpgroup"},
+      {"tma", "bulk", "cp.async.bulk"},
+      {"mfma", "matrix core", "xdlops"},
+      {"lds", "shared"},
+      {"wave64", "wavefront"},
+      {"fp8", "e4m3", "e5m2", "float8"},
+      {"fp4", "nvfp4", "mxfp4"},
+      {"topk", "top-k", "top_k"},
+      {"moe", "mixture", "experts"},
+      {"rmsnorm", "layernorm", "normalization"},
+      {"attention", "mha", "gqa", "mla"},
+      {"decode", "decoding"},
+      {"prefill", "prompt"},
+      {"gemm", "matmul", "mm"},
+      {"swizzle", "swizzling", "xor"},
+      {"padding", "pad"},
+      {"split-k", "splitk"},
+      {"stream-k", "streamk"},
+      {"persistent", "persistence"},
+      {"specialization", "specialized", "producer", "consumer"},
+      {"cluster", "clusters", "dsmem", "multicast"},
+      {"transpose", "transposed"},
+  };
+  return g;
+}
+
+}  // namespace
+
+std::string kind_prefix(std::string_view kind) {
+  for (auto& [k, p] : kinds())
+    if (k == kind) return p;
+  return "";
+}
+
+const std::vector<std::string>& known_kinds() {
+  static const std::vector<std::string> v = [] {
+    std::vector<std::string> out;
+    for (auto& [k, p] : kinds()) out.push_back(k);
+    return out;
+  }();
+  return v;
+}
+
+const std::vector<std::string>& confidence_levels() {
+  static const std::vector<std::string> v = {"verified", "source-reported", "inferred", "experimental"};
+  return v;
+}
+
+const std::vector<std::string>& reproducibility_levels() {
+  static const std::vector<std::string> v = {"concept", "code-pointer", "runnable", "benchmarked"};
+  return v;
+}
+
+const std::vector<std::string>& finding_categories() {
+  static const std::vector<std::string> v = {
+      "dram-bound",         "near-roofline",       "uncoalesced-global",      "cache-access-pattern",
+      "no-data-reuse",      "shared-bank-conflict", "local-memory",           "register-spill",
+      "occupancy-registers", "occupancy-shared-memory", "occupancy-block-size", "low-occupancy",
+      "tail-effect",        "grid-too-small",      "small-problem",           "thread-divergence",
+      "atomic-contention",  "barrier-stall",       "dependency-stall",        "latency-bound",
+      "compute-bound",      "tensor-core-underused"};
+  return v;
+}
+
+std::string canonical_arch(std::string_view name) {
+  std::string n = lower(name);
+  n.erase(std::remove(n.begin(), n.end(), '_'), n.end());
+  static const std::vector<std::string> canon = {"sm70", "sm75", "sm80", "sm86", "sm89", "sm90",
+                                                 "sm90a", "sm100", "sm100a", "sm103", "sm120",
+                                                 "gfx90a", "gfx942", "gfx950", "any"};
+  if (std::find(canon.begin(), canon.end(), n) != canon.end()) return n;
+  for (auto& g : alias_groups()) {
+    if (g.front().rfind("sm", 0) != 0 && g.front().rfind("gfx", 0) != 0) continue;
+    for (auto& a : g)
+      if (lower(a) == n || lower(a) == lower(name)) return g.front();
+  }
+  return "";
+}
+
+std::vector<std::string> expand_term(std::string_view term) {
+  std::string t = lower(term);
+  std::vector<std::string> out = {t};
+  for (auto& g : alias_groups()) {
+    if (std::find(g.begin(), g.end(), t) == g.end()) continue;
+    for (auto& a : g)
+      if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+  }
+  return out;
+}
+
+std::vector<std::string> techniques_for_finding(std::string_view category) {
+  static const std::map<std::string, std::vector<std::string>, std::less<>> m = {
+      {"dram-bound", {"vectorized-loads", "operator-fusion", "fp8", "quantization", "tma"}},
+      {"near-roofline", {"operator-fusion", "fp8", "quantization"}},
+      {"uncoalesced-global", {"coalescing", "vectorized-loads", "tma", "transpose"}},
+      {"cache-access-pattern", {"tile-swizzle", "l2-locality", "persistent-kernel"}},
+      {"no-data-reuse", {"tiling", "shared-memory-tiling", "tma-multicast", "clusters"}},
+      {"shared-bank-conflict", {"padding", "swizzle", "ldmatrix", "tma"}},
+      {"local-memory", {"register-tiling", "loop-unrolling"}},
+      {"register-spill", {"register-tiling", "warp-specialization", "register-reallocation", "tmem"}},
+      {"occupancy-registers", {"register-reallocation", "launch-bounds", "warp-specialization"}},
+      {"occupancy-shared-memory", {"pipelining", "smem-budget", "tile-size-tuning"}},
+      {"occupancy-block-size", {"launch-bounds", "tile-size-tuning"}},
+      {"low-occupancy", {"launch-bounds", "tile-size-tuning", "split-k", "warp-specialization"}},
+      {"tail-effect", {"stream-k", "split-k", "persistent-kernel", "tile-scheduler"}},
+      {"grid-too-small", {"split-k", "stream-k", "split-kv", "persistent-kernel"}},
+      {"small-problem", {"split-kv", "split-k", "operator-fusion", "cuda-graphs"}},
+      {"thread-divergence", {"warp-primitives", "warp-specialization", "radix-select"}},
+      {"atomic-contention", {"warp-reduction", "hierarchical-reduction", "split-k"}},
+      {"barrier-stall", {"mbarrier", "warp-specialization", "pipelining"}},
+      {"dependency-stall", {"pipelining", "software-pipelining", "ilp", "cp-async"}},
+      {"latency-bound", {"pipelining", "cp-async", "tma", "ilp", "warp-specialization"}},
+      {"compute-bound", {"wgmma", "tcgen05", "mfma", "fp8", "tensor-cores"}},
+      {"tensor-core-underused", {"wgmma", "tcgen05", "mfma", "tensor-cores", "warp-specialization"}},
+  };
+  auto it = m.find(category);
+  return it == m.end() ? std::vector<std::string>{} : it->second;
+}
+
+}  // namespace kda::wiki
