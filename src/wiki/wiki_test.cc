@@ -104,7 +104,7 @@ TEST(WikiIndex, BuildSearchAndIncremental) {
                                     "Use the tensor memory accelerator to move tiles.\n"));
   put(d.path() / "sub/b.md", entry_text("pattern-bank", "pattern", "Shared memory bank conflicts",
                                         "symptoms: [shared-bank-conflict]\nlinks: [technique-tma]\n",
-                                        "Pad the row or swizzle the layout.\n"));
+                                        "Bank conflicts serialize accesses: pad the row or swizzle the layout.\n"));
   put(d.path() / "README.md", "not an entry\n");
   EXPECT_EQ(check_errors(d.path()), "");
   auto s1 = build_index(d.path());
