@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <iostream>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -185,6 +187,98 @@ TEST(WikiIndex, FtsQueryExpandsAliases) {
   EXPECT_NE(q.find("\"sm90\""), std::string::npos) << q;
   EXPECT_EQ(q.find("\"on\""), std::string::npos) << q;
   EXPECT_EQ(fts_query("the of"), "");
+}
+
+}  // namespace
+}  // namespace kda::wiki
+
+namespace kda::wiki {
+namespace {
+
+// The curated starter wiki in the source tree must always pass `kda wiki check`.
+TEST(StarterWiki, PassesCheck) {
+  fs::path dir = fs::path(KDA_SOURCE_DIR) / "wiki";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no wiki/ in the source tree";
+  auto r = load_wiki(dir);
+  std::string all;
+  for (auto& p : r.problems) all += p.to_string() + "\n";
+  EXPECT_TRUE(r.problems.empty()) << all;
+  size_t curated = 0;
+  for (auto& e : r.entries) curated += !e.draft;
+  EXPECT_GE(curated, 40u);
+}
+
+// Search quality: questions phrased as a kernel engineer would ask them, each with the entries a
+// good answer must include; at least 85% must have one of them in the top 5.
+TEST(StarterWiki, SearchQuality) {
+  fs::path src = fs::path(KDA_SOURCE_DIR) / "wiki";
+  if (!fs::exists(src)) GTEST_SKIP() << "no wiki/ in the source tree";
+  TempDir d("kda-wiki-quality");
+  for (auto& f : entry_files(src)) {
+    fs::path to = d.path() / fs::relative(f, src);
+    fs::create_directories(to.parent_path());
+    fs::copy_file(f, to);
+  }
+  build_index(d.path());
+  Index idx(d.path());
+  struct Case {
+    std::string query, arch, finding;
+    std::vector<std::string> expected;
+  };
+  std::vector<Case> cases = {
+      {"reduce shared memory bank conflicts in a transpose", "", "", {"pattern-shared-bank-conflict", "technique-smem-padding", "technique-smem-swizzle"}},
+      {"fp8 gemm on hopper with warp specialization", "", "", {"hw-sm90-fp8", "technique-warp-specialization", "technique-fp8-block-scaling"}},
+      {"topk warp select sm_90", "", "", {"technique-radix-select-topk", "kernel-topk-sampling"}},
+      {"UMMA accumulator in tensor memory", "", "", {"hw-sm100-tmem", "hw-sm100-tcgen05"}},
+      {"decode attention with small batch does not fill the GPU", "", "", {"technique-split-kv", "kernel-attention-decode", "pattern-grid-too-small"}},
+      {"fuse residual add with rmsnorm", "", "", {"technique-operator-fusion-rmsnorm", "kernel-rmsnorm"}},
+      {"MoE grouped gemm with multicast of the expert weights", "", "", {"kernel-moe-grouped-gemm", "technique-tma-multicast"}},
+      {"LDS bank conflicts on MI300X", "", "", {"hw-gfx942-lds", "pattern-shared-bank-conflict"}},
+      {"register spills in the consumer warpgroup", "", "", {"pattern-register-spill", "technique-register-reallocation"}},
+      {"softmax over long rows in a single pass", "", "", {"technique-online-softmax", "kernel-softmax"}},
+      {"last wave only half full, GEMM tail", "", "", {"pattern-tail-effect", "technique-stream-k"}},
+      {"port a wgmma kernel to Blackwell", "", "", {"migration-sm90-to-sm100", "hw-sm100-tcgen05"}},
+      {"2-CTA MMA on B200", "", "", {"hw-sm100-2cta-mma"}},
+      {"how does TMA swizzle shared memory", "", "", {"hw-sm90-tma", "technique-smem-swizzle"}},
+      {"setmaxnreg deadlock producer consumer registers", "", "", {"technique-register-reallocation"}},
+      {"fp8 accumulation precision loss in wgmma", "", "", {"technique-fp8-two-level-accumulation", "hw-sm90-fp8"}},
+      {"block-wise fp8 scaling deepseek gemm", "", "", {"technique-fp8-block-scaling", "hw-sm90-fp8"}},
+      {"DeepSeek V3.2 sparse attention indexer top-k", "", "", {"kernel-sparse-attention-indexer"}},
+      {"gated delta net chunked prefill kernel", "", "", {"kernel-gated-delta-net"}},
+      {"sampling kernel top-p without sorting the vocabulary", "", "", {"kernel-topk-sampling", "technique-radix-select-topk"}},
+      {"flash attention prefill on H100 pingpong", "", "", {"kernel-attention-prefill-hopper", "technique-warp-specialization"}},
+      {"MFMA instruction shapes CDNA3", "", "", {"hw-gfx942-mfma"}},
+      {"warp size 64 reductions on AMD", "", "", {"hw-gfx942-wave64"}},
+      {"thread block clusters distributed shared memory", "", "", {"hw-sm90-clusters"}},
+      {"memory bound rmsnorm 128-bit loads", "", "", {"technique-vectorized-loads", "kernel-rmsnorm"}},
+      {"fuse silu and mul into the moe gemm epilogue", "", "", {"technique-moe-fused-activation-epilogue"}},
+      {"persistent kernel tile scheduler L2 locality", "", "", {"technique-persistent-kernel"}},
+      {"", "sm_90", "shared-bank-conflict", {"pattern-shared-bank-conflict"}},
+      {"", "", "tail-effect", {"pattern-tail-effect"}},
+      {"", "sm100", "tensor-core-underused", {"pattern-tensor-core-underused"}},
+  };
+  int hits = 0;
+  std::string misses;
+  for (auto& c : cases) {
+    Query q;
+    q.text = c.query;
+    q.arch = c.arch;
+    q.finding = c.finding;
+    q.limit = 5;
+    auto res = idx.search(q);
+    bool hit = false;
+    std::string got;
+    for (auto& h : res) {
+      got += h.id + " ";
+      hit |= std::find(c.expected.begin(), c.expected.end(), h.id) != c.expected.end();
+    }
+    hits += hit;
+    if (!hit) misses += "  '" + c.query + c.finding + "' -> " + got + "\n";
+  }
+  double rate = static_cast<double>(hits) / static_cast<double>(cases.size());
+  std::cout << "search quality: " << hits << "/" << cases.size() << " queries hit in top 5\n" << misses;
+  EXPECT_GE(cases.size(), 20u);
+  EXPECT_GE(rate, 0.85) << misses;
 }
 
 }  // namespace
