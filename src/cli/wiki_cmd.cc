@@ -1,15 +1,18 @@
-// kda wiki check|index|search|show|list|stats: the offline knowledge base (DESIGN §6,
+// kda wiki check|index|search|show|list|stats|ingest-git: the offline knowledge base (DESIGN §6,
 // docs/wiki.md). The Markdown entries under the wiki directory are the source of truth; the
 // SQLite index under WIKI/.index/ is a cache rebuilt from them.
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 
+#include <unistd.h>
+
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/json_io.h"
 #include "wiki/entry.h"
 #include "wiki/index.h"
+#include "wiki/ingest.h"
 #include "wiki/vocab.h"
 
 namespace kda::cli {
@@ -165,6 +168,29 @@ void add_wiki_command(CLI::App& root) {
         return;
       }
       for (auto& h : hits) std::cout << h.id << (h.draft ? " (draft)" : "") << "  " << h.title << "\n";
+    });
+  }
+  {
+    auto* c = cmd->add_subcommand("ingest-git", "Draft source-pr entries from a repository's recent kernel commits");
+    auto o = std::make_shared<wiki::IngestOptions>();
+    auto path = std::make_shared<std::string>();
+    c->add_option("REPO_PATH", *path, "A git repository or bare mirror")->required();
+    c->add_option("--months", o->months, "How far back to walk (default 24)");
+    c->add_option("--repo", o->repo_name, "GitHub owner/name (default: from the origin remote)");
+    c->add_flag("--include-message", o->include_message, "Copy full commit messages into the drafts");
+    c->callback([=] {
+      o->repo_path = *path;
+      o->wiki_dir = opts->resolve();
+      if (isatty(2))
+        o->progress = [](size_t scanned, size_t written) {
+          std::cerr << "\r  scanned " << scanned << " commits, " << written << " drafts written" << std::flush;
+        };
+      auto st = wiki::ingest_git(*o);
+      if (isatty(2)) std::cerr << "\n";
+      std::cout << "ingested " << *path << ": " << st.scanned << " commits in " << o->months << " months, "
+                << st.selected << " kernel-relevant, " << st.written << " drafts written, " << st.existing
+                << " already present, " << st.duplicate_pr << " duplicate PR commits (" << static_cast<int>(st.seconds * 1000)
+                << " ms) -> " << st.out_dir.string() << "\n";
     });
   }
   {

@@ -1,0 +1,42 @@
+// kda wiki ingest-git: walk a repository's recent history with libgit2 (bare mirrors work),
+// select kernel-relevant commits by path and keyword, and write draft source-pr entries with
+// machine metadata (files, diff size, detected techniques and architectures) for a person or an
+// agent to summarise. Dedupes by PR and commit; existing drafts are kept, so runs are resumable.
+#pragma once
+
+#include <cstddef>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace kda::wiki {
+
+struct IngestOptions {
+  std::filesystem::path repo_path;
+  std::filesystem::path wiki_dir;
+  int months = 24;
+  std::string repo_name;         ///< owner/name; default: parsed from the 'origin' remote URL
+  bool include_message = false;  ///< copy the full commit message into the draft body
+  std::time_t now = 0;           ///< 0: the current time
+  std::function<void(size_t scanned, size_t written)> progress;  ///< called every 256 commits
+};
+
+struct IngestStats {
+  size_t scanned = 0, selected = 0, written = 0, existing = 0, duplicate_pr = 0;
+  double seconds = 0;
+  std::filesystem::path out_dir;
+};
+
+/// Throws kda::Error(kInput) for a path that is not a git repository, a shallow clone (history
+/// incomplete) or unreadable objects; kUsage when the repository name cannot be determined.
+IngestStats ingest_git(const IngestOptions& opts);
+
+/// PR number from a commit message ("... (#123)", "Merge pull request #123 from ..."), or -1.
+long pr_from_message(const std::string& message);
+
+/// "https://github.com/owner/name.git" / "git@github.com:owner/name" -> "owner/name", or "".
+std::string repo_from_url(const std::string& url);
+
+}  // namespace kda::wiki

@@ -1,0 +1,195 @@
+#include <git2.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "wiki/entry.h"
+#include "wiki/index.h"
+#include "wiki/ingest.h"
+
+namespace kda::wiki {
+namespace {
+namespace fs = std::filesystem;
+
+// A real repository built with libgit2: one commit per call, with an explicit commit time.
+class TestRepo {
+ public:
+  explicit TestRepo(const fs::path& dir) : dir_(dir) {
+    git_libgit2_init();
+    if (git_repository_init(&repo_, dir.c_str(), 0) != 0) throw std::runtime_error("git init failed");
+  }
+  ~TestRepo() {
+    git_repository_free(repo_);
+    git_libgit2_shutdown();
+  }
+  std::string commit(const std::string& path, const std::string& content, const std::string& message,
+                     std::time_t when) {
+    fs::create_directories((dir_ / path).parent_path());
+    std::ofstream(dir_ / path) << content;
+    git_index* index = nullptr;
+    git_repository_index(&index, repo_);
+    git_index_add_bypath(index, path.c_str());
+    git_index_write(index);
+    git_oid tree_oid, commit_oid;
+    git_index_write_tree(&tree_oid, index);
+    git_index_free(index);
+    git_tree* tree = nullptr;
+    git_tree_lookup(&tree, repo_, &tree_oid);
+    git_signature* sig = nullptr;
+    git_signature_new(&sig, "Test", "test@example.com", when, 0);
+    git_commit* parent = nullptr;
+    git_oid head;
+    int nparents = 0;
+    if (git_reference_name_to_id(&head, repo_, "HEAD") == 0) {
+      git_commit_lookup(&parent, repo_, &head);
+      nparents = 1;
+    }
+    const git_commit* parents[] = {parent};
+    if (git_commit_create(&commit_oid, repo_, "HEAD", sig, sig, nullptr, message.c_str(), tree, nparents, parents) != 0)
+      throw std::runtime_error("commit failed");
+    git_commit_free(parent);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    char sha[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(sha, sizeof sha, &commit_oid);
+    return sha;
+  }
+
+ private:
+  fs::path dir_;
+  git_repository* repo_ = nullptr;
+};
+
+const std::time_t kNow = 1767225600;  // 2026-01-01
+const std::time_t kDay = 24 * 3600;
+
+TEST(WikiIngest, PrAndRepoParsing) {
+  EXPECT_EQ(pr_from_message("Use TMA multicast for B (#88)\n\nbody"), 88);
+  EXPECT_EQ(pr_from_message("Merge pull request #1234 from someone/branch\n"), 1234);
+  EXPECT_EQ(pr_from_message("fix typo"), -1);
+  EXPECT_EQ(pr_from_message("subject\n\nsee (#5)"), -1);  // only the subject line counts
+  EXPECT_EQ(repo_from_url("https://github.com/deepseek-ai/DeepGEMM.git"), "deepseek-ai/DeepGEMM");
+  EXPECT_EQ(repo_from_url("git@github.com:flashinfer-ai/flashinfer"), "flashinfer-ai/flashinfer");
+  EXPECT_EQ(repo_from_url("https://example.com/x/y"), "");
+}
+
+TEST(WikiIngest, SelectsKernelCommitsWritesValidDraftsAndResumes) {
+  TempDir d("kda-ingest-test");
+  fs::path repo_dir = d.path() / "repo";
+  fs::path wiki = d.path() / "wiki";
+  TestRepo repo(repo_dir);
+  repo.commit("csrc/old.cu", "old\n", "Ancient kernel (#1)\n", kNow - 1000 * kDay);
+  repo.commit("csrc/gemm_sm90.cu", "a\n", "Add wgmma GEMM for Hopper (#12)\n\nUses TMA loads.\n", kNow - 30 * kDay);
+  repo.commit("README.md", "docs\n", "Update README\n", kNow - 20 * kDay);
+  repo.commit("include/moe.cuh", "b\n", "Enable TMA multicast in MoE grouped GEMM (#15)\n", kNow - 10 * kDay);
+  repo.commit("include/moe.cuh", "c\n", "Follow-up for (#15)\n", kNow - 9 * kDay);
+  std::string plain = repo.commit("python/bench.py", "d\n", "Tune fp8 split-k heuristics\n", kNow - 5 * kDay);
+
+  IngestOptions o;
+  o.repo_path = repo_dir;
+  o.wiki_dir = wiki;
+  o.repo_name = "acme/Kern";
+  o.months = 24;
+  o.now = kNow;
+  auto st = ingest_git(o);
+  EXPECT_EQ(st.scanned, 5u);  // the 1000-day-old commit is outside 24 months
+  EXPECT_EQ(st.written, 3u);  // README skipped; the second #15 commit deduped by PR
+  EXPECT_EQ(st.duplicate_pr, 1u);
+  fs::path dir = wiki / "ingested" / "kern";
+  ASSERT_TRUE(fs::exists(dir / "pr-kern-12.md"));
+  ASSERT_TRUE(fs::exists(dir / "pr-kern-15.md"));
+  ASSERT_TRUE(fs::exists(dir / ("pr-kern-" + plain.substr(0, 12) + ".md")));
+
+  auto loaded = load_wiki(wiki);
+  std::string problems;
+  for (auto& p : loaded.problems) problems += p.to_string() + "\n";
+  ASSERT_TRUE(loaded.problems.empty()) << problems;
+  for (auto& e : loaded.entries) {
+    EXPECT_TRUE(e.draft);
+    EXPECT_EQ(e.kind, "source-pr");
+    if (e.id == "pr-kern-12") {
+      EXPECT_NE(std::find(e.techniques.begin(), e.techniques.end(), "wgmma"), e.techniques.end());
+      EXPECT_NE(std::find(e.architectures.begin(), e.architectures.end(), "sm90"), e.architectures.end());
+      EXPECT_EQ(e.sources[0].url, "https://github.com/acme/Kern/pull/12");
+      EXPECT_EQ(*e.sources[0].pr, 12);
+      EXPECT_EQ(e.sources[0].commit.size(), 40u);
+    }
+  }
+  build_index(wiki);
+  Index idx(wiki);
+  Query q;
+  q.text = "wgmma hopper gemm";
+  auto hits = idx.search(q);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].id, "pr-kern-12");
+  EXPECT_TRUE(hits[0].draft);
+
+  auto again = ingest_git(o);  // resumable: nothing new, nothing overwritten
+  EXPECT_EQ(again.written, 0u);
+  EXPECT_EQ(again.existing, 3u);
+}
+
+TEST(WikiIngest, BadRepositoriesGiveClearErrorsAndLeaveTheWikiAlone) {
+  TempDir d("kda-ingest-test");
+  fs::path wiki = d.path() / "wiki";
+  IngestOptions o;
+  o.wiki_dir = wiki;
+  o.repo_name = "acme/kern";
+  o.now = kNow;
+  auto expect_error = [&](const std::string& needle) {
+    try {
+      ingest_git(o);
+      ADD_FAILURE() << "expected an error mentioning " << needle;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInput) << e.what();
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(wiki / "ingested"));
+  };
+  // Not a repository.
+  fs::create_directories(d.path() / "plain");
+  o.repo_path = d.path() / "plain";
+  expect_error("is not a git repository");
+
+  // Shallow clone marker.
+  fs::path shallow = d.path() / "shallow";
+  std::string head;
+  {
+    TestRepo r(shallow);
+    head = r.commit("a.cu", "x\n", "kernel (#1)\n", kNow - kDay);
+  }
+  std::ofstream(shallow / ".git" / "shallow") << head << "\n";
+  o.repo_path = shallow;
+  expect_error("shallow clone");
+
+  // Corrupt: the HEAD commit object is missing.
+  fs::path corrupt = d.path() / "corrupt";
+  {
+    TestRepo r(corrupt);
+    r.commit("a.cu", "x\n", "first kernel (#1)\n", kNow - 2 * kDay);
+    head = r.commit("b.cu", "y\n", "second kernel (#2)\n", kNow - kDay);
+  }
+  fs::remove(corrupt / ".git" / "objects" / head.substr(0, 2) / head.substr(2));
+  o.repo_path = corrupt;
+  expect_error("corrupt");
+
+  // Name unknown (no origin remote, no --repo).
+  fs::path noremote = d.path() / "noremote";
+  { TestRepo r(noremote); r.commit("a.cu", "x\n", "k\n", kNow - kDay); }
+  o.repo_path = noremote;
+  o.repo_name.clear();
+  try {
+    ingest_git(o);
+    ADD_FAILURE() << "expected a usage error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("--repo owner/name"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace kda::wiki
