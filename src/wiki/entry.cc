@@ -343,7 +343,7 @@ std::string render_entry(const Entry& e) {
   s += "sources:\n";
   for (auto& src : e.sources) {
     s += "  - repo: " + src.repo + "\n";
-    if (src.type != "code") s += "    type: " + src.type + "\n";
+    if (!src.type.empty() && src.type != "code") s += "    type: " + src.type + "\n";
     if (src.pr) s += "    pr: " + std::to_string(*src.pr) + "\n";
     if (!src.commit.empty()) s += "    commit: " + src.commit + "\n";
     s += "    url: " + src.url + "\n";

@@ -36,21 +36,23 @@ struct Ptr {
   }
 };
 
-const std::vector<std::string>& path_markers() {
-  static const std::vector<std::string> v = {"csrc/", "kernels/", "kernel/", "include/cutlass/", "include/cute/",
-                                             "deep_gemm/include", "ops/", "cuda/", "hip/", "triton/"};
-  return v;
-}
-
+// Paths that hold kernels: device-code extensions anywhere, or sources under kernel directories.
 bool kernel_path(const std::string& p) {
   static const std::vector<std::string> exts = {".cu", ".cuh", ".hip", ".ptx", ".cl"};
+  static const std::vector<std::string> dirs = {"csrc/", "include/cutlass/", "include/cute/", "deep_gemm/include/",
+                                                "/kernels/", "kernels/"};
   std::string ext = fs::path(p).extension().string();
   if (std::find(exts.begin(), exts.end(), ext) != exts.end()) return true;
-  bool code = ext == ".h" || ext == ".hpp" || ext == ".cc" || ext == ".cpp" || ext == ".py";
+  bool code = ext == ".h" || ext == ".hpp" || ext == ".cc" || ext == ".cpp" || ext == ".py" || ext == ".inl";
   if (!code) return false;
-  for (auto& m : path_markers())
-    if (p.find(m) != std::string::npos) return true;
+  for (auto& m : dirs)
+    if (p.rfind(m, 0) == 0 || (m[0] == '/' && p.find(m) != std::string::npos)) return true;
   return false;
+}
+
+bool code_path(const std::string& p) {
+  std::string ext = fs::path(p).extension().string();
+  return ext == ".h" || ext == ".hpp" || ext == ".cc" || ext == ".cpp" || ext == ".py" || ext == ".inl";
 }
 
 // keyword (lower case, found in message or paths) -> technique / kernel type / arch tags
@@ -104,8 +106,8 @@ const std::vector<Tag>& tags() {
 bool keyword_hit(const std::string& text) {
   static const std::vector<std::string> kw = {
       "wgmma", "tma", "cp.async", "mma", "warp special", "swizzle", "fp8", "fp4", "split-k", "splitk",
-      "stream-k", "streamk", "persistent", "tcgen05", "umma", "tmem", "mfma", "kernel", "cutlass", "cute",
-      "bank conflict", "vectoriz", "shared memory", "smem", "pipelin", "triton", "setmaxnreg", "mbarrier"};
+      "stream-k", "streamk", "persistent", "tcgen05", "umma", "tmem", "mfma", "bank conflict", "vectoriz",
+      "shared memory", "smem", "pipelin", "setmaxnreg", "mbarrier", "perf:", "speedup", "faster", "optimiz"};
   for (auto& k : kw)
     if (text.find(k) != std::string::npos) return true;
   return false;
@@ -210,19 +212,21 @@ IngestStats ingest_git(const IngestOptions& opts) {
     if (git_diff_tree_to_tree(&diff.p, repo.p, parent_tree.p, tree.p, nullptr) != 0)
       fail(ErrorKind::kInput, std::string("ingest-git: cannot diff ") + sha + ": " + git_err());
     std::vector<std::string> files;
-    bool relevant_path = false;
+    bool relevant_path = false, any_code = false;
     size_t n = git_diff_num_deltas(diff.p);
     for (size_t i = 0; i < n; ++i) {
       const git_diff_delta* d = git_diff_get_delta(diff.p, i);
       std::string p = d->new_file.path ? d->new_file.path : (d->old_file.path ? d->old_file.path : "");
       files.push_back(p);
       relevant_path |= kernel_path(p);
+      any_code |= code_path(p);
     }
     const char* msg_c = git_commit_message(commit.p);
     std::string message = msg_c ? msg_c : "";
     std::string lmsg = lower(message);
     std::string subject = message.substr(0, message.find('\n'));
-    if (!relevant_path && !(keyword_hit(lmsg) && n > 0)) continue;
+    // Kernel sources touched, or a performance keyword in the subject of a commit that touches code.
+    if (!relevant_path && !(any_code && keyword_hit(lower(subject)))) continue;
     ++st.selected;
 
     long pr = pr_from_message(message);
