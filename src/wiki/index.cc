@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -152,10 +153,7 @@ Hit hit_from(const Stmt& st, bool with_score) {
   h.architectures = split_csv(st.text(4));
   h.techniques = split_csv(st.text(5));
   h.draft = st.integer(6) != 0;
-  if (with_score) {
-    h.snippet = st.text(7);
-    h.score = st.real(8);
-  }
+  if (with_score) h.score = st.real(8);
   return h;
 }
 
@@ -389,7 +387,7 @@ std::vector<Hit> Index::search(const Query& q) const {
   std::string order = "(CASE WHEN e.draft THEN 0.5 ELSE 1.0 END) * bm25(fts, 2.0, 10.0, 5.0, 1.0, 4.0)";
   std::string sql =
       "SELECT e.id, e.title, e.kind, e.path, e.archs, e.techniques, e.draft, "
-      "snippet(fts, 3, '[', ']', '...', 16), " + order + " AS score FROM fts JOIN entries e ON e.rowid = fts.rowid "
+      "e.rowid, " + order + " AS score FROM fts JOIN entries e ON e.rowid = fts.rowid "
       "WHERE fts MATCH ?" + where + " ORDER BY ";
   if (!q.finding.empty()) {
     sql += "(e.symptoms LIKE '%,' || ? || ',%') DESC, ";
@@ -399,7 +397,22 @@ std::vector<Hit> Index::search(const Query& q) const {
   Stmt st(impl_->db, sql);
   for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
   std::vector<Hit> out;
-  while (st.step()) out.push_back(hit_from(st, true));
+  std::vector<int64_t> rowids;
+  while (st.step()) {
+    out.push_back(hit_from(st, true));
+    rowids.push_back(st.integer(7));
+  }
+  if (out.empty()) return out;
+  // Snippets only for the rows returned: computing them inside the ranking query would build one
+  // for every matching row before the sort.
+  std::string in;
+  for (auto r : rowids) in += (in.empty() ? "" : ",") + std::to_string(r);
+  Stmt sn(impl_->db, "SELECT rowid, snippet(fts, 3, '[', ']', '...', 16) FROM fts WHERE fts MATCH ? AND rowid IN (" + in + ")");
+  sn.bind(1, match);
+  while (sn.step()) {
+    auto it = std::find(rowids.begin(), rowids.end(), sn.integer(0));
+    if (it != rowids.end()) out[static_cast<size_t>(it - rowids.begin())].snippet = sn.text(1);
+  }
   return out;
 }
 
