@@ -367,8 +367,27 @@ struct Index::Impl {
   Db db;
 };
 
+namespace {
+// The index is stale when an entry file was added, removed or modified after it was written.
+bool index_stale(const fs::path& wiki_dir) {
+  fs::path db_path = index_path(wiki_dir);
+  if (!fs::exists(db_path)) return true;
+  auto db_time = fs::last_write_time(db_path);
+  auto files = entry_files(wiki_dir);
+  for (auto& f : files)
+    if (fs::last_write_time(f) > db_time) return true;
+  Db db(db_path, SQLITE_OPEN_READONLY);
+  try {
+    Stmt st(db, "SELECT count(*) FROM entries");
+    return !st.step() || static_cast<size_t>(st.integer(0)) != files.size();
+  } catch (const Error&) {
+    return true;
+  }
+}
+}  // namespace
+
 Index::Index(const fs::path& wiki_dir) {
-  if (!fs::exists(index_path(wiki_dir))) build_index(wiki_dir);
+  if (index_stale(wiki_dir)) build_index(wiki_dir);
   impl_ = new Impl(index_path(wiki_dir));
 }
 

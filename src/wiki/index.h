@@ -44,7 +44,8 @@ struct Hit {
 /// An open index for repeated queries (the CLI opens one per command; benchmarks reuse it).
 class Index {
  public:
-  explicit Index(const std::filesystem::path& wiki_dir);  ///< builds the index when missing
+  /// Opens the index, first (re)building it when it is missing or older than any entry file.
+  explicit Index(const std::filesystem::path& wiki_dir);
   ~Index();
   Index(const Index&) = delete;
   Index& operator=(const Index&) = delete;

@@ -283,3 +283,19 @@ TEST(StarterWiki, SearchQuality) {
 
 }  // namespace
 }  // namespace kda::wiki
+
+namespace kda::wiki {
+namespace {
+
+TEST(WikiIndex, OpeningRefreshesAStaleIndex) {
+  TempDir d("kda-wiki-test");
+  put(d.path() / "a.md", entry_text("technique-a", "technique", "A"));
+  { Index idx(d.path()); EXPECT_EQ(idx.stats()["entries"], 1); }
+  put(d.path() / "b.md", entry_text("technique-b", "technique", "B"));
+  { Index idx(d.path()); EXPECT_EQ(idx.stats()["entries"], 2); }
+  fs::remove(d.path() / "a.md");
+  { Index idx(d.path()); EXPECT_EQ(idx.stats()["entries"], 1); }
+}
+
+}  // namespace
+}  // namespace kda::wiki
