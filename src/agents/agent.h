@@ -1,0 +1,62 @@
+// Agents (DESIGN §7): anything that takes a role prompt and a workspace and returns a
+// transcript and an exit status. The loop (src/loop) talks to every kind through this one
+// interface: command-line coding agents from config templates (claude, codex, kimi, any command),
+// an OpenAI-compatible chat-completions agent with tool calls, scripted replay agents for tests,
+// and the built-in search writer and rule-based verifier that need no model.
+//
+// Contract: run() never throws for an agent's own failure (crash, timeout, garbage output,
+// HTTP errors after retries); those come back in AgentResult. It throws kda::Error only for a
+// misconfiguration kda can name (unknown agent, missing template field). An agent whose
+// permissions say read_only must not be able to change anything under its workspace: kda
+// enforces that (sandbox), it does not trust the agent to comply.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kda::agents {
+
+enum class Role { kWriter, kVerifier, kAnalyst, kConsultant };
+const char* role_name(Role r);  ///< "writer", "verifier", "analyst", "consultant"
+
+struct Permissions {
+  bool read_only = false;                     ///< verifier, analyst, consultant: true
+  std::vector<std::string> allowed_commands;  ///< shell commands the agent may run (tool agents)
+};
+
+struct AgentRequest {
+  Role role = Role::kWriter;
+  std::string prompt;                      ///< the whole role prompt, as text
+  std::filesystem::path workspace;         ///< writer: its git worktree; others: evidence dir
+  Permissions permissions;
+  std::chrono::seconds timeout{600};
+  std::filesystem::path transcript_dir;    ///< where the agent's transcript files go (created)
+};
+
+struct Usage {
+  long prompt_tokens = 0;
+  long completion_tokens = 0;
+  double cost_usd = 0;
+};
+
+struct AgentResult {
+  int exit_status = 0;        ///< 0 = the agent finished normally
+  bool timed_out = false;
+  std::string final_message;  ///< the agent's last answer (a verifier's JSON verdict goes here)
+  std::filesystem::path transcript;  ///< main transcript file (inside transcript_dir)
+  Usage usage;
+  std::string error;          ///< empty on success; otherwise what went wrong, in words
+  bool ok() const { return exit_status == 0 && !timed_out && error.empty(); }
+};
+
+class Agent {
+ public:
+  virtual ~Agent() = default;
+  virtual std::string name() const = 0;
+  virtual AgentResult run(const AgentRequest& request) = 0;
+};
+
+}  // namespace kda::agents
