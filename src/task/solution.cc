@@ -92,6 +92,18 @@ Solution parse(const Json& j, const std::string& origin, const fs::path* dir) {
         s.params[name] = v;
       }
     }
+    if (auto sp = k->find("param_space"); sp != k->end() && !sp->is_null()) {
+      JsonCtx sc = kc.at("param_space");
+      expect_object(*sp, sc);
+      for (auto& [name, values] : sp->items()) {
+        if (!s.params.count(name)) sc.at(name).fail("names no parameter in kda.params (declare its default there)");
+        if (!values.is_array() || values.empty()) sc.at(name).fail("expected a non-empty array of values");
+        for (auto& v : values) {
+          if (!v.is_number() && !v.is_string() && !v.is_boolean()) sc.at(name).fail("expected numbers, strings or booleans");
+          s.param_space[name].push_back(v);
+        }
+      }
+    }
     if (auto f = k->find("build_flags"); f != k->end() && !f->is_null()) {
       expect_array(*f, kc.at("build_flags"));
       for (auto& x : *f) {
@@ -154,6 +166,11 @@ Json to_json(const Solution& s) {
   Json params = Json::object();
   for (auto& [k, v] : s.params) params[k] = v;
   j["kda"] = {{"schema_version", kSolutionSchemaVersion}, {"params", params}, {"build_flags", s.extra_flags}};
+  if (!s.param_space.empty()) {
+    Json space = Json::object();
+    for (auto& [k, v] : s.param_space) space[k] = v;
+    j["kda"]["param_space"] = space;
+  }
   return j;
 }
 

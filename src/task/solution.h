@@ -25,6 +25,8 @@ struct Solution {
   std::string entry_point;                   ///< spec.entry_point "file::fn"
   std::vector<SourceFile> sources;           ///< always loaded with contents
   std::map<std::string, Json> params;        ///< kda.params: name -> value (tunables)
+  /// kda.param_space: name -> the values a tuner or the built-in writer may try (each a param).
+  std::map<std::string, std::vector<Json>> param_space;
   std::vector<std::string> extra_flags;      ///< kda.build_flags (appended to the compiler line)
   Json raw;
 

@@ -34,6 +34,31 @@ TEST(Solution, DirectoryFormReadsFilesBeside) {
   EXPECT_NE(load_solution(d.path()).content_hash(), s.content_hash());
 }
 
+TEST(Solution, ParamSpaceListsTriedValuesAndRoundTrips) {
+  const char* text = R"({"name":"a","definition":"x","spec":{"language":"cpp","entry_point":"k.cc::kda_entry"},
+    "sources":[{"path":"k.cc","content":"int x;"}],
+    "kda":{"params":{"BLOCK":128,"UNROLL":2},"param_space":{"BLOCK":[64,128,256]}}})";
+  Solution s = parse_solution(parse_json(text, "s.json"), "s.json");
+  ASSERT_EQ(s.param_space.at("BLOCK").size(), 3u);
+  EXPECT_EQ(s.param_space.at("BLOCK")[2], 256);
+  EXPECT_FALSE(s.param_space.count("UNROLL"));
+  Solution again = parse_solution(to_json(s), "again");
+  EXPECT_EQ(again.param_space, s.param_space);
+  // The space is not part of what is built, so it does not change the hash.
+  Solution narrowed = s;
+  narrowed.param_space.clear();
+  EXPECT_EQ(narrowed.content_hash(), s.content_hash());
+  auto bad = [](const std::string& space) {
+    std::string t = R"({"name":"a","definition":"x","spec":{"language":"cpp","entry_point":"k.cc::kda_entry"},
+      "sources":[{"path":"k.cc","content":"int x;"}],"kda":{"params":{"BLOCK":1},"param_space":)" + space + "}}";
+    EXPECT_THROW(parse_solution(parse_json(t, "s.json"), "s.json"), Error) << space;
+  };
+  bad(R"({"GRID":[1,2]})");    // no such param
+  bad(R"({"BLOCK":[]})");      // empty
+  bad(R"({"BLOCK":4})");       // not an array
+  bad(R"({"BLOCK":[[1]]})");   // nested
+}
+
 TEST(Solution, BadSolutionsAreRejected) {
   auto err = [](const std::string& text) {
     try {
