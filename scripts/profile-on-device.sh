@@ -4,8 +4,8 @@
 # source_ptx_<kernel>), ncu.log and the diagnosis (diagnosis.md, diagnosis.json).
 #
 #   scripts/profile-on-device.sh OUTDIR -- COMMAND [ARGS...]     profile any CUDA program
-#   scripts/profile-on-device.sh OUTDIR --example                the example CUDA candidate
-#                                                                 (kda eval examples/vector_add)
+#   scripts/profile-on-device.sh OUTDIR --example [EX SOL]       an example's CUDA candidate
+#                                                                 (default vector_add cuda_vec4)
 #   scripts/profile-on-device.sh OUTDIR --fixtures               rebuild the H100 fixture report
 #                                                                 from ../shared/fixtures/ncu/h100
 #
@@ -37,13 +37,12 @@ case "$mode" in
     "$kda" profile run --out "$out" "${clock[@]}" -- "$@" > "$out/diagnosis.stdout.md"
     ;;
   --example)
-    # The evaluator runs the candidate in kda-runner, a child process; ncu follows children.
-    (cd "$root" && . scripts/device/env.sh 2>/dev/null || true
-     # -k: the candidate's kernels only; -c: a few launches (each costs ~40 replay passes).
-     "$kda" profile run --out "$out" "${clock[@]}" -k 'add_vec4|add_tail' -c 3 -- \
-       "$kda" eval examples/vector_add examples/vector_add/solutions/cuda_vec4 --backend cuda \
-       --arch sm_90 --no-sandbox --budget 0.1 --min-samples 1) \
-       > "$out/diagnosis.stdout.md"
+    # The candidate alone: kda builds it, records the requests for its largest public workload,
+    # and ncu wraps one kda-runner that answers them (no judge, no other processes).
+    ex=${1:-vector_add}; sol=${2:-cuda_vec4}
+    "$kda" profile run --out "$out" "${clock[@]}" --task "$root/examples/$ex" \
+      --solution "$root/examples/$ex/solutions/$sol" --arch sm_90 --calls 2 \
+      > "$out/diagnosis.stdout.md"
     ;;
   --fixtures)
     # Like ../shared/fixtures/ncu/regenerate.sh, from a neutral directory (no local paths in the

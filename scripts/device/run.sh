@@ -16,9 +16,18 @@ log() { echo "== $*" | tee -a "$OUT/summary.txt"; }
 work=/tmp/kda-work; rm -rf "$work"; mkdir -p "$work/logs"; L="$work/logs"
 
 if want profile; then
-  log "profile (Nsight Compute)"
-  timeout 240 bash scripts/profile-on-device.sh "$OUT/prof" --example > "$L/profile.log" 2>&1; echo "profile rc=$?" | tee -a "$OUT/summary.txt"
-  head -80 "$OUT/prof/diagnosis.md" 2>/dev/null | tee -a "$OUT/summary.txt"
+  log "profile (Nsight Compute): each example's CUDA candidate through kda profile run --task"
+  for ex in $EXAMPLES; do
+    for sol in examples/$ex/solutions/cuda*; do
+      [ -d "$sol" ] || continue
+      s=$(basename "$sol"); d="$OUT/prof/${ex}__$s"
+      timeout 150 bash scripts/profile-on-device.sh "$d" --example "$ex" "$s" > "$L/profile_$ex.log" 2>&1
+      echo "profile $ex/$s rc=$?" | tee -a "$OUT/summary.txt"
+      head -40 "$d/diagnosis.md" 2>/dev/null | tee -a "$OUT/summary.txt"
+      rm -f "$d/report.ncu-rep"; rm -rf "$d/target"
+    done
+  done
+  cp "$L"/profile_*.log "$OUT/prof/" 2>/dev/null
   tar -czf "$OUT/prof.tgz" -C "$OUT" prof 2>/dev/null; rm -rf "$OUT/prof"
 fi
 want examples && for ex in $EXAMPLES; do

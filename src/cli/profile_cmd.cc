@@ -6,10 +6,13 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "eval/profile_target.h"
 #include "profile/diff.h"
 #include "profile/ncu_runner.h"
 #include "profile/render.h"
 #include "profile/report.h"
+#include "task/solution.h"
+#include "task/task_dir.h"
 
 namespace kda::cli {
 namespace fs = std::filesystem;
@@ -25,6 +28,8 @@ struct DiffArgs {
 };
 struct RunArgs {
   std::vector<std::string> command;
+  std::string task, solution, workload, backend = "cuda", arch;
+  int calls = 3;
   std::string out = "kda-profile";
   std::string kernel;
   int launch_count = 0;
@@ -81,10 +86,32 @@ void add_profile_command(CLI::App& root) {
   r->add_flag("--clock-control-none", rn.clock_control_none,
               "pass --clock-control none (where clocks cannot be locked, or to see boost clocks)");
   r->add_flag("--json", rn.json, "print JSON instead of Markdown");
-  r->add_option("command", rn.command, "the program to profile and its arguments (after --)")->required();
+  r->add_option("--task", rn.task, "profile a solution of this task directory (instead of a command)");
+  r->add_option("--solution", rn.solution, "with --task: the solution (JSON file or directory)");
+  r->add_option("--workload", rn.workload, "with --task: a public workload uuid (default: the largest public one)");
+  r->add_option("--backend", rn.backend, "with --task: cuda or hip")->capture_default_str();
+  r->add_option("--arch", rn.arch, "with --task: build target (default: from the device)");
+  r->add_option("--calls", rn.calls, "with --task: calls of the candidate to run (cold caches each)")->capture_default_str();
+  r->add_option("command", rn.command, "the program to profile and its arguments (after --)");
   r->callback([] {
     profile::RunOptions opt;
     opt.command = rn.command;
+    if (rn.task.empty() == rn.command.empty())
+      throw Error(ErrorKind::kUsage, "give either --task DIR --solution PATH, or -- COMMAND [ARGS...]");
+    if (!rn.task.empty()) {
+      if (rn.solution.empty()) throw Error(ErrorKind::kUsage, "--task needs --solution PATH");
+      TaskDir task = load_task_dir(rn.task);
+      Solution sol = load_solution(rn.solution);
+      ProfileTargetOptions po;
+      po.backend = rn.backend;
+      po.arch = rn.arch;
+      po.workload = rn.workload;
+      po.calls = rn.calls;
+      ProfileTarget target = prepare_profile_target(task, sol, po, fs::path(rn.out) / "target");
+      std::cerr << "kda: profiling " << sol.name << " on workload " << target.workload
+                << " in one kda-runner process, without the sandbox (Nsight Compute injects itself into it)\n";
+      opt.command = target.command;
+    }
     opt.out_dir = rn.out;
     opt.ncu = ncu_program();
     opt.clock_control_none = rn.clock_control_none;

@@ -129,6 +129,17 @@ struct RunnerClient::Impl {
   }
 };
 
+wire::Frame make_run_request(const std::vector<std::vector<HostTensor>>& sets, const std::vector<HostTensor>& outs,
+                             bool flush, int late_write_check_ms) {
+  wire::Frame req;
+  req.type = wire::Type::kRun;
+  req.json = {{"inputs", layouts(sets.at(0))}, {"outputs", layouts(outs)}, {"sets", sets.size()},
+              {"poison", 0xFF}, {"flush", flush}, {"late_write_check_ms", late_write_check_ms}};
+  for (const auto& set : sets)
+    for (const HostTensor& t : set) req.blob.insert(req.blob.end(), t.data.begin(), t.data.end());
+  return req;
+}
+
 RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Impl>()) {
   impl_->scratch = make_temp_dir("kda-scratch");
   impl_->log_path = impl_->scratch.string() + ".log";
@@ -174,6 +185,7 @@ void RunnerClient::stop() {
   try {
     wire::Frame bye;
     bye.type = wire::Type::kBye;
+    bye.json = Json::object();
     bye.seq = ++impl_->seq;
     wire::write_frame(impl_->to_runner, bye);
   } catch (...) {
@@ -186,12 +198,7 @@ void RunnerClient::stop() {
 
 RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, const std::vector<HostTensor>& outs,
                             bool flush, int late_ms, std::chrono::milliseconds timeout) {
-  wire::Frame req;
-  req.type = wire::Type::kRun;
-  req.json = {{"inputs", layouts(sets.at(0))}, {"outputs", layouts(outs)}, {"sets", sets.size()},
-              {"poison", 0xFF}, {"flush", flush}, {"late_write_check_ms", late_ms}};
-  for (const auto& set : sets)
-    for (const HostTensor& t : set) req.blob.insert(req.blob.end(), t.data.begin(), t.data.end());
+  wire::Frame req = make_run_request(sets, outs, flush, late_ms);
   auto t0 = std::chrono::steady_clock::now();
   wire::Frame resp = impl_->request(std::move(req), wire::Type::kRunResult, timeout, "during a call");
   RunResult r;

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "core/json_io.h"
+#include "eval/protocol.h"
 #include "task/tensor.h"
 #include "task/trace.h"
 
@@ -48,6 +49,11 @@ struct RunResult {
   std::vector<std::vector<HostTensor>> outputs;  ///< per input set
   double judge_wall_ms = 0;
 };
+
+/// The RUN request for these input sets (also written to files by `kda profile run`, whose
+/// runner reads its requests from a file instead of the judge's pipe).
+wire::Frame make_run_request(const std::vector<std::vector<HostTensor>>& input_sets,
+                             const std::vector<HostTensor>& output_templates, bool flush, int late_write_check_ms);
 
 class RunnerClient {
  public:

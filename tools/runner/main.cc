@@ -4,8 +4,13 @@
 // verdicts; anything it reports is cross-checked by the judge.
 //
 // usage: kda-runner --backend cpu|cuda --library LIB.so [--entry kda_entry] [--scratch DIR]
-//                   [--device N] [--no-sandbox]
+//                   [--device N] [--no-sandbox] [--requests FILE --responses FILE]
+//
+// --requests/--responses replace the two pipes with files: the runner answers a recorded
+// sequence of requests on its own. `kda profile run --task` uses this so that Nsight Compute
+// profiles one process running the candidate, with no judge around it.
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -26,6 +31,7 @@ struct Args {
   std::string library;
   std::string entry = "kda_entry";
   std::string scratch;
+  std::string requests, responses;
   int device = 0;
   bool sandbox = true;
 };
@@ -47,6 +53,8 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--scratch") a.scratch = value();
     else if (k == "--device") a.device = std::stoi(value());
     else if (k == "--no-sandbox") a.sandbox = false;
+    else if (k == "--requests") a.requests = value();
+    else if (k == "--responses") a.responses = value();
     else {
       std::fprintf(stderr, "kda-runner: unknown argument %s\n", k.c_str());
       std::exit(2);
@@ -66,9 +74,17 @@ void send_error(int fd, uint32_t seq, const std::string& code, const std::string
 }  // namespace
 
 int main(int argc, char** argv) {
-  constexpr int kIn = 3, kOut = 4;
   std::signal(SIGPIPE, SIG_IGN);
   Args args = parse_args(argc, argv);
+  int kIn = 3, kOut = 4;
+  if (!args.requests.empty() || !args.responses.empty()) {
+    kIn = ::open(args.requests.c_str(), O_RDONLY | O_CLOEXEC);
+    kOut = ::open(args.responses.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (kIn < 0 || kOut < 0) {
+      std::fprintf(stderr, "kda-runner: --requests and --responses need a readable and a writable file\n");
+      return 2;
+    }
+  }
   try {
     std::string error;
     std::unique_ptr<kda::runner::Device> device =
