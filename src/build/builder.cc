@@ -164,28 +164,32 @@ BuildResult build_solution(const Solution& s, const BuildOptions& opt) {
     return res;
   }
 
+  // Sources live on beside the library (<key>.src/): debug line info points there, so
+  // profilers (ncu --import-source) and debuggers find the code of a cached build. Builds of
+  // one key write identical files, so concurrent builders do not disturb each other.
+  fs::path src_dir = root / (res.key + ".src");
   TempDir staging("kda-build");
   std::vector<std::string> argv = {cc};
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.push_back("-I" + dlpack_include());
-  argv.push_back("-I" + staging.path().string());
+  argv.push_back("-I" + src_dir.string());
   for (const SourceFile& f : s.sources) {
-    write_file_atomic(staging.path() / f.path, f.content);
-    if (is_translation_unit(f.path)) argv.push_back((staging.path() / f.path).string());
+    write_file_atomic(src_dir / f.path, f.content);
+    if (is_translation_unit(f.path)) argv.push_back((src_dir / f.path).string());
   }
   if (needs_shim) {
     std::string shim = s.language == "cuda" ? "kda_shim.cu" : "kda_shim.cc";
-    write_file_atomic(staging.path() / shim, shim_source(fn));
-    argv.push_back((staging.path() / shim).string());
+    write_file_atomic(src_dir / shim, shim_source(fn));
+    argv.push_back((src_dir / shim).string());
   }
   fs::path out = staging.path() / "libsolution.so";
   argv.push_back("-o");
   argv.push_back(out.string());
   for (auto& a : argv) res.command += (res.command.empty() ? "" : " ") + a;
-  res.command = trim_log(res.command, staging.path());
+  res.command = trim_log(trim_log(res.command, staging.path()), src_dir);
 
   auto r = run_process({.argv = argv, .cwd = staging.path(), .timeout = std::chrono::minutes(10)});
-  res.log = trim_log(r.err + r.out, staging.path());
+  res.log = trim_log(trim_log(r.err + r.out, staging.path()), src_dir);
   if (!r.ok()) {
     if (r.timed_out) res.log = "compiler timed out after 10 minutes\n" + res.log;
     return res;

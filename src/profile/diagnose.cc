@@ -28,7 +28,10 @@ constexpr double kDramBoundPct = 60;        // DRAM throughput, % of peak
 constexpr double kDramLikelyPct = 40;       // with long-scoreboard stalls dominating
 constexpr double kRooflinePct = 80;         // at or above: near the roof
 constexpr double kComputeBoundPct = 60;     // SM throughput
-constexpr double kSectorsPerRequest = 6;    // fp32 ideal is 4 sectors per warp request
+constexpr double kExcessSectorRatio = 1.5;  // sectors moved / sectors a coalesced pattern needs
+// Without ncu's ideal-sector count the access width is unknown: a warp's 128-bit loads need 16
+// sectors per request when perfectly coalesced, so only more than that proves waste.
+constexpr double kSectorsPerRequest = 16;
 constexpr double kBankConflictRatio = 0.10; // conflict wavefronts / all shared wavefronts
 constexpr double kDivergenceThreads = 24;   // active threads per executed instruction
 constexpr double kStallShare = 0.10;        // a stall reason worth reporting
@@ -132,10 +135,21 @@ void diagnose(Kernel& k) {
            b.ev("stall.long_scoreboard", fmt::format("{:.0f}% of stalls", 100 * share("long_scoreboard")))},
           dram_fix);
   }
-  if (ld_spr > kSectorsPerRequest || st_spr > kSectorsPerRequest) {
+  const double ideal = k.qv("global_sectors_ideal"), theoretical = k.qv("global_sectors_theoretical");
+  const bool has_ideal = k.q("global_sectors_ideal") && ideal > 0;
+  const double excess = has_ideal ? theoretical / ideal : 0;
+  const bool uncoalesced = has_ideal ? excess >= kExcessSectorRatio
+                                     : std::max(ld_spr, st_spr) > kSectorsPerRequest;
+  if (uncoalesced && has_ideal) {
+    b.add("uncoalesced-global", 100 * (1 - 1 / excess) * std::max(k.qv("mem_pct"), dram) / 100,
+          {Evidence{"global sectors moved / sectors a coalesced access needs", excess,
+                    fmt::format(">= {}", kExcessSectorRatio)},
+           b.ev("global_sectors_theoretical", ""), b.ev("global_sectors_ideal", "")},
+          uncoalesced_fix);
+  } else if (uncoalesced) {
     double spr = std::max(ld_spr, st_spr);
-    b.add("uncoalesced-global", 100 * (1 - 4 / spr) * std::max(k.qv("mem_pct"), dram) / 100,
-          {Evidence{"global sectors per request", spr, fmt::format("> {} (ideal 4)", kSectorsPerRequest)},
+    b.add("uncoalesced-global", 100 * (1 - kSectorsPerRequest / 2 / spr) * std::max(k.qv("mem_pct"), dram) / 100,
+          {Evidence{"global sectors per request", spr, fmt::format("> {} (a coalesced 128-bit warp access)", kSectorsPerRequest)},
            b.ev(ld_spr >= st_spr ? "global_ld_sectors" : "global_st_sectors", "")},
           uncoalesced_fix);
   }
@@ -180,14 +194,14 @@ void diagnose(Kernel& k) {
     } else if (r == "lg_throttle") {
       if (local > 0) b.add("local-memory", est, e, local_fix);
       else if (atomics > 0) b.add("atomic-contention", est, e, "");
-      else if (ld_spr > kSectorsPerRequest) b.add("uncoalesced-global", est, e, uncoalesced_fix);
+      else if (uncoalesced) b.add("uncoalesced-global", est, e, uncoalesced_fix);
       else {
         b.add("cache-access-pattern", est, e, cache_fix);
         if (l1 >= kRooflinePct && dram < 30) b.add("no-data-reuse", est * 0.5, e, reuse_fix);
       }
     } else if (r == "drain") {
       if (atomics > 0) b.add("atomic-contention", est, e, "");
-      else if (st_spr > kSectorsPerRequest) b.add("uncoalesced-global", est, e, uncoalesced_fix);
+      else if (uncoalesced) b.add("uncoalesced-global", est, e, uncoalesced_fix);
       else b.add("latency-bound", est * 0.5, e, "");
     } else if (r == "membar") {
       b.add("latency-bound", est * 0.5, e, "avoid __threadfence()/memory barriers in the loop");
@@ -263,7 +277,17 @@ void diagnose(Kernel& k) {
           {b.ev("sm_pct", fmt::format(">= {}", kComputeBoundPct)), b.ev("issue_active_pct", "")},
           "fewer instructions per result: hoist index math, use fused/vector instructions, tensor cores for matrix products");
   }
-  if (k.qv("tensor_pct") >= 1 && k.qv("tensor_pct") < 30) {
+  // The tensor pipe's cycle and instruction counters are not zero in kernels without a single
+  // MMA (seen on H100 for softmax and divergent-branch kernels), so the tensor math actually
+  // done decides whether tensor cores are used at all, where the report counts it.
+  bool counts_mma = false;
+  double mma_ops = 0;
+  for (const char* t : {"fp16", "bf16", "tf32", "fp8", "fp8_sparse", "int8", "fp64"}) {
+    counts_mma |= k.q(std::string("tensor_ops.") + t).has_value();
+    mma_ops += k.qv(std::string("tensor_ops.") + t);
+  }
+  const bool uses_mma = !counts_mma || mma_ops > 0;
+  if (uses_mma && k.qv("tensor_pct") >= 1 && k.qv("tensor_pct") < 30) {
     b.add("tensor-core-underused", k.qv("tensor_pct") / 4,
           {b.ev("tensor_pct", "< 30 while tensor instructions are used")},
           "feed the tensor cores: larger warp tiles, ldmatrix/cp.async staging, mma.sync/wgmma instead of wmma, keep operands in shared memory");

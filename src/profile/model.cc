@@ -19,13 +19,23 @@ double Kernel::qv(const std::string& quantity, double fallback) const {
 }
 
 std::string Kernel::short_name() const {
+  // The base function name, as ncu's -k matches it: no return type, namespaces, template
+  // arguments or parameter list. Anonymous-namespace spellings contain brackets of their own.
   std::string s = name;
   if (s.rfind("void ", 0) == 0) s = s.substr(5);
-  auto paren = s.find('(');
-  if (paren != std::string::npos) s = s.substr(0, paren);
-  auto lt = s.find('<');
-  if (lt != std::string::npos) s = s.substr(0, lt);
-  return s;
+  for (const std::string anon : {"(anonymous namespace)::", "<unnamed>::"})
+    for (size_t p; (p = s.find(anon)) != std::string::npos;) s.erase(p, anon.size());
+  std::string base;
+  int angle = 0;
+  for (char c : s) {
+    if (c == '<') ++angle;
+    else if (c == '>') angle -= angle > 0;
+    else if (angle == 0 && c == '(') break;
+    else if (angle == 0) base += c;
+  }
+  if (auto colon = base.rfind("::"); colon != std::string::npos) base = base.substr(colon + 2);
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  return base;
 }
 
 }  // namespace kda::profile
