@@ -14,6 +14,7 @@
 namespace kda::runner {
 
 double run_fma_probe(int sm_count, double* seconds);  // calibrate.cu
+void launch_read_sweep(const void* buffer, size_t bytes, float* sink, int sm_count, cudaStream_t stream);
 
 namespace {
 
@@ -61,8 +62,9 @@ class CudaDevice final : public Device {
       return false;
     }
     flush_bytes_ = 2 * static_cast<size_t>(std::max(prop_.l2CacheSize, 1 << 20));
-    if (cudaMalloc(&flush_, flush_bytes_) != cudaSuccess) {
-      *error = "cannot allocate the L2 flush buffer";
+    if (cudaMalloc(&flush_, flush_bytes_) != cudaSuccess || cudaMalloc(&clean_, flush_bytes_) != cudaSuccess ||
+        cudaMalloc(&sink_, sizeof(float)) != cudaSuccess || cudaMemset(clean_, 0, flush_bytes_) != cudaSuccess) {
+      *error = "cannot allocate the L2 flush buffers";
       return false;
     }
     nvml_.load(ordinal);
@@ -70,6 +72,8 @@ class CudaDevice final : public Device {
   }
   ~CudaDevice() override {
     if (flush_) cudaFree(flush_);
+    if (clean_) cudaFree(clean_);
+    if (sink_) cudaFree(sink_);
   }
 
   Json describe() override {
@@ -97,6 +101,8 @@ class CudaDevice final : public Device {
   void flush_caches() override {
     cudaCtxResetPersistingL2Cache();
     cudaMemsetAsync(flush_, static_cast<int>(++generation_ & 0xff), flush_bytes_, stream_);
+    // Then evict those dirty lines (their write-back happens here, not in the timed call).
+    launch_read_sweep(clean_, flush_bytes_, sink_, prop_.multiProcessorCount, stream_);
   }
   std::string synchronize() override {
     cudaError_t e = cudaDeviceSynchronize();
@@ -169,6 +175,8 @@ class CudaDevice final : public Device {
   cudaStream_t stream_ = nullptr;
   cudaEvent_t start_ = nullptr, stop_ = nullptr;
   void* flush_ = nullptr;
+  void* clean_ = nullptr;  ///< read after the flush write so that L2 holds clean lines
+  float* sink_ = nullptr;
   size_t flush_bytes_ = 0;
   uint64_t generation_ = 0;
   Nvml nvml_;
