@@ -327,33 +327,45 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   std::vector<double> cms, cratio, bms, bratio;
   auto t0 = std::chrono::steady_clock::now();
   const int kBatch = 4;
-  int call_index = 0;
+  int call_index = 0, batch_index = 0;
   std::vector<HostTensor> prev = sets[0];
   while (true) {
     auto batch = make_sets(w, draw, kBatch, &prev);
     prev = batch.back();
     std::vector<std::vector<HostTensor>> want;
     expected_for(w, batch, &want);
-    RunResult cr = cand->run(batch, outs, true, 0, opt.call_timeout * kBatch);
-    for (size_t k = 0; k < batch.size(); ++k, ++call_index) {
-      CallCheck c = check_call(cr.calls[k], false, batch[k], want[k], cr.outputs[k]);
-      if (c.status != Status::kPassed) {
-        std::string code = c.code == "input_mutated" || c.code == "nonzero_return" || c.code == "device_error"
-                               ? c.code : "timed_output_mismatch";
-        Status st = code == "timed_output_mismatch" ? Status::kIncorrectNumerical : c.status;
-        return reject(st, code, "timed call " + std::to_string(call_index + 1) + " (fresh inputs): " + c.reason);
+    // The order alternates batch by batch (ABBA...): whoever runs first after the host-side
+    // pause of input preparation may meet a cooler GPU or colder host caches, and that must not
+    // favour either side.
+    auto run_candidate = [&]() -> std::optional<Trace> {
+      RunResult cr = cand->run(batch, outs, true, 0, opt.call_timeout * kBatch);
+      for (size_t k = 0; k < batch.size(); ++k, ++call_index) {
+        CallCheck c = check_call(cr.calls[k], false, batch[k], want[k], cr.outputs[k]);
+        if (c.status != Status::kPassed) {
+          std::string code = c.code == "input_mutated" || c.code == "nonzero_return" || c.code == "device_error"
+                                 ? c.code : "timed_output_mismatch";
+          Status st = code == "timed_output_mismatch" ? Status::kIncorrectNumerical : c.status;
+          return reject(st, code, "timed call " + std::to_string(call_index + 1) + " (fresh inputs): " + c.reason);
+        }
+        cms.push_back(cr.calls[k].ms);
+        cratio.push_back(cr.calls[k].clock_ratio);
       }
-      cms.push_back(cr.calls[k].ms);
-      cratio.push_back(cr.calls[k].clock_ratio);
-    }
-    RunResult br = basr.run(batch, outs, true, 0, opt.call_timeout * kBatch);
-    for (size_t k = 0; k < batch.size(); ++k) {
-      CallCheck c = check_call(br.calls[k], false, batch[k], want[k], br.outputs[k]);
-      if (c.status != Status::kPassed)
-        fail(ErrorKind::kInput, "the pinned baseline fails on workload " + w.uuid + ": " + c.reason);
-      bms.push_back(br.calls[k].ms);
-      bratio.push_back(br.calls[k].clock_ratio);
-    }
+      return std::nullopt;
+    };
+    auto run_baseline = [&] {
+      RunResult br = basr.run(batch, outs, true, 0, opt.call_timeout * kBatch);
+      for (size_t k = 0; k < batch.size(); ++k) {
+        CallCheck c = check_call(br.calls[k], false, batch[k], want[k], br.outputs[k]);
+        if (c.status != Status::kPassed)
+          fail(ErrorKind::kInput, "the pinned baseline fails on workload " + w.uuid + ": " + c.reason);
+        bms.push_back(br.calls[k].ms);
+        bratio.push_back(br.calls[k].clock_ratio);
+      }
+    };
+    const bool candidate_first = (batch_index++ % 2) == 0;
+    if (!candidate_first) run_baseline();
+    if (auto rejected = run_candidate()) return *rejected;
+    if (candidate_first) run_baseline();
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (should_stop(opt.stop, summarize(cms), elapsed) && static_cast<int>(bms.size()) >= opt.stop.min_samples) break;
   }
