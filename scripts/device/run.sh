@@ -35,7 +35,7 @@ want examples && for ex in $EXAMPLES; do
   [ -d "examples/$ex/baseline/cuda" ] || continue
   log "example $ex"
   kda init "$work/$ex" --example "$ex" > /dev/null
-  kda eval "$work/$ex" --backend cuda --arch sm_90 --workloads all --budget 1 --json \
+  kda eval "$work/$ex" --backend cuda --arch sm_90 --workloads all --budget "${EX_BUDGET:-1}" --json \
       > "$L/traces_$ex.jsonl" 2> "$L/eval_$ex.log"
   echo "kda eval rc=$?" >> "$OUT/summary.txt"
   cat "$L/traces_$ex.jsonl" >> "$OUT/traces.jsonl"
@@ -51,12 +51,13 @@ PY
 done
 
 if want repeat; then
-log "repeatability: 5 evaluations of vector_add cuda_vec4 on N=64M (768 MB of traffic per call)"
+REP_N="${REP_N:-33554432}"
+log "repeatability: 5 evaluations of vector_add cuda_vec4 on N=$REP_N ($((REP_N * 12 / 1000000)) MB of traffic per call)"
 rep="$work/rep"; kda init "$rep" --example vector_add > /dev/null
-python3 - "$rep/workloads.jsonl" <<'PY'
+python3 - "$rep/workloads.jsonl" "$REP_N" <<'PY'
 import json, sys
 w = {"definition": "vector_add", "solution": None, "evaluation": None,
-     "workload": {"uuid": "rep-64M", "axes": {"N": 67108864}, "inputs": {}, "kda": {"split": "public"}}}
+     "workload": {"uuid": "rep", "axes": {"N": int(sys.argv[2])}, "inputs": {}, "kda": {"split": "public"}}}
 open(sys.argv[1], "w").write(json.dumps(w) + "\n")
 PY
 for i in 1 2 3 4 5; do
