@@ -46,6 +46,7 @@ TEST_P(RedTeam, GetsItsSpecificNonPassedVerdict) {
   Json want = expected_table()[name];
   fs::path cand = fs::path(KDA_SOURCE_DIR) / "tests/redteam" / name;
   fs::remove(fs::path("/tmp/kda-redteam-survivor"));
+  fs::remove(fs::path("/tmp/kda-redteam-ctor-escape"));
   auto r = kda({"eval", task_.string(), cand.string(), "--json", "--timeout", "3", "--budget", "0.2"}, dir_->path() / "cache");
   ASSERT_EQ(r.exit_code, 0) << r.describe() << "\n" << r.err;
   auto traces = traces_of(r.out);
@@ -58,6 +59,9 @@ TEST_P(RedTeam, GetsItsSpecificNonPassedVerdict) {
   if (name == "fork_survivor") {
     std::this_thread::sleep_for(std::chrono::milliseconds(3500));
     EXPECT_FALSE(fs::exists("/tmp/kda-redteam-survivor")) << "a forked child outlived the run";
+  }
+  if (name == "static_constructor") {
+    EXPECT_FALSE(fs::exists("/tmp/kda-redteam-ctor-escape")) << "a static constructor ran outside the sandbox";
   }
 }
 

@@ -211,4 +211,19 @@ SandboxStatus apply_sandbox(const SandboxPolicy& policy) {
   return st;
 }
 
+void seal_exec_mappings(SandboxStatus& st) {
+  if (!seccomp_available()) {
+    st.warnings.push_back("seccomp unavailable: new executable mappings NOT blocked");
+    return;
+  }
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx) fail(ErrorKind::kEnvironment, "seccomp_init failed");
+  const uint32_t kill = SCMP_ACT_KILL_PROCESS;
+  for (int sys : {SCMP_SYS(mmap), SCMP_SYS(mprotect), SCMP_SYS(pkey_mprotect)})
+    rule(ctx, kill, sys, 1, SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
+  int rc = seccomp_load(ctx);
+  seccomp_release(ctx);
+  if (rc != 0) fail(ErrorKind::kEnvironment, std::string("seccomp_load (exec mappings): ") + strerror(-rc));
+}
+
 }  // namespace kda

@@ -1,5 +1,5 @@
-// Confinement of untrusted candidate code (DESIGN §4). kda-runner loads the candidate library
-// (and initialises CUDA) first, then calls apply_sandbox() on itself: Landlock (filesystem
+// Confinement of untrusted candidate code (DESIGN §4). kda-runner initialises the device, calls
+// apply_sandbox() on itself, loads the candidate library, then seal_exec_mappings(): Landlock (filesystem
 // allow-list, scoped signals and abstract sockets where the ABI has them), seccomp (kills the
 // process on ptrace, process_vm_*, process creation, execve, new executable mappings and signals
 // outside its process; refuses non-Unix sockets), no_new_privs and rlimits. Irreversible.
@@ -43,5 +43,11 @@ SandboxStatus probe_sandbox();
 /// missing kernel feature (the caller decides via `complete()`), throws kda::Error(kEnvironment)
 /// when a present feature fails to apply.
 SandboxStatus apply_sandbox(const SandboxPolicy& policy);
+
+/// Adds a second seccomp filter that kills the process on new executable mappings. A runner
+/// applies the sandbox with forbid_exec_mappings = false, loads the candidate library (whose
+/// static constructors thus already run confined), then seals. Records a warning in `st` where
+/// seccomp is unavailable; throws kda::Error(kEnvironment) when it fails to apply.
+void seal_exec_mappings(SandboxStatus& st);
 
 }  // namespace kda

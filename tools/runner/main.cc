@@ -1,5 +1,5 @@
-// kda-runner: the untrusted side of the evaluator (DESIGN §4). It initialises the device, loads
-// one library (candidate, baseline or reference), confines itself (src/sandbox), then answers
+// kda-runner: the untrusted side of the evaluator (DESIGN §4). It initialises the device,
+// confines itself (src/sandbox), loads one library (candidate, baseline or reference), then answers
 // the judge's requests on fd 3 (in) / fd 4 (out). It never sees expected outputs, the seed or
 // verdicts; anything it reports is cross-checked by the judge.
 //
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -95,6 +96,16 @@ int main(int argc, char** argv) {
       send_error(kOut, 0, "device", error.empty() ? "unsupported backend " + args.backend : error);
       return 3;
     }
+    // Confined before the library is loaded: its static constructors are candidate code too.
+    // Only new executable mappings stay allowed until the library is mapped, then are sealed.
+    kda::Json sandbox = {{"enforced", false}};
+    kda::SandboxStatus st;
+    if (args.sandbox) {
+      kda::SandboxPolicy policy = kda::default_runner_policy(args.scratch);
+      policy.read_only.push_back(std::filesystem::absolute(args.library).parent_path());
+      policy.forbid_exec_mappings = false;
+      st = kda::apply_sandbox(policy);
+    }
     void* lib = dlopen(args.library.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
       send_error(kOut, 0, "load_error", std::string("cannot load the library: ") + dlerror());
@@ -105,9 +116,8 @@ int main(int argc, char** argv) {
       send_error(kOut, 0, "load_error", "the library does not export " + args.entry);
       return 3;
     }
-    kda::Json sandbox = {{"enforced", false}};
     if (args.sandbox) {
-      kda::SandboxStatus st = kda::apply_sandbox(kda::default_runner_policy(args.scratch));
+      kda::seal_exec_mappings(st);
       sandbox = {{"enforced", st.complete()}, {"landlock_abi", st.landlock_abi},
                  {"landlock", st.landlock_applied}, {"seccomp", st.seccomp_applied},
                  {"no_new_privs", st.no_new_privs}, {"warnings", st.warnings}};
