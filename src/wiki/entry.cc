@@ -155,15 +155,30 @@ std::optional<Entry> parse_entry(const fs::path& file, const std::string& text, 
   }
   get_string(c, root, "id", e.id, true);
   get_string(c, root, "title", e.title, true);
+  get_string(c, root, "namespace", e.ns, false);
+  std::string local_id = e.id;
+  if (!e.ns.empty()) {
+    if (e.id.rfind(e.ns + ".", 0) != 0)
+      c.add(root["id"], "id '" + e.id + "' must start with its namespace '" + e.ns + ".'");
+    else
+      local_id = e.id.substr(e.ns.size() + 1);
+  }
   if (get_string(c, root, "kind", e.kind, true)) {
     std::string prefix = kind_prefix(e.kind);
     if (prefix.empty()) {
       std::string all;
       for (auto& k : known_kinds()) all += (all.empty() ? "" : ", ") + k;
       c.add(root["kind"], "unknown kind '" + e.kind + "' (expected one of: " + all + ")");
-    } else if (!e.id.empty() && e.id.rfind(prefix, 0) != 0) {
-      c.add(root["id"], "id '" + e.id + "' must start with '" + prefix + "' for kind " + e.kind);
+    } else if (!local_id.empty() && local_id.rfind(prefix, 0) != 0) {
+      c.add(root["id"], "id '" + e.id + "' must start with '" + (e.ns.empty() ? "" : e.ns + ".") + prefix +
+                            "' for kind " + e.kind);
     }
+  }
+  e.tags = get_list(c, root, "tags");
+  if (YAML::Node up = root["upstream"]) {
+    YAML::Emitter em;
+    em << up;
+    e.upstream = em.c_str();
   }
   if (!e.id.empty()) {
     for (char ch : e.id)
@@ -182,7 +197,7 @@ std::optional<Entry> parse_entry(const fs::path& file, const std::string& text, 
     auto& levels = reproducibility_levels();
     if (std::find(levels.begin(), levels.end(), e.reproducibility) == levels.end())
       c.add(root["reproducibility"],
-            "reproducibility '" + e.reproducibility + "' is not one of concept, code-pointer, runnable, benchmarked");
+            "reproducibility '" + e.reproducibility + "' is not one of concept, pseudocode, snippet, code-pointer, runnable, benchmarked");
   }
   for (auto& a : get_list(c, root, "architectures")) {
     std::string canon = canonical_arch(a);
@@ -247,12 +262,20 @@ std::optional<Entry> parse_entry(const fs::path& file, const std::string& text, 
       src.url = scalar(s, "url");
       src.date = scalar(s, "date");
       src.title = scalar(s, "title");
+      src.path = scalar(s, "path");
       if (YAML::Node pr = s["pr"]) {
         try {
           src.pr = pr.as<long>();
         } catch (const YAML::Exception&) {
           c.add(pr, "source pr must be a number");
         }
+      }
+      if (src.type == "upstream-page") {
+        // An imported page whose upstream record has no URL: provenance is the page itself.
+        if (e.ns.empty()) c.add(s, "source type 'upstream-page' is only for imported entries (with a namespace)");
+        if (src.path.empty()) c.add(s, "an upstream-page source needs the page's path");
+        e.sources.push_back(src);
+        continue;
       }
       if (src.url.empty() || src.url.rfind("https://", 0) != 0) c.add(s, "source needs an https url");
       if (src.type == "code") {
@@ -266,7 +289,7 @@ std::optional<Entry> parse_entry(const fs::path& file, const std::string& text, 
       } else if (src.type == "doc" || src.type == "blog") {
         has_doc = true;
       } else {
-        c.add(s, "source type '" + src.type + "' is not one of code, doc, blog");
+        c.add(s, "source type '" + src.type + "' is not one of code, doc, blog, upstream-page");
       }
       e.sources.push_back(src);
     }
@@ -319,7 +342,18 @@ LoadResult load_wiki(const fs::path& dir) {
 namespace {
 std::string yaml_list(const std::vector<std::string>& v) {
   std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  for (size_t i = 0; i < v.size(); ++i) {
+    bool plain = !v[i].empty() && std::all_of(v[i].begin(), v[i].end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+    if (plain) {
+      s += (i ? ", " : "") + v[i];
+    } else {
+      YAML::Emitter em;
+      em << YAML::DoubleQuoted << v[i];
+      s += (i ? ", " : "") + std::string(em.c_str());
+    }
+  }
   return s + "]";
 }
 std::string quoted(const std::string& s) {
@@ -329,25 +363,54 @@ std::string quoted(const std::string& s) {
 }
 }  // namespace
 
+std::string entry_date(const Entry& e) {
+  std::string d;
+  for (auto& s : e.sources)
+    if (s.date > d) d = s.date;
+  return d;
+}
+
 std::string render_entry(const Entry& e) {
   std::string s = "---\nschema_version: " + std::to_string(e.schema_version) + "\nid: " + e.id +
                   "\ntitle: " + quoted(e.title) + "\nkind: " + e.kind + "\n";
+  if (!e.ns.empty()) s += "namespace: " + e.ns + "\n";
   if (e.draft) s += "draft: true\n";
   s += "architectures: " + yaml_list(e.architectures) + "\n";
   s += "kernel_types: " + yaml_list(e.kernel_types) + "\n";
   s += "techniques: " + yaml_list(e.techniques) + "\n";
   s += "hardware_features: " + yaml_list(e.hardware_features) + "\n";
+  if (!e.tags.empty()) s += "tags: " + yaml_list(e.tags) + "\n";
+  if (!e.symptoms.empty()) s += "symptoms: " + yaml_list(e.symptoms) + "\n";
+  if (!e.links.empty()) s += "links: " + yaml_list(e.links) + "\n";
   s += "confidence: " + e.confidence + "\n";
   if (!e.reproducibility.empty()) s += "reproducibility: " + e.reproducibility + "\n";
   if (!e.summary.empty()) s += "summary: " + quoted(e.summary) + "\n";
+  if (!e.performance_claims.empty()) {
+    s += "performance_claims:\n";
+    for (auto& p : e.performance_claims)
+      s += "  - gpu: " + quoted(p.gpu) + "\n    dtype: " + quoted(p.dtype) + "\n    shape: " + quoted(p.shape) +
+           "\n    metric: " + quoted(p.metric) + "\n    value: " + quoted(p.value) + "\n    source: " + quoted(p.source) +
+           "\n";
+  }
   s += "sources:\n";
   for (auto& src : e.sources) {
-    s += "  - repo: " + src.repo + "\n";
-    if (!src.type.empty() && src.type != "code") s += "    type: " + src.type + "\n";
+    s += "  - type: " + (src.type.empty() ? std::string("code") : src.type) + "\n";
+    if (!src.repo.empty()) s += "    repo: " + src.repo + "\n";
     if (src.pr) s += "    pr: " + std::to_string(*src.pr) + "\n";
-    if (!src.commit.empty()) s += "    commit: " + src.commit + "\n";
-    s += "    url: " + src.url + "\n";
+    if (!src.commit.empty()) s += "    commit: " + quoted(src.commit) + "\n";
+    if (!src.url.empty()) s += "    url: " + quoted(src.url) + "\n";
+    if (!src.path.empty()) s += "    path: " + quoted(src.path) + "\n";
     if (!src.date.empty()) s += "    date: " + quoted(src.date) + "\n";
+    if (!src.title.empty()) s += "    title: " + quoted(src.title) + "\n";
+  }
+  if (!e.upstream.empty()) {
+    s += "upstream:\n";
+    size_t pos = 0;
+    while (pos < e.upstream.size()) {
+      size_t eol = e.upstream.find('\n', pos);
+      s += "  " + e.upstream.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos) + "\n";
+      pos = eol == std::string::npos ? e.upstream.size() : eol + 1;
+    }
   }
   s += "---\n" + e.body;
   return s;

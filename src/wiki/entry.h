@@ -14,13 +14,14 @@ inline constexpr int kEntrySchemaVersion = 1;
 
 /// Where a claim comes from: upstream code (repo + PR or commit + URL) or a document (URL).
 struct Source {
-  std::string type;  ///< "code" (default) or "doc" / "blog"
+  std::string type;  ///< "code" (default), "doc", "blog", or "upstream-page" (imported entries only)
   std::string repo;  ///< owner/name
   std::optional<long> pr;
   std::string commit;
   std::string url;
   std::string date;
   std::string title;
+  std::string path;  ///< "upstream-page": the page's path inside the imported knowledge base
 };
 
 struct PerformanceClaim {
@@ -33,6 +34,11 @@ struct Entry {
   std::vector<std::string> architectures, kernel_types, techniques, hardware_features;
   std::vector<std::string> symptoms;  ///< pattern pages: profiler finding categories
   std::vector<std::string> links;     ///< ids of related entries
+  std::vector<std::string> tags;      ///< free search terms (imported pages: their tags and aliases)
+  /// Imported pages (kda wiki import): the namespace their ids live in ("kernelwiki"); the id is
+  /// "<namespace>.<upstream id>" and the kind prefix applies to the upstream id.
+  std::string ns;
+  std::string upstream;  ///< imported pages: the original front matter, verbatim YAML (unknown fields kept)
   std::string confidence;
   std::string reproducibility;
   std::vector<PerformanceClaim> performance_claims;
@@ -70,7 +76,11 @@ struct LoadResult {
 /// Parses every entry under dir and runs the cross-entry checks (ids unique, links resolve).
 LoadResult load_wiki(const std::filesystem::path& dir);
 
-/// Renders an entry back to Markdown with front matter (used by ingest-git and `add`).
+/// The date of an entry: the latest source date (YYYY-MM-DD...), or "".
+std::string entry_date(const Entry& e);
+
+/// Renders an entry back to Markdown with front matter (used by ingest-git, import and `add`);
+/// parse_entry(render_entry(e)) gives back the same fields.
 std::string render_entry(const Entry& e);
 
 }  // namespace kda::wiki

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <set>
 
@@ -88,7 +89,8 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries(
   rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL UNIQUE, hash TEXT NOT NULL,
   kind TEXT NOT NULL, title TEXT NOT NULL, archs TEXT NOT NULL, techniques TEXT NOT NULL,
-  symptoms TEXT NOT NULL, repos TEXT NOT NULL, draft INTEGER NOT NULL, json TEXT NOT NULL);
+  symptoms TEXT NOT NULL, repos TEXT NOT NULL, draft INTEGER NOT NULL, json TEXT NOT NULL,
+  ops TEXT NOT NULL, date TEXT NOT NULL, ns TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(id, title, summary, body, techniques,
   tokenize = 'porter unicode61');
 )sql";
@@ -181,12 +183,38 @@ std::string filter_sql(const Query& q, std::vector<std::string>& binds) {
     w += ")";
   }
   if (!q.repo.empty()) add("e.repos LIKE '%,' || ? || ',%'", lower(q.repo));
+  if (!q.op.empty()) {
+    w += " AND (0";
+    for (auto& t : expand_term(q.op)) {
+      w += " OR e.ops LIKE '%,' || ? || ',%'";
+      binds.push_back(t);
+    }
+    w += ")";
+  }
+  auto check_date = [](const std::string& d, const char* what) {
+    bool ok = d.size() >= 4 && d.size() <= 10;
+    for (char ch : d) ok = ok && (std::isdigit(static_cast<unsigned char>(ch)) || ch == '-');
+    if (!ok) fail(ErrorKind::kUsage, std::string("--") + what + " wants a date as YYYY, YYYY-MM or YYYY-MM-DD, got '" + d + "'");
+  };
+  if (!q.since.empty()) {
+    check_date(q.since, "since");
+    add("e.date >= ?", q.since);
+  }
+  if (!q.until.empty()) {
+    check_date(q.until, "until");
+    // "2025-06" includes every day of June: compare against the bound followed by a high character.
+    add("e.date <= ?", q.until + "~");
+  }
+  if (!q.ns.empty()) add("e.ns = ?", q.ns == "local" ? std::string() : q.ns);
   if (!q.finding.empty()) {
     auto techs = techniques_for_finding(q.finding);
     if (techs.empty()) fail(ErrorKind::kUsage, "unknown finding category '" + q.finding + "' (DESIGN §5 lists them)");
     w += " AND (e.symptoms LIKE '%,' || ? || ',%'";
     binds.push_back(q.finding);
-    for (auto& t : techs) {
+    std::set<std::string> alts;
+    for (auto& t : techs)
+      for (auto& a : expand_term(t)) alts.insert(a);
+    for (auto& t : alts) {
       w += " OR e.techniques LIKE '%,' || ? || ',%'";
       binds.push_back(t);
     }
@@ -208,6 +236,10 @@ Json entry_to_json(const Entry& e) {
   if (!e.reproducibility.empty()) j["reproducibility"] = e.reproducibility;
   if (!e.symptoms.empty()) j["symptoms"] = e.symptoms;
   if (!e.links.empty()) j["links"] = e.links;
+  if (!e.tags.empty()) j["tags"] = e.tags;
+  if (!e.ns.empty()) j["namespace"] = e.ns;
+  if (!e.upstream.empty()) j["upstream_front_matter"] = e.upstream;
+  if (std::string d = entry_date(e); !d.empty()) j["date"] = d;
   j["performance_claims"] = Json::array();
   for (auto& p : e.performance_claims)
     j["performance_claims"].push_back({{"gpu", p.gpu}, {"dtype", p.dtype}, {"shape", p.shape},
@@ -220,6 +252,7 @@ Json entry_to_json(const Entry& e) {
     sj["url"] = s.url;
     if (!s.date.empty()) sj["date"] = s.date;
     if (!s.title.empty()) sj["title"] = s.title;
+    if (!s.path.empty()) sj["path"] = s.path;
     j["sources"].push_back(sj);
   }
   j["summary"] = e.summary;
@@ -324,8 +357,8 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
         del_f.reset();
       }
       Stmt ins_e(db,
-                 "INSERT INTO entries(id, path, hash, kind, title, archs, techniques, symptoms, repos, draft, json) "
-                 "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+                 "INSERT INTO entries(id, path, hash, kind, title, archs, techniques, symptoms, repos, draft, json, "
+                 "ops, date, ns) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
       Stmt ins_f(db, "INSERT INTO fts(rowid, id, title, summary, body, techniques) VALUES(?,?,?,?,?,?)");
       for (auto& [path, i] : now) {
         auto it = old.find(path);
@@ -335,21 +368,30 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
         std::vector<std::string> repos;
         for (auto& s : e.sources)
           if (!s.repo.empty()) repos.push_back(s.repo);
+        // The technique column carries hardware features and tags too, so that --technique tma and
+        // --for-finding match pages that name a feature rather than a technique.
         std::vector<std::string> techs = e.techniques;
+        for (auto* v : {&e.hardware_features, &e.tags})
+          for (auto& t : *v)
+            if (std::find(techs.begin(), techs.end(), t) == techs.end()) techs.push_back(t);
         ins_e.bind(1, e.id).bind(2, path).bind(3, loaded.hashes[i]).bind(4, e.kind).bind(5, e.title);
         ins_e.bind(6, joined(e.architectures)).bind(7, joined(techs)).bind(8, joined(e.symptoms));
         ins_e.bind(9, joined(repos)).bind(10, static_cast<int64_t>(e.draft)).bind(11, entry_to_json(e).dump());
+        ins_e.bind(12, joined(e.kernel_types)).bind(13, entry_date(e)).bind(14, e.ns);
         ins_e.step();
         ins_e.reset();
         int64_t rowid = sqlite3_last_insert_rowid(db.get());
         std::string tech_text = words(e.techniques) + words(e.hardware_features) + words(e.kernel_types) +
-                                words(e.architectures) + words(e.symptoms);
+                                words(e.architectures) + words(e.symptoms) + words(e.tags);
         ins_f.bind(1, rowid).bind(2, e.id).bind(3, e.title).bind(4, e.summary).bind(5, e.body).bind(6, tech_text);
         ins_f.step();
         ins_f.reset();
       }
       Stmt meta(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
       meta.bind(1, std::string("schema_version")).bind(2, std::to_string(kIndexSchemaVersion));
+      meta.step();
+      meta.reset();
+      meta.bind(1, std::string("built_at")).bind(2, std::to_string(std::time(nullptr)));
       meta.step();
       db.exec("COMMIT");
     }
@@ -378,6 +420,8 @@ bool index_stale(const fs::path& wiki_dir) {
     if (fs::last_write_time(f) > db_time) return true;
   Db db(db_path, SQLITE_OPEN_READONLY);
   try {
+    Stmt v(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+    if (!v.step() || v.text(0) != std::to_string(kIndexSchemaVersion)) return true;
     Stmt st(db, "SELECT count(*) FROM entries");
     return !st.step() || static_cast<size_t>(st.integer(0)) != files.size();
   } catch (const Error&) {
@@ -386,7 +430,7 @@ bool index_stale(const fs::path& wiki_dir) {
 }
 }  // namespace
 
-Index::Index(const fs::path& wiki_dir) {
+Index::Index(const fs::path& wiki_dir) : wiki_dir_(wiki_dir) {
   if (index_stale(wiki_dir)) build_index(wiki_dir);
   impl_ = new Impl(index_path(wiki_dir));
 }
@@ -459,22 +503,36 @@ std::optional<Json> Index::get(const std::string& id) const {
 
 Json Index::stats() const {
   Json j = {{"schema_version", kIndexSchemaVersion}};
-  Stmt total(impl_->db, "SELECT count(*), sum(draft) FROM entries");
+  Stmt total(impl_->db, "SELECT count(*), coalesce(sum(draft), 0) FROM entries");
   total.step();
   j["entries"] = total.integer(0);
   j["drafts"] = total.integer(1);
+  j["curated"] = total.integer(0) - total.integer(1);
   Json kinds = Json::object();
   Stmt k(impl_->db, "SELECT kind, count(*) FROM entries GROUP BY kind ORDER BY kind");
   while (k.step()) kinds[k.text(0)] = k.integer(1);
   j["by_kind"] = kinds;
-  std::map<std::string, int64_t> archs, repos;
-  Stmt a(impl_->db, "SELECT archs, repos FROM entries");
+  std::map<std::string, int64_t> archs, repos, techs, spaces;
+  Stmt a(impl_->db, "SELECT archs, repos, techniques, ns FROM entries");
   while (a.step()) {
     for (auto& x : split_csv(a.text(0))) ++archs[x];
     for (auto& x : split_csv(a.text(1))) ++repos[x];
+    for (auto& x : split_csv(a.text(2))) ++techs[x];
+    ++spaces[a.text(3).empty() ? "local" : a.text(3)];
   }
   j["by_architecture"] = archs;
   j["by_source_repo"] = repos;
+  j["by_technique"] = techs;
+  j["by_namespace"] = spaces;
+  // Freshness: the index is brought up to date when opened, so these describe the state now.
+  Json fresh = {{"index", index_path(wiki_dir_).string()}, {"entry_files", entry_files(wiki_dir_).size()}};
+  Stmt m(impl_->db, "SELECT value FROM meta WHERE key = 'built_at'");
+  if (m.step()) fresh["built_at_unix"] = std::stoll(m.text(0));
+  auto newest = fs::file_time_type::min();
+  for (auto& f : entry_files(wiki_dir_)) newest = std::max(newest, fs::last_write_time(f));
+  fresh["up_to_date"] = fs::last_write_time(index_path(wiki_dir_)) >= newest &&
+                        static_cast<size_t>(total.integer(0)) == fresh["entry_files"].get<size_t>();
+  j["index"] = fresh;
   return j;
 }
 

@@ -14,7 +14,7 @@
 
 namespace kda::wiki {
 
-inline constexpr int kIndexSchemaVersion = 1;
+inline constexpr int kIndexSchemaVersion = 2;
 
 struct IndexStats {
   size_t added = 0, updated = 0, removed = 0, unchanged = 0;
@@ -30,6 +30,9 @@ IndexStats build_index(const std::filesystem::path& wiki_dir, bool full_rebuild 
 struct Query {
   std::string text;
   std::string arch, kind, technique, finding, repo;
+  std::string op;            ///< kernel type / op (topk, attention, gemm, ...), aliases expanded
+  std::string since, until;  ///< YYYY-MM-DD bounds on the entry date (latest source date)
+  std::string ns;            ///< imported namespace ("kernelwiki"); "local" for our own entries
   bool include_drafts = true;
   int limit = 10;
 };
@@ -53,11 +56,14 @@ class Index {
   /// The stored entry (front matter as JSON plus body), or nullopt.
   std::optional<Json> get(const std::string& id) const;
   std::vector<Hit> list(const Query& filters) const;
+  /// Counts by kind, architecture, technique, source repository and namespace, drafts vs
+  /// curated, and the index's freshness (when built, entries indexed vs entry files now).
   Json stats() const;
 
  private:
   struct Impl;
   Impl* impl_;
+  std::filesystem::path wiki_dir_;
 };
 
 /// The FTS5 MATCH expression for free text: stop words dropped, aliases expanded, OR-joined.

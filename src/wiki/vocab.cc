@@ -18,6 +18,7 @@ namespace {
 const std::vector<std::pair<std::string, std::string>>& kinds() {
   static const std::vector<std::pair<std::string, std::string>> k = {
       {"source-pr", "pr-"},       {"source-doc", "doc-"},   {"source-blog", "blog-"},
+      {"source-contest", "contest-"},
       {"hardware", "hw-"},        {"technique", "technique-"}, {"kernel", "kernel-"},
       {"pattern", "pattern-"},    {"language", "lang-"},    {"migration", "migration-"}};
   return k;
@@ -29,6 +30,8 @@ const std::vector<std::vector<std::string>>& alias_groups() {
       {"sm90", "hopper", "h100", "h200", "h800", "sm_90", "sm90a"},
       {"sm100", "blackwell", "b200", "gb200", "b100", "sm_100", "sm100a"},
       {"sm120", "rtx5090", "sm_120"},
+      {"sm103", "b300", "gb300", "sm_103"},
+      {"sm121", "gb10", "sm_121"},
       {"sm80", "ampere", "a100", "sm_80"},
       {"sm89", "ada", "l40", "l4", "sm_89"},
       {"gfx942", "mi300x", "mi300", "mi325x", "cdna3"},
@@ -51,6 +54,11 @@ const std::vector<std::vector<std::string>>& alias_groups() {
       {"prefill", "prompt"},
       {"gemm", "matmul", "mm"},
       {"swizzle", "swizzling", "xor"},
+      {"pipelining", "pipeline-stages", "software-pipelining", "multistage"},
+      {"persistent-kernel", "persistent-kernels"},
+      {"operator-fusion", "kernel-fusion"},
+      {"tile-scheduler", "tile-scheduling"},
+      {"2sm-cooperative", "2cta", "cta-pair"},
       {"padding", "pad"},
       {"split-k", "splitk"},
       {"stream-k", "streamk"},
@@ -85,7 +93,7 @@ const std::vector<std::string>& confidence_levels() {
 }
 
 const std::vector<std::string>& reproducibility_levels() {
-  static const std::vector<std::string> v = {"concept", "code-pointer", "runnable", "benchmarked"};
+  static const std::vector<std::string> v = {"concept", "pseudocode", "snippet", "code-pointer", "runnable", "benchmarked"};
   return v;
 }
 
@@ -104,7 +112,8 @@ std::string canonical_arch(std::string_view name) {
   std::string n = lower(name);
   n.erase(std::remove(n.begin(), n.end(), '_'), n.end());
   static const std::vector<std::string> canon = {"sm70", "sm75", "sm80", "sm86", "sm89", "sm90",
-                                                 "sm90a", "sm100", "sm100a", "sm103", "sm120",
+                                                 "sm90a", "sm100", "sm100a", "sm103", "sm103a", "sm110", "sm110a",
+                                                 "sm120", "sm120a", "sm121", "sm121a",
                                                  "gfx90a", "gfx942", "gfx950", "any"};
   if (std::find(canon.begin(), canon.end(), n) != canon.end()) return n;
   for (auto& g : alias_groups()) {

@@ -1,0 +1,263 @@
+// kda wiki import: a KernelWiki-format tree written here (its layout and rules, our own words),
+// plus a run against a real checkout when $KDA_KERNELWIKI_DIR points at one.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "wiki/entry.h"
+#include "wiki/import.h"
+#include "wiki/index.h"
+
+namespace kda::wiki {
+namespace {
+namespace fs = std::filesystem;
+
+void put(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+// One of our own entries, so that imported pages are searched beside ours.
+void put_local_entry(const fs::path& wiki) {
+  put(wiki / "techniques" / "pad.md",
+      "---\nschema_version: 1\nid: technique-smem-padding\ntitle: \"Pad shared-memory rows\"\nkind: technique\n"
+      "architectures: [any]\ntechniques: [padding]\nsymptoms: [shared-bank-conflict]\nconfidence: source-reported\n"
+      "sources:\n  - repo: NVIDIA/cutlass\n    pr: 11\n    url: https://github.com/NVIDIA/cutlass/pull/11\n"
+      "---\nAdd one element of padding per row so column reads hit different banks.\n");
+}
+
+// A small knowledge base in the KernelWiki layout: every page type, vocabulary and alias files, a
+// field we do not know, and pages the upstream rules reject.
+void write_kernelwiki(const fs::path& kb) {
+  put(kb / "data" / "tags.yaml",
+      "architectures: [sm90, sm100, sm103, blackwell]\n"
+      "hardware_features: [tcgen05, tmem, tma]\n"
+      "techniques: [swizzling, warp-specialization, persistent-kernel]\n"
+      "kernel_types: [gemm, attention, topk]\n"
+      "languages: [cuda-cpp, triton]\n"
+      "confidence: [verified, source-reported, inferred, experimental]\n"
+      "reproducibility: [concept, pseudocode, snippet, runnable, benchmarked]\n"
+      "source_categories: [official-doc, upstream-code, benchmark-blog, contest-report]\n");
+  put(kb / "data" / "aliases.yaml",
+      "tcgen05:\n  - UMMA\n  - \"fifth-generation tensor core\"\ntmem:\n  - \"tensor memory\"\n"
+      "sm90:\n  - Hopper\n  - H100\n");
+  put(kb / "data" / "schemas.yaml",
+      "source-pr:\n  required: [id, repo, pr, title, url, status]\n"
+      "  constraints: {status: [open, merged, closed], merge_sha_required_when: \"status == merged\"}\n"
+      "source-doc:\n  required: [id, title, url]\n"
+      "source-blog:\n  required: [id, title, url]\n"
+      "source-contest:\n  required: [id, title]\n"
+      "wiki-hardware:\n  required: [id, title, type, architectures, tags, sources]\n"
+      "  constraints: {type: hardware, id_prefix: hw-}\n"
+      "wiki-technique:\n  required: [id, title, type, tags, sources]\n"
+      "  constraints: {type: technique, id_prefix: technique-, reproducibility_minimum: concept}\n"
+      "wiki-kernel:\n  required: [id, title, type, tags, sources, performance_claims]\n"
+      "  constraints: {type: kernel, id_prefix: kernel-}\n"
+      "wiki-pattern:\n  required: [id, title, type, symptoms, candidate_techniques, sources]\n"
+      "  constraints: {type: pattern, id_prefix: pattern-}\n"
+      "wiki-language:\n  required: [id, title, type, sources]\n  constraints: {type: language, id_prefix: lang-}\n"
+      "wiki-migration:\n  required: [id, title, type, from_arch, to_arch, sources]\n"
+      "  constraints: {type: migration, id_prefix: migration-}\n");
+  put(kb / "sources" / "prs" / "cutlass" / "PR-500.md",
+      "---\nid: pr-cutlass-500\nrepo: NVIDIA/cutlass\npr: 500\ntitle: \"Blackwell GEMM with a TMEM accumulator\"\n"
+      "url: https://github.com/NVIDIA/cutlass/pull/500\nstatus: merged\nmerge_sha: 0123abcd4567\ndate: 2025-03-02\n"
+      "architectures: [sm100]\ntags: [gemm, tcgen05]\nhardware_features: [tcgen05]\n"
+      "review_notes: \"a field kda does not know\"\n---\nPull request record: body kept as written.\n");
+  put(kb / "sources" / "docs" / "ptx-tcgen05.md",
+      "---\nid: doc-ptx-tcgen05\ntitle: \"PTX notes on tcgen05\"\nurl: https://docs.nvidia.com/cuda/parallel-thread-execution/\n"
+      "retrieved_at: 2025-04-01\narchitectures: [sm100]\ntags: [tcgen05]\n---\nDocument record.\n");
+  put(kb / "sources" / "blogs" / "swizzle-notes.md",
+      "---\nid: blog-swizzle-notes\ntitle: \"Notes on swizzled layouts\"\nurl: https://example.com/swizzle\n"
+      "retrieved_at: 2024-11-20\n---\nBlog record.\n");
+  put(kb / "sources" / "contests" / "topk-round.md",
+      "---\nid: contest-topk-round\ntitle: \"A top-k kernel contest round\"\ntags: [topk]\n---\n"
+      "Contest record without a URL.\n");
+  put(kb / "wiki" / "hardware" / "tcgen05.md",
+      "---\nid: hw-tcgen05\ntitle: \"Fifth-generation MMA\"\ntype: hardware\narchitectures: [sm100]\n"
+      "tags: [tcgen05, tmem]\nhardware_features: [tcgen05, tmem]\nconfidence: verified\n"
+      "evidence_basis: [{source_id: doc-ptx-tcgen05}]\nsources: [doc-ptx-tcgen05, pr-cutlass-500]\n"
+      "related: [technique-swizzling, hw-missing-page]\n---\n# tcgen05\n\nSingle-thread issued MMA whose accumulator "
+      "lives in a dedicated on-chip store.\n");
+  put(kb / "wiki" / "techniques" / "swizzling.md",
+      "---\nid: technique-swizzling\ntitle: \"XOR layouts for shared memory\"\ntype: technique\n"
+      "architectures: [sm90, sm100]\ntags: [swizzling, tma]\nhardware_features: [tma]\nconfidence: source-reported\n"
+      "reproducibility: concept\nsources: [blog-swizzle-notes]\n---\nPermute 16-byte chunks so that the rows of a "
+      "tile land in distinct banks.\n");
+  put(kb / "wiki" / "kernels" / "bw-gemm.md",
+      "---\nid: kernel-bw-gemm\ntitle: \"A Blackwell dense GEMM\"\ntype: kernel\narchitectures: [sm100]\n"
+      "tags: [gemm, warp-specialization]\nsources: [pr-cutlass-500]\nperformance_claims:\n"
+      "  - {gpu: B200, dtype: bf16, shape: \"8192^3\", metric: TFLOPS, value: 1400, source_id: pr-cutlass-500}\n"
+      "---\nCase study body.\n");
+  put(kb / "wiki" / "patterns" / "bank-conflicts.md",
+      "---\nid: pattern-bank-conflicts\ntitle: \"Serialized shared-memory wavefronts\"\ntype: pattern\n"
+      "tags: [swizzling]\nsymptoms: [bank-conflicts, unusual-symptom]\ncandidate_techniques: [technique-swizzling]\n"
+      "sources: [blog-swizzle-notes]\n---\nDiagnosis flow body.\n");
+  put(kb / "wiki" / "languages" / "triton.md",
+      "---\nid: lang-triton\ntitle: \"Triton on new GPUs\"\ntype: language\ntags: [triton]\nsources: [doc-ptx-tcgen05]\n"
+      "---\nLanguage guide body.\n");
+  put(kb / "wiki" / "migration" / "h-to-b.md",
+      "---\nid: migration-h-to-b\ntitle: \"Moving a Hopper GEMM to Blackwell\"\ntype: migration\nfrom_arch: sm90\n"
+      "to_arch: sm100\ntags: [tcgen05]\nsources: [doc-ptx-tcgen05]\n---\nMigration body.\n");
+  // Rejected upstream: a tag outside the vocabulary, and a Hopper-only page without the field
+  // their scope rule asks for. Both still map onto our format.
+  put(kb / "wiki" / "techniques" / "bad-tag.md",
+      "---\nid: technique-odd\ntitle: \"Odd page\"\ntype: technique\ntags: [not-a-known-tag]\nsources: [blog-swizzle-notes]\n"
+      "---\nBody.\n");
+  put(kb / "wiki" / "techniques" / "hopper-only.md",
+      "---\nid: technique-hopper-only\ntitle: \"Hopper only\"\ntype: technique\narchitectures: [sm90]\ntags: [tma]\n"
+      "sources: [blog-swizzle-notes]\n---\nBody.\n");
+  // Rejected by both: malformed front matter; a page outside the known directories.
+  put(kb / "wiki" / "techniques" / "broken.md", "---\nid: technique-broken\ntags: [unclosed\n---\nBody.\n");
+  put(kb / "wiki" / "notes" / "stray.md", "---\nid: stray\ntitle: Stray\n---\nBody.\n");
+}
+
+std::set<std::string> ids_of(const std::vector<Hit>& hits) {
+  std::set<std::string> s;
+  for (auto& h : hits) s.insert(h.id);
+  return s;
+}
+
+TEST(WikiImport, LoadsAKernelWikiTreeBesideOurEntries) {
+  TempDir d("kda-wiki-import");
+  fs::path kb = d.path() / "kb", wiki = d.path() / "wiki";
+  write_kernelwiki(kb);
+  put_local_entry(wiki);
+
+  auto upstream = kernelwiki_page_problems(kb);
+  std::set<std::string> rejected;
+  for (auto& p : upstream) rejected.insert(fs::relative(p.file, kb).generic_string());
+  EXPECT_EQ(rejected, (std::set<std::string>{"wiki/techniques/bad-tag.md", "wiki/techniques/hopper-only.md",
+                                             "wiki/techniques/broken.md", "wiki/notes/stray.md"}));
+
+  ImportReport r = import_kernelwiki({kb, wiki, "kernelwiki"});
+  EXPECT_EQ(r.found, 14u);
+  EXPECT_EQ(r.upstream_accepted, 10u);
+  EXPECT_EQ(r.imported_of_accepted, r.upstream_accepted);  // every page the upstream rules accept
+  EXPECT_EQ(r.imported, 12u);
+  EXPECT_EQ(r.skipped.size(), 2u);
+  EXPECT_TRUE(load_wiki(wiki).problems.empty()) << [&] {
+    std::string s;
+    for (auto& p : load_wiki(wiki).problems) s += p.to_string() + "\n";
+    return s;
+  }();
+
+  Index idx(wiki);
+  // Ids live in the namespace; the body is kept unchanged; unknown fields survive under upstream.
+  auto pr = idx.get("kernelwiki.pr-cutlass-500");
+  ASSERT_TRUE(pr);
+  EXPECT_EQ((*pr)["kind"], "source-pr");
+  EXPECT_EQ((*pr)["body"], "Pull request record: body kept as written.\n");
+  EXPECT_NE((*pr)["upstream_front_matter"].get<std::string>().find("review_notes"), std::string::npos);
+  EXPECT_EQ((*pr)["sources"][0]["commit"], "0123abcd4567");
+  EXPECT_EQ((*pr)["sources"][0]["pr"], 500);
+  // Wiki pages cite the records they list as sources, resolved to repo/PR/URL.
+  auto hw = idx.get("kernelwiki.hw-tcgen05");
+  ASSERT_TRUE(hw);
+  EXPECT_EQ((*hw)["confidence"], "verified");  // a doc and upstream code among the sources
+  EXPECT_EQ((*hw)["sources"].size(), 2u);
+  EXPECT_EQ((*hw)["links"], Json::array({"kernelwiki.technique-swizzling"}));  // the dangling one dropped
+  auto contest = idx.get("kernelwiki.contest-topk-round");
+  ASSERT_TRUE(contest);
+  EXPECT_EQ((*contest)["sources"][0]["type"], "upstream-page");
+  auto mig = idx.get("kernelwiki.migration-h-to-b");
+  ASSERT_TRUE(mig);
+  EXPECT_EQ((*mig)["architectures"], Json::array({"sm90", "sm100"}));
+  auto kernel = idx.get("kernelwiki.kernel-bw-gemm");
+  ASSERT_TRUE(kernel);
+  EXPECT_EQ((*kernel)["performance_claims"][0]["source"], "https://github.com/NVIDIA/cutlass/pull/500");
+
+  // Their aliases answer searches: UMMA is their alias of tcgen05.
+  Query q;
+  q.text = "UMMA accumulator";
+  EXPECT_TRUE(ids_of(idx.search(q)).count("kernelwiki.hw-tcgen05"));
+  // A profiler finding returns our page and theirs side by side.
+  Query f;
+  f.finding = "shared-bank-conflict";
+  f.arch = "sm_90";
+  auto found = ids_of(idx.search(f));
+  EXPECT_TRUE(found.count("technique-smem-padding"));
+  EXPECT_TRUE(found.count("kernelwiki.technique-swizzling"));
+  EXPECT_TRUE(found.count("kernelwiki.pattern-bank-conflicts"));
+  Query ns;
+  ns.ns = "kernelwiki";
+  ns.kind = "pattern";
+  EXPECT_EQ(ids_of(idx.list(ns)), (std::set<std::string>{"kernelwiki.pattern-bank-conflicts"}));
+  Query local;
+  local.ns = "local";
+  EXPECT_EQ(ids_of(idx.list(local)), (std::set<std::string>{"technique-smem-padding"}));
+
+  // Re-import replaces the namespace: a page removed upstream disappears.
+  fs::remove(kb / "wiki" / "languages" / "triton.md");
+  ImportReport r2 = import_kernelwiki({kb, wiki, "kernelwiki"});
+  EXPECT_EQ(r2.imported, 11u);
+  Index idx2(wiki);
+  EXPECT_FALSE(idx2.get("kernelwiki.lang-triton"));
+}
+
+TEST(WikiImport, BadInputGetsAClearErrorAndLeavesTheWikiAlone) {
+  TempDir d("kda-wiki-import-bad");
+  fs::path wiki = d.path() / "wiki";
+  put_local_entry(wiki);
+  build_index(wiki);
+  std::string before = sha256_file(index_path(wiki));
+  auto expect_error = [&](const fs::path& src, ErrorKind kind, const std::string& needle) {
+    try {
+      import_kernelwiki({src, wiki, "kernelwiki"});
+      ADD_FAILURE() << "expected an error for " << src;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), kind);
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(sha256_file(index_path(wiki)), before);
+    EXPECT_FALSE(fs::exists(wiki / "imported" / "kernelwiki"));
+  };
+  expect_error(d.path() / "nowhere", ErrorKind::kNotFound, "does not exist");
+  fs::create_directories(d.path() / "plain");
+  put(d.path() / "plain" / "notes.md", "# just notes\n");
+  expect_error(d.path() / "plain", ErrorKind::kInput, "not a KernelWiki-format knowledge base");
+  fs::path kb = d.path() / "kb";
+  write_kernelwiki(kb);
+  put(kb / "data" / "tags.yaml", "techniques: [unclosed\n");
+  expect_error(kb, ErrorKind::kInput, "tags.yaml: malformed YAML");
+  // Our own wiki has a broken entry: the import is rolled back and the index left alone.
+  write_kernelwiki(kb);
+  put(wiki / "broken.md", "---\nid: [\n---\n");
+  expect_error(kb, ErrorKind::kInput, "left untouched");
+}
+
+// A real KernelWiki checkout (never committed): KDA_KERNELWIKI_DIR=/path/to/KernelWiki.
+TEST(WikiImport, RealCheckout) {
+  const char* dir = std::getenv("KDA_KERNELWIKI_DIR");
+  if (!dir || !*dir) GTEST_SKIP() << "set KDA_KERNELWIKI_DIR to a KernelWiki checkout";
+  TempDir d("kda-wiki-import-real");
+  fs::path wiki = d.path() / "wiki";
+  put_local_entry(wiki);
+  ImportReport r = import_kernelwiki({dir, wiki, "kernelwiki"});
+  std::cout << "real checkout: " << r.found << " pages, " << r.upstream_accepted << " accepted by the upstream rules, "
+            << r.imported << " imported (" << r.imported_of_accepted << " of the accepted), " << r.skipped.size()
+            << " skipped, " << static_cast<int>(r.seconds * 1000) << " ms\n";
+  for (auto& s : r.skipped) std::cout << "  skipped " << s.to_string() << "\n";
+  EXPECT_GT(r.found, 0u);
+  EXPECT_EQ(r.imported_of_accepted, r.upstream_accepted);
+  Index idx(wiki);
+  Query q;
+  q.finding = "shared-bank-conflict";
+  auto hits = idx.search(q);
+  bool theirs = false, ours = false;
+  for (auto& h : hits) {
+    theirs |= h.id.rfind("kernelwiki.", 0) == 0;
+    ours |= h.id == "technique-smem-padding";
+  }
+  EXPECT_TRUE(theirs && ours);
+}
+
+}  // namespace
+}  // namespace kda::wiki
