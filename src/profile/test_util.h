@@ -14,7 +14,11 @@ inline std::filesystem::path h100_dir() {
   if (std::filesystem::exists(in_repo / "labels.json")) return in_repo;
   return std::filesystem::path(KDA_SOURCE_DIR) / "../shared/fixtures/ncu/h100";
 }
-inline std::filesystem::path rocprof_dir() { return std::filesystem::path(KDA_SOURCE_DIR) / "../shared/fixtures/rocprof"; }
+inline std::filesystem::path rocprof_dir() {
+  const auto in_repo = std::filesystem::path(KDA_SOURCE_DIR) / "src/profile/testdata/rocprof";
+  if (std::filesystem::exists(in_repo / "SOURCE.md")) return in_repo;
+  return std::filesystem::path(KDA_SOURCE_DIR) / "../shared/fixtures/rocprof";
+}
 inline std::filesystem::path testdata() { return std::filesystem::path(KDA_SOURCE_DIR) / "src/profile/testdata"; }
 
 #define KDA_REQUIRE_H100_FIXTURES()                                                          \
