@@ -416,4 +416,60 @@ std::string render_entry(const Entry& e) {
   return s;
 }
 
+fs::path add_entry(const fs::path& wiki_dir, Entry e) {
+  LoadResult current = load_wiki(wiki_dir);
+  std::set<std::string> ids;
+  for (auto& x : current.entries) ids.insert(x.id);
+  std::string prefix = kind_prefix(e.kind);
+  if (prefix.empty()) {
+    std::string all;
+    for (auto& k : known_kinds()) all += (all.empty() ? "" : ", ") + k;
+    fail(ErrorKind::kUsage, "kda wiki add: unknown kind '" + e.kind + "' (one of: " + all + ")");
+  }
+  if (e.id.empty()) {
+    std::string slug;
+    for (char ch : lower(e.title)) {
+      if (std::isalnum(static_cast<unsigned char>(ch)))
+        slug += ch;
+      else if (!slug.empty() && slug.back() != '-')
+        slug += '-';
+      if (slug.size() >= 48) break;
+    }
+    while (!slug.empty() && slug.back() == '-') slug.pop_back();
+    if (slug.empty()) fail(ErrorKind::kUsage, "kda wiki add: give --title (the id is made from it) or --id");
+    std::string base = slug.rfind(prefix, 0) == 0 ? slug : prefix + slug;
+    e.id = base;
+    for (int n = 2; ids.count(e.id); ++n) e.id = base + "-" + std::to_string(n);
+  } else if (ids.count(e.id)) {
+    fail(ErrorKind::kInput, "kda wiki add: id '" + e.id + "' is already used (kda wiki show " + e.id + ")");
+  }
+  if (e.kind == "source-pr")
+    for (auto& s : e.sources)
+      for (auto& x : current.entries)
+        for (auto& xs : x.sources)
+          if (x.kind == "source-pr" && s.pr && xs.pr && *s.pr == *xs.pr && lower(s.repo) == lower(xs.repo))
+            fail(ErrorKind::kInput, "kda wiki add: " + s.repo + "#" + std::to_string(*s.pr) + " is already recorded by " +
+                                        x.id + " (" + x.path.string() + ")");
+  static const std::map<std::string, std::string> folder = {
+      {"source-pr", "sources"}, {"source-doc", "sources"},   {"source-blog", "sources"},
+      {"source-contest", "sources"}, {"hardware", "hardware"}, {"technique", "techniques"},
+      {"kernel", "kernels"},    {"pattern", "patterns"},     {"language", "languages"}, {"migration", "migrations"}};
+  fs::path dest = wiki_dir / folder.at(e.kind) / (e.id + ".md");
+  if (fs::exists(dest)) fail(ErrorKind::kInput, "kda wiki add: " + dest.string() + " already exists");
+  std::string text = render_entry(e);
+  std::vector<Problem> problems;
+  auto parsed = parse_entry(dest, text, problems);
+  if (parsed)
+    for (auto& l : parsed->links)
+      if (!ids.count(l)) problems.push_back({dest, 0, "link to '" + l + "' does not resolve to any entry"});
+  if (!problems.empty()) {
+    std::string msg = "kda wiki add: the new entry is not valid, nothing was written:";
+    for (auto& p : problems) msg += "\n  " + p.message + (p.line ? " (front matter line " + std::to_string(p.line) + ")" : "");
+    fail(ErrorKind::kInput, msg);
+  }
+  fs::create_directories(dest.parent_path());
+  write_file_atomic(dest, text);
+  return dest;
+}
+
 }  // namespace kda::wiki

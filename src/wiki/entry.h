@@ -83,4 +83,11 @@ std::string entry_date(const Entry& e);
 /// parse_entry(render_entry(e)) gives back the same fields.
 std::string render_entry(const Entry& e);
 
+/// `kda wiki add`: writes a new entry into wiki_dir (under the kind's folder: techniques/,
+/// kernels/, sources/, ...). An empty id gets a fresh one: the kind's prefix plus a slug of the
+/// title, with -2, -3, ... when taken. The entry is validated like every other one (parse_entry on
+/// its rendering, links resolve) before anything is written. Throws kda::Error(kInput) listing the
+/// problems, for an id already in use, or for a source-pr whose PR another entry already records.
+std::filesystem::path add_entry(const std::filesystem::path& wiki_dir, Entry e);
+
 }  // namespace kda::wiki

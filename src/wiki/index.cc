@@ -203,7 +203,7 @@ std::string filter_sql(const Query& q, std::vector<std::string>& binds) {
   if (!q.until.empty()) {
     check_date(q.until, "until");
     // "2025-06" includes every day of June: compare against the bound followed by a high character.
-    add("e.date <= ?", q.until + "~");
+    add("e.date <> '' AND e.date <= ?", q.until + "~");
   }
   if (!q.ns.empty()) add("e.ns = ?", q.ns == "local" ? std::string() : q.ns);
   if (!q.finding.empty()) {
@@ -321,12 +321,12 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
       Db db(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
       db.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
       if (reuse) {
-        Stmt v(db, "SELECT value FROM meta WHERE key='schema_version'");
         bool ok = false;
         try {
+          Stmt v(db, "SELECT value FROM meta WHERE key='schema_version'");
           ok = v.step() && v.text(0) == std::to_string(kIndexSchemaVersion);
         } catch (const Error&) {
-        }
+        }  // the statement is finalised here: dropping tables under it would fail as locked
         if (!ok) db.exec("DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS meta;");
       }
       db.exec(kSchema);

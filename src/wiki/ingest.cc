@@ -302,4 +302,40 @@ IngestStats ingest_git(const IngestOptions& opts) {
   return st;
 }
 
+std::vector<Problem> verify_commits(const std::vector<Entry>& entries, const std::map<std::string, fs::path>& repos) {
+  Lib lib;
+  std::vector<Problem> out;
+  std::map<std::string, git_repository*> open;
+  std::map<std::string, fs::path> paths;
+  struct Closer {
+    std::map<std::string, git_repository*>& m;
+    ~Closer() {
+      for (auto& [k, r] : m) git_repository_free(r);
+    }
+  } closer{open};
+  for (auto& [name, path] : repos) {
+    git_repository* r = nullptr;
+    if (git_repository_open_ext(&r, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0)
+      fail(ErrorKind::kInput, "check --git " + name + "=" + path.string() + ": not a git repository (" + git_err() + ")");
+    open[lower(name)] = r;
+    paths[lower(name)] = path;
+  }
+  for (auto& e : entries) {
+    for (auto& s : e.sources) {
+      if (s.type != "code" || s.commit.empty()) continue;
+      auto it = open.find(lower(s.repo));
+      if (it == open.end()) continue;
+      git_oid oid;
+      Ptr<git_object, git_object_free> obj;
+      int rc = git_oid_fromstrn(&oid, s.commit.c_str(), s.commit.size());
+      if (rc == 0) rc = git_object_lookup_prefix(&obj.p, it->second, &oid, s.commit.size(), GIT_OBJECT_COMMIT);
+      if (rc == GIT_EAMBIGUOUS)
+        out.push_back({e.path, 0, "commit " + s.commit + " is ambiguous in " + s.repo + "; cite more hex digits"});
+      else if (rc != 0)
+        out.push_back({e.path, 0, "commit " + s.commit + " cited for " + s.repo + " is not in " + paths[it->first].string()});
+    }
+  }
+  return out;
+}
+
 }  // namespace kda::wiki

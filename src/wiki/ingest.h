@@ -8,8 +8,11 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "wiki/entry.h"
 
 namespace kda::wiki {
 
@@ -32,6 +35,13 @@ struct IngestStats {
 /// Throws kda::Error(kInput) for a path that is not a git repository, a shallow clone (history
 /// incomplete) or unreadable objects; kUsage when the repository name cannot be determined.
 IngestStats ingest_git(const IngestOptions& opts);
+
+/// `kda wiki check --git owner/name=PATH`: every code source of `repos`' repositories that cites a
+/// commit must name a commit present in the local repository or mirror given for it. Returns one
+/// problem per missing or ambiguous commit; throws kda::Error(kInput) when a PATH is not a git
+/// repository.
+std::vector<Problem> verify_commits(const std::vector<Entry>& entries,
+                                    const std::map<std::string, std::filesystem::path>& repos);
 
 /// PR number from a commit message ("... (#123)", "Merge pull request #123 from ..."), or -1.
 long pr_from_message(const std::string& message);

@@ -191,5 +191,36 @@ TEST(WikiIngest, BadRepositoriesGiveClearErrorsAndLeaveTheWikiAlone) {
   }
 }
 
+// kda wiki check --git: cited commits must exist in the repository at hand.
+TEST(WikiIngest, VerifyCommitsAgainstALocalRepository) {
+  TempDir d("kda-wiki-verify");
+  std::string sha;
+  {
+    TestRepo repo(d.path() / "repo");
+    sha = repo.commit("csrc/a.cu", "__global__ void k() {}\n", "Add a kernel (#1)", kNow - kDay);
+  }
+  auto entry_citing = [](const std::string& commit, const std::string& repo) {
+    Entry e;
+    e.id = "pr-x-" + commit.substr(0, 7);
+    e.path = "x/" + e.id + ".md";
+    Source s;
+    s.type = "code";
+    s.repo = repo;
+    s.commit = commit;
+    s.url = "https://github.com/" + repo + "/commit/" + commit;
+    e.sources.push_back(s);
+    return e;
+  };
+  std::string missing = "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef";
+  std::vector<Entry> entries = {entry_citing(sha, "acme/kernels"), entry_citing(sha.substr(0, 10), "acme/kernels"),
+                                entry_citing(missing, "acme/kernels"), entry_citing(missing, "other/repo")};
+  auto problems = verify_commits(entries, {{"acme/kernels", d.path() / "repo"}});
+  ASSERT_EQ(problems.size(), 1u);  // the other repository is not at hand, so it is not checked
+  EXPECT_NE(problems[0].message.find("commit " + missing + " cited for acme/kernels is not in"), std::string::npos)
+      << problems[0].message;
+  fs::create_directories(d.path() / "plain");
+  EXPECT_THROW(verify_commits(entries, {{"acme/kernels", d.path() / "plain"}}), Error);
+}
+
 }  // namespace
 }  // namespace kda::wiki

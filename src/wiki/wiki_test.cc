@@ -305,3 +305,94 @@ TEST(WikiIndex, OpeningRefreshesAStaleIndex) {
 
 }  // namespace
 }  // namespace kda::wiki
+
+namespace kda::wiki {
+namespace {
+
+Entry new_entry(const std::string& kind, const std::string& title) {
+  Entry e;
+  e.kind = kind;
+  e.title = title;
+  e.confidence = "inferred";
+  e.architectures = {"sm90"};
+  e.techniques = {"tma"};
+  Source s;
+  s.repo = "NVIDIA/cutlass";
+  s.pr = 77;
+  s.url = "https://github.com/NVIDIA/cutlass/pull/77";
+  e.sources.push_back(s);
+  e.body = "Why it helps.\n";
+  return e;
+}
+
+TEST(WikiAdd, FreshIdsValidationAndDuplicates) {
+  TempDir d("kda-wiki-add");
+  put(d.path() / "a.md", entry_text("technique-tma-multicast", "technique", "TMA multicast"));
+  fs::path p = add_entry(d.path(), new_entry("technique", "TMA multicast!"));
+  EXPECT_EQ(p.filename(), "technique-tma-multicast-2.md");  // the slug was taken
+  EXPECT_EQ(p.parent_path().filename(), "techniques");
+  auto r = load_wiki(d.path());
+  EXPECT_TRUE(r.problems.empty());
+  EXPECT_EQ(r.entries.size(), 2u);
+  auto added = std::find_if(r.entries.begin(), r.entries.end(), [](const Entry& e) { return e.id == "technique-tma-multicast-2"; });
+  ASSERT_NE(added, r.entries.end());
+  EXPECT_EQ(added->title, "TMA multicast!");
+  EXPECT_EQ(added->sources.at(0).pr, 77);
+
+  auto expect_refused = [&](Entry e, const std::string& needle) {
+    size_t before = entry_files(d.path()).size();
+    try {
+      add_entry(d.path(), e);
+      ADD_FAILURE() << "expected a refusal mentioning " << needle;
+    } catch (const Error& err) {
+      EXPECT_NE(std::string(err.what()).find(needle), std::string::npos) << err.what();
+    }
+    EXPECT_EQ(entry_files(d.path()).size(), before);
+  };
+  Entry dup = new_entry("technique", "Other");
+  dup.id = "technique-tma-multicast";
+  expect_refused(dup, "already used");
+  Entry nosrc = new_entry("kernel", "No sources");
+  nosrc.sources.clear();
+  expect_refused(nosrc, "missing sources");
+  Entry badlink = new_entry("kernel", "Bad link");
+  badlink.links = {"technique-nowhere"};
+  expect_refused(badlink, "does not resolve");
+  Entry badarch = new_entry("kernel", "Bad arch");
+  badarch.architectures = {"sm42"};
+  expect_refused(badarch, "unknown architecture");
+  add_entry(d.path(), new_entry("source-pr", "CUTLASS PR 77"));
+  expect_refused(new_entry("source-pr", "Same PR again"), "already recorded");
+}
+
+TEST(WikiIndex, FiltersByOpDateAndStats) {
+  TempDir d("kda-wiki-filters");
+  put(d.path() / "a.md", entry_text("kernel-topk", "kernel", "Top-k", "kernel_types: [topk]\n"));
+  put(d.path() / "b.md", entry_text("kernel-gemm", "kernel", "GEMM", "kernel_types: [gemm]\n"));
+  std::string dated = entry_text("kernel-old", "kernel", "Old", "kernel_types: [gemm]\n");
+  dated.replace(dated.find("    url:"), 0, "    date: \"2023-05-01\"\n");
+  put(d.path() / "c.md", dated);
+  Index idx(d.path());
+  Query q;
+  q.op = "top-k";  // an alias of topk
+  EXPECT_EQ(idx.list(q).size(), 1u);
+  q.op = "matmul";
+  EXPECT_EQ(idx.list(q).size(), 2u);
+  q.since = "2024";
+  EXPECT_EQ(idx.list(q).size(), 0u);  // kernel-gemm has no date, kernel-old is too old
+  q.since = "";
+  q.until = "2023-05";
+  ASSERT_EQ(idx.list(q).size(), 1u);
+  EXPECT_EQ(idx.list(q)[0].id, "kernel-old");
+  q.until = "not-a-date";
+  EXPECT_THROW(idx.list(q), Error);
+  Json s = idx.stats();
+  EXPECT_EQ(s["entries"], 3);
+  EXPECT_EQ(s["curated"], 3);
+  EXPECT_EQ(s["by_technique"]["tma"], 3);
+  EXPECT_EQ(s["by_namespace"]["local"], 3);
+  EXPECT_EQ(s["index"]["up_to_date"], true);
+}
+
+}  // namespace
+}  // namespace kda::wiki
