@@ -329,7 +329,7 @@ void add_wiki_command(CLI::App& root) {
         std::cout << s.dump(2) << "\n";
         return;
       }
-      std::cout << "entries: " << s["entries"] << " (curated: " << s["curated"] << ", drafts: " << s["drafts"] << ")\n";
+      std::cout << "entries: " << s["entries"] << " (curated: " << s["curated"] << ", drafts: " << s["drafts"] << ", imported: " << s["imported"] << ")\n";
       const Json& ix = s["index"];
       std::cout << "index: " << ix["index"].get<std::string>() << " (" << (ix["up_to_date"].get<bool>() ? "up to date" : "STALE")
                 << ", " << ix["entry_files"] << " entry files)\n";

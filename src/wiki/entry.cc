@@ -452,7 +452,7 @@ fs::path add_entry(const fs::path& wiki_dir, Entry e) {
                                         x.id + " (" + x.path.string() + ")");
   static const std::map<std::string, std::string> folder = {
       {"source-pr", "sources"}, {"source-doc", "sources"},   {"source-blog", "sources"},
-      {"source-contest", "sources"}, {"hardware", "hardware"}, {"technique", "techniques"},
+      {"source-contest", "sources"}, {"source-experience", "sources"}, {"hardware", "hardware"}, {"technique", "techniques"},
       {"kernel", "kernels"},    {"pattern", "patterns"},     {"language", "languages"}, {"migration", "migrations"}};
   fs::path dest = wiki_dir / folder.at(e.kind) / (e.id + ".md");
   if (fs::exists(dest)) fail(ErrorKind::kInput, "kda wiki add: " + dest.string() + " already exists");

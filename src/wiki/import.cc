@@ -57,7 +57,10 @@ bool split_front_matter(const std::string& text, std::string& fm, std::string& b
   return false;
 }
 
-std::string page_type(const std::string& rel, const YAML::Node& fm) {
+// Page type as the upstream validator derives it: the folder under sources/, or the `type` field
+// (else the folder) under wiki/. Forks add source folders (sources/experiences/ ->
+// source-experience); such a type counts when data/schemas.yaml defines it.
+std::string page_type(const std::string& rel, const YAML::Node& fm, const YAML::Node& schemas) {
   auto slash = rel.find('/');
   std::string top = rel.substr(0, slash);
   std::string rest = slash == std::string::npos ? "" : rel.substr(slash + 1);
@@ -66,7 +69,10 @@ std::string page_type(const std::string& rel, const YAML::Node& fm) {
     static const std::map<std::string, std::string> m = {
         {"prs", "source-pr"}, {"docs", "source-doc"}, {"blogs", "source-blog"}, {"contests", "source-contest"}};
     auto it = m.find(sub);
-    return it == m.end() ? "" : it->second;
+    if (it != m.end()) return it->second;
+    if (sub.size() > 1 && sub.back() == 's' && schemas.IsMap() && schemas["source-" + sub.substr(0, sub.size() - 1)])
+      return "source-" + sub.substr(0, sub.size() - 1);
+    return "";
   }
   if (top == "wiki") {
     if (fm.IsMap() && fm["type"] && fm["type"].IsScalar() && !fm["type"].as<std::string>().empty())
@@ -80,8 +86,11 @@ std::string page_type(const std::string& rel, const YAML::Node& fm) {
   return "";
 }
 
+YAML::Node load_data(const fs::path& root, const char* name);
+
 std::vector<Page> read_pages(const fs::path& root) {
   std::vector<Page> pages;
+  YAML::Node schemas = load_data(root, "schemas.yaml");
   for (const char* top : {"sources", "wiki"}) {
     fs::path dir = root / top;
     if (!fs::is_directory(dir)) continue;
@@ -103,7 +112,7 @@ std::vector<Page> read_pages(const fs::path& root) {
         }
       }
       if (p.has_fm && p.parse_error.empty() && p.fm.IsMap()) {
-        p.type = page_type(p.rel, p.fm);
+        p.type = page_type(p.rel, p.fm, schemas);
         if (p.fm["id"] && p.fm["id"].IsScalar()) p.id = p.fm["id"].as<std::string>();
       }
       pages.push_back(std::move(p));
@@ -215,7 +224,7 @@ std::string finding_for_symptom(const std::string& s) {
 const std::map<std::string, std::string>& kind_of_type() {
   static const std::map<std::string, std::string> m = {
       {"source-pr", "source-pr"},         {"source-doc", "source-doc"},   {"source-blog", "source-blog"},
-      {"source-contest", "source-contest"}, {"wiki-hardware", "hardware"}, {"wiki-technique", "technique"},
+      {"source-contest", "source-contest"}, {"source-experience", "source-experience"}, {"wiki-hardware", "hardware"}, {"wiki-technique", "technique"},
       {"wiki-kernel", "kernel"},          {"wiki-pattern", "pattern"},    {"wiki-language", "language"},
       {"wiki-migration", "migration"}};
   return m;

@@ -503,11 +503,14 @@ std::optional<Json> Index::get(const std::string& id) const {
 
 Json Index::stats() const {
   Json j = {{"schema_version", kIndexSchemaVersion}};
-  Stmt total(impl_->db, "SELECT count(*), coalesce(sum(draft), 0) FROM entries");
+  Stmt total(impl_->db,
+             "SELECT count(*), coalesce(sum(draft), 0), coalesce(sum(ns <> ''), 0), "
+             "coalesce(sum(draft = 0 AND ns = ''), 0) FROM entries");
   total.step();
   j["entries"] = total.integer(0);
   j["drafts"] = total.integer(1);
-  j["curated"] = total.integer(0) - total.integer(1);
+  j["imported"] = total.integer(2);
+  j["curated"] = total.integer(3);  // our own entries that are not drafts
   Json kinds = Json::object();
   Stmt k(impl_->db, "SELECT kind, count(*) FROM entries GROUP BY kind ORDER BY kind");
   while (k.step()) kinds[k.text(0)] = k.integer(1);

@@ -18,7 +18,7 @@ namespace {
 const std::vector<std::pair<std::string, std::string>>& kinds() {
   static const std::vector<std::pair<std::string, std::string>> k = {
       {"source-pr", "pr-"},       {"source-doc", "doc-"},   {"source-blog", "blog-"},
-      {"source-contest", "contest-"},
+      {"source-contest", "contest-"},    {"source-experience", "exp-"},
       {"hardware", "hw-"},        {"technique", "technique-"}, {"kernel", "kernel-"},
       {"pattern", "pattern-"},    {"language", "lang-"},    {"migration", "migration-"}};
   return k;
