@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -63,6 +64,11 @@ bool split_front_matter(const std::string& text, std::string& fm, std::string& b
 std::string page_type(const std::string& rel, const YAML::Node& fm, const YAML::Node& schemas) {
   auto slash = rel.find('/');
   std::string top = rel.substr(0, slash);
+  // The ROCm dialect writes the full page type in every page ("wiki-technique", "source-pr").
+  if (fm.IsMap() && fm["type"] && fm["type"].IsScalar()) {
+    std::string t = fm["type"].as<std::string>();
+    if (t.rfind("wiki-", 0) == 0 || t.rfind("source-", 0) == 0) return t;
+  }
   std::string rest = slash == std::string::npos ? "" : rel.substr(slash + 1);
   std::string sub = rest.substr(0, rest.find('/'));
   if (top == "sources") {
@@ -149,6 +155,7 @@ YAML::Node load_data(const fs::path& root, const char* name) {
 // The upstream controlled vocabulary (data/tags.yaml): category -> allowed values.
 struct Vocab {
   std::map<std::string, std::set<std::string>> cats;
+  std::map<std::string, std::vector<std::string>> gfx;  ///< architecture id -> gfx targets
   bool has(const std::string& cat) const { return cats.count(cat) > 0; }
   bool in(const std::string& cat, const std::string& v) const {
     auto it = cats.find(cat);
@@ -159,10 +166,25 @@ struct Vocab {
 Vocab load_vocab(const fs::path& root) {
   Vocab v;
   YAML::Node t = load_data(root, "tags.yaml");
-  if (t.IsMap())
-    for (const auto& kv : t)
-      if (kv.second.IsSequence())
-        for (auto& s : strings(kv.second)) v.cats[kv.first.as<std::string>()].insert(s);
+  if (!t.IsMap()) return v;
+  for (const auto& kv : t) {
+    std::string cat = kv.first.as<std::string>();
+    if (cat == "aliases") continue;
+    if (kv.second.IsSequence()) {
+      for (const auto& item : kv.second) {
+        if (item.IsScalar()) {
+          v.cats[cat].insert(item.as<std::string>());
+        } else if (item.IsMap() && item["id"] && item["id"].IsScalar()) {
+          // {id: cdna3, gfx: [gfx940, gfx942], ...}: the gfx names help map the id onto ours.
+          std::string id = item["id"].as<std::string>();
+          v.cats[cat].insert(id);
+          for (auto& g : strings(item["gfx"])) v.gfx[id].push_back(g);
+        }
+      }
+    } else if (kv.second.IsMap()) {
+      for (const auto& item : kv.second) v.cats[cat].insert(item.first.as<std::string>());
+    }
+  }
   return v;
 }
 
@@ -179,15 +201,24 @@ struct Aliases {
 
 Aliases load_aliases(const fs::path& root) {
   Aliases a;
-  YAML::Node n = load_data(root, "aliases.yaml");
-  if (!n.IsMap()) return a;
-  for (const auto& kv : n) {
-    std::string c = kv.first.as<std::string>();
-    for (auto& al : strings(kv.second)) {
-      a.to_canonical.emplace(lower(al), c);
-      a.of[c].push_back(al);
+  auto take = [&](const YAML::Node& n) {
+    if (!n.IsMap()) return;
+    for (const auto& kv : n) {
+      std::string k = kv.first.as<std::string>();
+      if (kv.second.IsScalar()) {  // alias: canonical
+        a.to_canonical.emplace(lower(k), kv.second.as<std::string>());
+        a.of[kv.second.as<std::string>()].push_back(k);
+        continue;
+      }
+      for (auto& al : strings(kv.second)) {  // canonical: [aliases]
+        a.to_canonical.emplace(lower(al), k);
+        a.of[k].push_back(al);
+      }
     }
-  }
+  };
+  take(load_data(root, "aliases.yaml"));
+  YAML::Node tags = load_data(root, "tags.yaml");
+  if (tags.IsMap()) take(tags["aliases"]);
   return a;
 }
 
@@ -242,6 +273,7 @@ Source source_of(const Page& p) {
     } catch (const YAML::Exception&) {
     }
     std::string sha = lower(str(fm, "merge_sha"));
+    if (sha.empty()) sha = lower(str(fm, "merge_commit"));
     if (is_hex_sha(sha)) s.commit = sha;
     s.url = str(fm, "url");
     s.date = str(fm, "date");
@@ -280,6 +312,9 @@ Entry convert(const Page& p, const std::string& ns, const Vocab& vocab, const Al
   auto arch_of = [&](const std::string& a) {
     std::string c = canonical_arch(aliases.canon(a));
     if (c.empty()) c = canonical_arch(a);
+    if (c.empty() && vocab.gfx.count(a))
+      for (auto& g : vocab.gfx.at(a))
+        if (c.empty()) c = canonical_arch(g);
     if (c.empty()) {
       add_unique(e.tags, a);  // an architecture we do not know stays searchable
       return;
@@ -386,11 +421,15 @@ Entry convert(const Page& p, const std::string& ns, const Vocab& vocab, const Al
 
 }  // namespace
 
-std::vector<Problem> kernelwiki_page_problems(const fs::path& root) {
+namespace {
+std::vector<Problem> page_problems(const fs::path& root, const std::vector<Page>& pages) {
   std::vector<Problem> out;
-  auto pages = read_pages(root);
   Vocab vocab = load_vocab(root);
   YAML::Node schemas = load_data(root, "schemas.yaml");
+  // Two dialects: mit-han-lab/KernelWiki (types at the top of schemas.yaml, type from the folder)
+  // and the ROCm forks (types under page_types:, the full type written in every page).
+  bool rocm = schemas.IsMap() && schemas["page_types"];
+  YAML::Node types = rocm ? schemas["page_types"] : schemas;
   std::set<std::string> source_ids;
   for (auto& p : pages)
     if (!p.id.empty() && p.rel.rfind("sources/", 0) == 0) source_ids.insert(p.id);
@@ -418,9 +457,30 @@ std::vector<Problem> kernelwiki_page_problems(const fs::path& root) {
       add("unknown page type");
       continue;
     }
-    YAML::Node schema = schemas.IsMap() ? schemas[p.type] : YAML::Node();
-    if (schemas.IsMap() && !schema) {
+    YAML::Node schema = types.IsMap() ? types[p.type] : YAML::Node();
+    if (types.IsMap() && !schema) {
       add("no schema defined for type '" + p.type + "'");
+      continue;
+    }
+    if (rocm) {
+      // The ROCm dialect's validator: errors for required fields, the id prefix, architectures
+      // and confidence outside the vocabulary, and incomplete performance claims on kernel
+      // pages; everything else there is a warning.
+      for (auto& req : strings(schema["required_fields"]))
+        if (!fm[req]) add("missing required field: " + req);
+      std::string prefix = str(schema, "id_prefix");
+      if (!prefix.empty() && !p.id.empty() && p.id.rfind(prefix, 0) != 0)
+        add("id '" + p.id + "' does not start with '" + prefix + "'");
+      for (auto& a : strings(fm["architectures"]))
+        if (!vocab.in("architectures", a)) add("invalid architecture: " + a);
+      std::string conf = str(fm, "confidence");
+      auto& levels = confidence_levels();
+      if (!conf.empty() && std::find(levels.begin(), levels.end(), conf) == levels.end())
+        add("invalid confidence: " + conf);
+      if (p.type == "wiki-kernel" && fm["performance_claims"] && fm["performance_claims"].IsSequence())
+        for (const auto& c : fm["performance_claims"])
+          for (const char* req : {"gpu", "dtype", "metric", "value", "source_id"})
+            if (!c.IsMap() || !c[req]) add(std::string("performance claim missing: ") + req);
       continue;
     }
     YAML::Node cons = schema ? schema["constraints"] : YAML::Node();
@@ -538,6 +598,10 @@ std::vector<Problem> kernelwiki_page_problems(const fs::path& root) {
   return out;
 }
 
+}  // namespace
+
+std::vector<Problem> kernelwiki_page_problems(const fs::path& root) { return page_problems(root, read_pages(root)); }
+
 ImportReport import_kernelwiki(const ImportOptions& opts) {
   auto t0 = std::chrono::steady_clock::now();
   const fs::path& root = opts.source_dir;
@@ -557,7 +621,7 @@ ImportReport import_kernelwiki(const ImportOptions& opts) {
   Vocab vocab = load_vocab(root);
   Aliases aliases = load_aliases(root);
 
-  rep.upstream_rejected = kernelwiki_page_problems(root);
+  rep.upstream_rejected = page_problems(root, pages);
   std::set<fs::path> rejected_files;
   for (auto& pr : rep.upstream_rejected) rejected_files.insert(pr.file);
   rep.upstream_accepted = pages.size() - std::count_if(pages.begin(), pages.end(), [&](const Page& p) {
@@ -615,7 +679,11 @@ ImportReport import_kernelwiki(const ImportOptions& opts) {
                     e.links.end());
       fs::path dest = tmp / p->rel;
       fs::create_directories(dest.parent_path());
-      write_file_atomic(dest, render_entry(e));
+      // Plain writes: the whole folder is renamed into place at the end, so a file-by-file
+      // atomic (fsync'ed) write would only cost time.
+      std::ofstream f(dest, std::ios::binary);
+      f << render_entry(e);
+      if (!f.flush()) fail(ErrorKind::kEnvironment, "cannot write " + dest.string());
       ++rep.imported;
       if (!rejected_files.count(p->file)) ++rep.imported_of_accepted;
     }

@@ -233,6 +233,51 @@ TEST(WikiImport, BadInputGetsAClearErrorAndLeavesTheWikiAlone) {
   expect_error(kb, ErrorKind::kInput, "left untouched");
 }
 
+// The ROCm dialect: page_types in schemas.yaml, the full type written in each page, architecture
+// ids that carry gfx targets, aliases as alias: canonical inside tags.yaml.
+TEST(WikiImport, RocmDialect) {
+  TempDir d("kda-wiki-import-rocm");
+  fs::path kb = d.path() / "kb", wiki = d.path() / "wiki";
+  put_local_entry(wiki);
+  put(kb / "data" / "tags.yaml",
+      "architectures:\n  - {id: cdna3, gfx: [gfx940, gfx942]}\n  - {id: cdna-old, gfx: [gfx900]}\n"
+      "hardware_features:\n  lds: {description: on-chip scratchpad}\n"
+      "techniques:\n  lds-padding: {description: pad rows}\n"
+      "aliases:\n  matrix-core: mfma\n");
+  put(kb / "data" / "schemas.yaml",
+      "page_types:\n  source-pr:\n    id_prefix: \"pr-\"\n    required_fields: [id, title, type, repo, pr, url]\n"
+      "  wiki-technique:\n    id_prefix: \"technique-\"\n    required_fields: [id, title, type, sources]\n");
+  put(kb / "sources" / "prs" / "ck" / "pr-ck-9.md",
+      "---\nid: pr-ck-9\ntitle: \"Pad LDS tiles in a GEMM\"\ntype: source-pr\nrepo: ROCm/composable_kernel\npr: 9\n"
+      "url: https://github.com/ROCm/composable_kernel/pull/9\nmerge_commit: abcdef1234567\narchitectures: [cdna3]\n---\nRecord.\n");
+  put(kb / "wiki" / "techniques" / "lds-pad.md",
+      "---\nid: technique-lds-padding\ntitle: \"Padding LDS rows\"\ntype: wiki-technique\narchitectures: [cdna3, cdna-old]\n"
+      "tags: [lds, matrix-core]\nsources: [pr-ck-9]\nconfidence: source-reported\n---\nAvoid LDS bank conflicts.\n");
+  put(kb / "wiki" / "techniques" / "no-sources.md",
+      "---\nid: technique-nosrc\ntitle: \"Missing a required field\"\ntype: wiki-technique\n---\nBody.\n");
+  auto problems = kernelwiki_page_problems(kb);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("missing required field: sources"), std::string::npos);
+
+  ImportReport r = import_kernelwiki({kb, wiki, "rocmkw"});
+  EXPECT_EQ(r.upstream_accepted, 2u);
+  EXPECT_EQ(r.imported_of_accepted, 2u);
+  Index idx(wiki);
+  auto t = idx.get("rocmkw.technique-lds-padding");
+  ASSERT_TRUE(t);
+  EXPECT_EQ((*t)["architectures"], Json::array({"gfx942"}));  // cdna3 through its gfx targets
+  EXPECT_EQ((*t)["sources"][0]["commit"], "abcdef1234567");
+  auto tags = (*t)["tags"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(tags.begin(), tags.end(), "cdna-old"), tags.end());  // unknown arch kept searchable
+  EXPECT_NE(std::find(tags.begin(), tags.end(), "mfma"), tags.end());      // alias mapped to canonical
+  Query f;
+  f.finding = "shared-bank-conflict";
+  f.arch = "mi300x";
+  auto found = ids_of(idx.search(f));
+  EXPECT_TRUE(found.count("rocmkw.technique-lds-padding"));
+  EXPECT_TRUE(found.count("technique-smem-padding"));
+}
+
 // A real KernelWiki checkout (never committed): KDA_KERNELWIKI_DIR=/path/to/KernelWiki.
 TEST(WikiImport, RealCheckout) {
   const char* dir = std::getenv("KDA_KERNELWIKI_DIR");

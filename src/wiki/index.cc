@@ -176,9 +176,12 @@ std::string filter_sql(const Query& q, std::vector<std::string>& binds) {
   if (!q.technique.empty()) {
     auto alts = expand_term(q.technique);
     w += " AND (0";
+    // A technique matches as a whole item or as a '-'-separated part of one (padding matches
+    // lds-padding and bank-conflict-padding), since imported vocabularies compound names.
     for (auto& t : alts) {
-      w += " OR e.techniques LIKE '%,' || ? || ',%'";
-      binds.push_back(t);
+      w += " OR e.techniques LIKE '%,' || ? || ',%' OR e.techniques LIKE '%-' || ? || ',%'"
+           " OR e.techniques LIKE '%,' || ? || '-%'";
+      binds.insert(binds.end(), {t, t, t});
     }
     w += ")";
   }
@@ -214,9 +217,12 @@ std::string filter_sql(const Query& q, std::vector<std::string>& binds) {
     std::set<std::string> alts;
     for (auto& t : techs)
       for (auto& a : expand_term(t)) alts.insert(a);
+    // A technique matches as a whole item or as a '-'-separated part of one (padding matches
+    // lds-padding and bank-conflict-padding), since imported vocabularies compound names.
     for (auto& t : alts) {
-      w += " OR e.techniques LIKE '%,' || ? || ',%'";
-      binds.push_back(t);
+      w += " OR e.techniques LIKE '%,' || ? || ',%' OR e.techniques LIKE '%-' || ? || ',%'"
+           " OR e.techniques LIKE '%,' || ? || '-%'";
+      binds.insert(binds.end(), {t, t, t});
     }
     w += ")";
   }
