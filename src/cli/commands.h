@@ -13,5 +13,8 @@ void add_store_command(CLI::App& root);
 void add_audit_command(CLI::App& root);
 void add_profile_command(CLI::App& root);
 void add_wiki_command(CLI::App& root);
+void add_run_command(CLI::App& root);
+void add_resume_command(CLI::App& root);
+void add_status_command(CLI::App& root);
 
 }  // namespace kda::cli

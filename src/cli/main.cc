@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   kda::cli::add_audit_command(app);
   kda::cli::add_profile_command(app);
   kda::cli::add_wiki_command(app);
+  kda::cli::add_run_command(app);
+  kda::cli::add_resume_command(app);
+  kda::cli::add_status_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

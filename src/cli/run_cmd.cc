@@ -1,0 +1,58 @@
+// kda run TASK_DIR: the gated loop (docs/loop.md). Prints the run directory on stdout; the live
+// status line goes to stderr. A thin layer over src/loop.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "loop/engine.h"
+
+namespace kda::cli {
+
+namespace {
+void print_outcome(const loop::RunOutcome& o) {
+  for (const Json& t : o.tasks) {
+    char g[32];
+    std::snprintf(g, sizeof g, "%.3f", t.value("best_geomean_speedup", 0.0));
+    std::cerr << "kda: task " << t["id"].get<std::string>() << ": " << t["status"].get<std::string>() << " after "
+              << t["rounds"].get<int>() << " round(s), best hidden geomean speedup " << g << "x\n";
+  }
+  if (o.state == "paused")
+    std::cerr << "kda: paused for a person: read " << (o.run_dir / "ESCALATION.md").string()
+              << ", then `kda resume " << o.run_dir.string() << " --note FILE`\n";
+  std::cout << o.run_dir.string() << "\n";
+}
+}  // namespace
+
+void report_run_outcome(const loop::RunOutcome& o) { print_outcome(o); }
+
+void add_run_command(CLI::App& root) {
+  auto opt = std::make_shared<loop::RunOptions>();
+  auto task = std::make_shared<std::string>();
+  auto plan = std::make_shared<std::string>();
+  auto run_dir = std::make_shared<std::string>();
+  auto no_sandbox = std::make_shared<bool>(false);
+  auto accept = std::make_shared<bool>(false);
+  auto* cmd = root.add_subcommand("run", "Run the gated loop on a task: plan, write, check, review (docs/loop.md)");
+  cmd->add_option("TASK_DIR", *task, "Task directory")->required();
+  cmd->add_option("--backend", opt->backend, "cpu, cuda or hip")->capture_default_str();
+  cmd->add_option("--arch", opt->arch, "Build target for cuda/hip (default: from the device)");
+  cmd->add_option("--writer", opt->writer, "Writer agent (builtin)")->capture_default_str();
+  cmd->add_option("--verifier", opt->verifier, "Verifier agent (builtin)")->capture_default_str();
+  cmd->add_option("--plan", *plan, "plan.json (default: the built-in writer's plan)");
+  cmd->add_flag("--accept-plan", *accept, "Approve the plan unattended (the built-in analyst's review is the only one)");
+  cmd->add_option("--start", opt->start_solution, "Solution directory to start from (default: one declaring kda.param_space)");
+  cmd->add_option("--run-dir", *run_dir, "Where the run directory goes (default: TASK_DIR/.kda/runs/<run-id>)");
+  cmd->add_option("--budget", opt->eval_budget_seconds, "Timing budget per workload in each CHECK, seconds")->capture_default_str();
+  cmd->add_option("--wall-time", opt->wall_seconds, "Stop after this many seconds (0: no limit)")->capture_default_str();
+  cmd->add_flag("--no-sandbox", *no_sandbox, "Run candidates unconfined (only for code you trust)");
+  cmd->callback([=] {
+    opt->task_dir = *task;
+    opt->plan = *plan;
+    opt->run_dir = *run_dir;
+    opt->sandbox = !*no_sandbox;
+    opt->accept_plan = *accept;
+    opt->status = [](const std::string& line) { std::cerr << line << "\n"; };
+    print_outcome(loop::start_run(*opt));
+  });
+}
+
+}  // namespace kda::cli

@@ -1,0 +1,51 @@
+// The gated loop (DESIGN §1 stage 2, §7): per plan task, rounds of WRITE (the writer edits the
+// candidate in its own git worktree; each round is a commit) → CHECK (kda verifies by hash that
+// nothing frozen changed, then evaluates the candidate with the hardened evaluator on every
+// workload and evaluates the plan's criteria on the hidden ones) → REVIEW (a fresh read-only
+// verifier answers a JSON verdict from the evidence bundle) → PASS or REVISE. CONSULT after
+// K failed rounds, ESCALATE after M (ESCALATION.md, the run pauses until `kda resume --note`),
+// stop a task that goes in circles. Every finished step is journaled (journal.h), every step
+// and verdict is in the run's hash-chained audit log, and `resume_run` after a crash at any
+// point continues without redoing a finished step.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "core/json_io.h"
+
+namespace kda::loop {
+
+struct RunOptions {
+  std::filesystem::path task_dir;
+  std::string backend = "cpu";
+  std::string arch;
+  std::string writer = "builtin";    ///< builtin (more kinds come from src/agents)
+  std::string verifier = "builtin";
+  std::filesystem::path plan;        ///< empty: the built-in writer's plan
+  std::filesystem::path run_dir;     ///< empty: <task>/.kda/runs/<run-id>
+  std::string start_solution;        ///< a solution directory; empty: chosen from <task>/solutions
+  double eval_budget_seconds = 0.3;  ///< timing budget per workload in CHECK
+  double wall_seconds = 0;           ///< 0: no limit
+  bool sandbox = true;
+  bool accept_plan = false;         ///< approved on the command line (else by the built-in analyst)
+  std::function<void(const std::string&)> status;  ///< the live status line (may be empty)
+};
+
+struct RunOutcome {
+  std::filesystem::path run_dir;
+  std::string state;  ///< completed | paused | stopped
+  Json tasks;         ///< [{id, status, rounds, best_geomean_speedup, best_commit}]
+};
+
+/// Freezes the plan, criteria and baseline (hashes into the audit log), creates the run
+/// directory and the writer's worktree, then runs until done or paused.
+RunOutcome start_run(const RunOptions& opt);
+/// Continues a run from its journal. `note` (a file) answers an escalation.
+RunOutcome resume_run(const std::filesystem::path& run_dir, const std::filesystem::path& note = {},
+                      std::function<void(const std::string&)> status = {});
+/// The run's state without changing anything.
+Json run_status(const std::filesystem::path& run_dir);
+
+}  // namespace kda::loop

@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "loop/journal.h"
+#include "loop/plan.h"
+
+namespace kda::loop {
+
+TEST(Plan, DefaultPlanRoundTripsAndRendersItsCriteria) {
+  Plan p = default_plan();
+  ASSERT_EQ(p.tasks.size(), 1u);
+  Plan again = parse_plan(to_json(p), "again");
+  EXPECT_EQ(to_json(again), to_json(p));
+  std::string md = to_markdown(p, "rmsnorm");
+  EXPECT_NE(md.find("status == PASSED on all hidden workloads"), std::string::npos) << md;
+  EXPECT_NE(md.find("geomean_speedup(hidden) >= 1.05"), std::string::npos) << md;
+}
+
+TEST(Plan, BadPlansNameTheFieldAndWhatWasExpected) {
+  auto err = [](const std::string& text) -> std::string {
+    try {
+      parse_plan(parse_json(text, "p.json"), "p.json");
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInput);
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  EXPECT_NE(err(R"({"tasks":[]})").find("schema_version"), std::string::npos);
+  EXPECT_NE(err(R"({"schema_version":1,"tasks":[]})").find("tasks"), std::string::npos);
+  EXPECT_NE(err(R"({"schema_version":1,"tasks":[{"id":"a","goal":"g","criteria":[]}]})").find("tasks[0].criteria"), std::string::npos);
+  EXPECT_NE(err(R"({"schema_version":1,"tasks":[{"id":"a","goal":"g","criteria":[{"metric":"speed"}]}]})").find("tasks[0].criteria[0].metric"), std::string::npos);
+  EXPECT_NE(err(R"({"schema_version":1,"tasks":[{"id":"a","goal":"g","criteria":[{"metric":"geomean_speedup","value":-1}]}]})").find("positive"), std::string::npos);
+  EXPECT_NE(err(R"({"schema_version":1,"tasks":[{"id":"a","goal":"g","criteria":[{"metric":"all_passed"}]},{"id":"a","goal":"g","criteria":[{"metric":"all_passed"}]}]})").find("duplicate"), std::string::npos);
+}
+
+Trace trace(Split split, Status st, double speedup) {
+  Trace t;
+  t.workload.split = split;
+  t.status = st;
+  if (st == Status::kPassed) {
+    Performance p;
+    p.speedup_factor = speedup;
+    t.performance = p;
+  }
+  return t;
+}
+
+TEST(Plan, CriteriaAreEvaluatedOnTheHiddenTracesOnly) {
+  Plan p = default_plan();
+  std::vector<Trace> good = {trace(Split::kPublic, Status::kPassed, 0.5), trace(Split::kHidden, Status::kPassed, 1.2),
+                             trace(Split::kHidden, Status::kPassed, 1.5)};
+  for (auto& c : evaluate(p.tasks[0], good)) EXPECT_TRUE(c.holds) << c.criterion;
+  // One hidden failure: nothing holds, however fast the rest is.
+  std::vector<Trace> bad = good;
+  bad.push_back(trace(Split::kHidden, Status::kIncorrectNumerical, 0));
+  for (auto& c : evaluate(p.tasks[0], bad)) EXPECT_FALSE(c.holds) << c.criterion;
+  // Fast in public, slow in hidden: the speedup criterion fails.
+  std::vector<Trace> slow = {trace(Split::kPublic, Status::kPassed, 9), trace(Split::kHidden, Status::kPassed, 1.0)};
+  auto r = evaluate(p.tasks[0], slow);
+  EXPECT_TRUE(r[0].holds);
+  EXPECT_FALSE(r[1].holds);
+  EXPECT_DOUBLE_EQ(r[1].measured, 1.0);
+}
+
+TEST(Journal, StepsSurviveReopeningAndAreNeverRecordedTwiceDifferently) {
+  TempDir d("kda-journal-test");
+  {
+    Journal j(d.path() / "journal.sqlite");
+    j.put("T1/1/write", "write", {{"commit", "abc"}});
+    j.put("T1/1/write", "write", {{"commit", "abc"}});  // the same result again: idempotent
+    EXPECT_THROW(j.put("T1/1/write", "write", {{"commit", "other"}}), Error);
+  }
+  Journal j(d.path() / "journal.sqlite");
+  ASSERT_TRUE(j.get("T1/1/write"));
+  EXPECT_EQ((*j.get("T1/1/write"))["commit"], "abc");
+  EXPECT_FALSE(j.get("T1/1/check"));
+  ASSERT_EQ(j.steps().size(), 1u);
+}
+
+}  // namespace kda::loop
