@@ -411,7 +411,11 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
 }
 
 struct Index::Impl {
-  explicit Impl(const fs::path& p) : db(p, SQLITE_OPEN_READONLY) {}
+  explicit Impl(const fs::path& p) : db(p, SQLITE_OPEN_READONLY) {
+    // Searches touch many FTS and entry pages; map the file instead of copying pages through
+    // read() into a small page cache (that copying dominated search time at ~4,500 entries).
+    db.exec("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;");
+  }
   Db db;
 };
 
