@@ -83,6 +83,12 @@ ProcessResult git(const fs::path& repo, std::vector<std::string> args) {
   return r;
 }
 
+// Whether a line of an append-only ledger starts with (or, for JSON lines, contains) `tag`.
+bool ledger_has(const fs::path& file, const std::string& tag) {
+  if (!fs::exists(file)) return false;
+  return read_file(file).find(tag) != std::string::npos;
+}
+
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
@@ -447,15 +453,18 @@ struct Run {
     Json d = {{"commit", w["commit"]}, {"pass", pass}, {"reason", reason},
               {"geomean_speedup_hidden", c.value("geomean_speedup_hidden", 0.0)},
               {"all_passed_hidden", c.value("all_passed_hidden", false)}, {"verdict", v["verdict"]}};
-    append_line_durable(dir / "candidates.jsonl",
-                        Json{{"task", t.id}, {"round", n}, {"commit", w["commit"]}, {"params", w["params"]},
-                             {"solution_hash", c.value("solution_hash", std::string())},
-                             {"traces", c.value("traces", Json::array())}, {"promoted", pass}, {"reason", reason}}.dump());
+    // A crash between these appends and the journal entry must not duplicate a line on resume.
+    const std::string round_tag = t.id + " round " + std::to_string(n) + ":";
+    if (!ledger_has(dir / "candidates.jsonl", "\"task\":\"" + t.id + "\",\"round\":" + std::to_string(n) + ","))
+      append_line_durable(dir / "candidates.jsonl",
+                          Json{{"task", t.id}, {"round", n}, {"commit", w["commit"]}, {"params", w["params"]},
+                               {"solution_hash", c.value("solution_hash", std::string())},
+                               {"traces", c.value("traces", Json::array())}, {"promoted", pass}, {"reason", reason}}.dump());
     char g[64];
     std::snprintf(g, sizeof g, "%.3f", c.value("geomean_speedup_hidden", 0.0));
-    append_line_durable(dir / "lessons.md", "- " + t.id + " round " + std::to_string(n) + ": params " +
-                                                w.value("params", Json()).dump() + " -> hidden geomean " + g + "x; " +
-                                                (pass ? "PASS" : reason));
+    if (!ledger_has(dir / "lessons.md", "- " + round_tag))
+      append_line_durable(dir / "lessons.md", "- " + round_tag + " params " + w.value("params", Json()).dump() +
+                                                  " -> hidden geomean " + g + "x; " + (pass ? "PASS" : reason));
     log("decide", {{"task", t.id}, {"round", n}, {"pass", pass}, {"reason", reason}});
     journal->put(key, "decide", d);
   }
@@ -507,18 +516,9 @@ Run open_run(const fs::path& dir, std::function<void(const std::string&)> status
   return r;
 }
 
-}  // namespace
-
-RunOutcome start_run(const RunOptions& opt) {
-  TaskDir task = load_task_dir(opt.task_dir);
-  Plan plan = opt.plan.empty() ? default_plan() : load_plan(opt.plan);
-  const fs::path start = opt.start_solution.empty() ? choose_start_solution(task.root, opt.backend) : fs::path(opt.start_solution);
-  load_solution(start);  // a broken start solution is an input error now, not in round 1
-  if (opt.writer != "builtin" || opt.verifier != "builtin")
-    fail(ErrorKind::kUsage, "unknown agent: this build knows the built-in writer and verifier (--writer builtin --verifier builtin)");
-  const fs::path dir = fs::absolute(opt.run_dir.empty() ? task.store_dir() / "runs" / new_run_id() : opt.run_dir);
-  if (fs::exists(dir / "run.json")) fail(ErrorKind::kUsage, dir.string() + " already holds a run; continue it with `kda resume`");
-  fs::create_directories(dir);
+// Writes a new run's files into `dir`: plan, run.json with the frozen hashes, the writer's
+// worktree and the first audit record.
+void lay_out_run(const fs::path& dir, const TaskDir& task, const Plan& plan, const RunOptions& opt, const fs::path& start) {
   write_file_atomic(dir / "plan.json", to_json(plan).dump(1) + "\n");
   write_file_atomic(dir / "plan.md", to_markdown(plan, task.definition.name));
   Json meta = {{"schema_version", kRunSchemaVersion}, {"task_dir", fs::absolute(task.root).string()},
@@ -543,7 +543,28 @@ RunOutcome start_run(const RunOptions& opt) {
                                {"approved_by", opt.accept_plan ? "the person running kda (--accept-plan)"
                                                                : "the built-in analyst (plan well-formed, every criterion machine-checked)"}});
   write_file_atomic(dir / "lessons.md", "# Lessons (one per round; later rounds and runs read them)\n\n");
-  return resume_run(dir, {}, opt.status);
+}
+
+}  // namespace
+
+RunOutcome start_run(const RunOptions& opt) {
+  TaskDir task = load_task_dir(opt.task_dir);
+  Plan plan = opt.plan.empty() ? default_plan() : load_plan(opt.plan);
+  const fs::path start = opt.start_solution.empty() ? choose_start_solution(task.root, opt.backend) : fs::path(opt.start_solution);
+  load_solution(start);  // a broken start solution is an input error now, not in round 1
+  if (opt.writer != "builtin" || opt.verifier != "builtin")
+    fail(ErrorKind::kUsage, "unknown agent: this build knows the built-in writer and verifier (--writer builtin --verifier builtin)");
+  const fs::path dir = fs::absolute(opt.run_dir.empty() ? task.store_dir() / "runs" / new_run_id() : opt.run_dir);
+  if (fs::exists(dir)) fail(ErrorKind::kUsage, dir.string() + " already exists; continue a run with `kda resume`");
+  // Built under a temporary name and renamed when complete: a run directory either holds a
+  // whole started run or does not exist, whenever the process dies.
+  const fs::path final_dir = dir;
+  const fs::path partial = final_dir.string() + ".starting";
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  lay_out_run(partial, task, plan, opt, start);
+  fs::rename(partial, final_dir);
+  return resume_run(final_dir, {}, opt.status);
 }
 
 RunOutcome resume_run(const fs::path& run_dir, const fs::path& note, std::function<void(const std::string&)> status) {

@@ -1,0 +1,208 @@
+// The gated loop through the real kda binary (issue 5): an unattended run that passes with
+// traces behind every PASS, an adversary who edits the baseline mid-run, and SIGKILL at random
+// points followed by `kda resume`, which must end where an uninterrupted run ends.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "core/fs.h"
+#include "tests/e2e_support.h"
+
+extern char** environ;
+
+namespace kda::e2e {
+namespace fs = std::filesystem;
+namespace {
+
+// rmsnorm with small shapes: a round (build cached, 4 workloads, 0.1 s budgets) takes seconds.
+fs::path small_rmsnorm(const fs::path& parent) {
+  fs::path task = init_task(parent, "rmsnorm");
+  std::ofstream w(task / "workloads.jsonl");
+  const struct { const char* uuid; int m, d; const char* split; } rows[] = {
+      {"p1", 64, 4096, "public"}, {"h1", 128, 4096, "hidden"}, {"h2", 2, 200003, "hidden"}, {"h3", 256, 2048, "hidden"}};
+  for (auto& r : rows)
+    w << R"({"definition":"rmsnorm","solution":null,"evaluation":null,"workload":{"uuid":")" << r.uuid
+      << R"(","axes":{"M":)" << r.m << R"(,"D":)" << r.d << R"(},"inputs":{},"kda":{"split":")" << r.split << "\"}}}\n";
+  return task;
+}
+
+// A plan no candidate can meet, so the loop keeps going for its rounds.
+fs::path unreachable_plan(const fs::path& dir, int rounds, int escalate_after) {
+  fs::path p = dir / "plan.json";
+  write_file_atomic(p, R"({"schema_version":1,"escalate_after":)" + std::to_string(escalate_after) +
+                           R"(,"stall_rounds":9,"consult_after":1,"tasks":[{"id":"T1","goal":"an impossible speedup",)"
+                           R"("criteria":[{"metric":"all_passed","value":true},{"metric":"geomean_speedup","op":">=","value":1000}],)"
+                           R"("max_rounds":)" + std::to_string(rounds) + "}]}");
+  return p;
+}
+
+std::string last_line(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
+}
+
+Json status_of(const fs::path& run, const fs::path& cache) {
+  auto r = kda({"status", run.string(), "--json"}, cache);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return parse_json(r.out, "status");
+}
+
+// The journal's steps as "key kind", in order, from `kda status --json`'s source: the run's
+// candidates.jsonl and state are derived from it, so equal steps mean an equal run.
+std::vector<std::string> journal_steps(const fs::path& run) {
+  ProcessResult r = run_process({.argv = {"sqlite3", (run / "journal.sqlite").string(),
+                                          "SELECT key || ' ' || kind || ' ' || coalesce(json_extract(data, '$.pass'), '') FROM steps ORDER BY seq"}});
+  EXPECT_TRUE(r.ok()) << r.err;
+  std::vector<std::string> out;
+  for (size_t a = 0, b; a < r.out.size(); a = b + 1) {
+    b = r.out.find('\n', a);
+    if (b == std::string::npos) b = r.out.size();
+    if (b > a) out.push_back(r.out.substr(a, b - a));
+  }
+  return out;
+}
+
+class Loop : public ::testing::Test {
+ protected:
+  TempDir dir{"kda-loop-test"};
+  fs::path cache() { return dir.path() / "cache"; }
+};
+
+}  // namespace
+
+TEST_F(Loop, UnattendedRunPassesWithTracesBehindEveryPassAndAVerifiedAuditChain) {
+  fs::path task = small_rmsnorm(dir.path());
+  auto r = kda({"run", task.string(), "--budget", "0.1", "--accept-plan"}, cache());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  fs::path run = last_line(r.out);
+  ASSERT_TRUE(fs::exists(run / "run.json")) << r.out;
+  Json s = status_of(run, cache());
+  ASSERT_EQ(s["tasks"][0]["status"], "PASSED") << s.dump();
+  EXPECT_GE(s["tasks"][0]["best_geomean_speedup"].get<double>(), 1.05);
+  // The promoted candidate's record carries its traces: every hidden workload PASSED.
+  bool promoted = false;
+  std::ifstream cands(run / "candidates.jsonl");
+  for (std::string line; std::getline(cands, line);) {
+    Json c = parse_json(line, "candidates.jsonl");
+    if (!c["promoted"].get<bool>()) continue;
+    promoted = true;
+    int hidden = 0;
+    for (const Json& t : c["traces"])
+      if (t["split"] == "hidden") {
+        ++hidden;
+        EXPECT_EQ(t["status"], "PASSED") << t.dump();
+      }
+    EXPECT_EQ(hidden, 3);
+  }
+  EXPECT_TRUE(promoted);
+  for (const char* f : {"plan.md", "plan.json", "state.md", "lessons.md", "rounds/T1/1/review.json",
+                        "rounds/T1/1/checks.json", "rounds/T1/1/writer_prompt.md", "best/T1/solution.json"})
+    EXPECT_TRUE(fs::exists(run / f)) << f;
+  EXPECT_EQ(kda({"audit", "verify", run.string()}, cache()).exit_code, 0);
+  // Resuming a finished run does nothing new.
+  auto before = journal_steps(run);
+  EXPECT_EQ(kda({"resume", run.string()}, cache()).exit_code, 0);
+  EXPECT_EQ(journal_steps(run), before);
+}
+
+TEST_F(Loop, BaselineEditedWhilePausedIsCaughtAndTheRoundRejected) {
+  fs::path task = small_rmsnorm(dir.path());
+  fs::path plan = unreachable_plan(dir.path(), 3, 1);
+  fs::path run = dir.path() / "run";
+  auto r = kda({"run", task.string(), "--plan", plan.string(), "--run-dir", run.string(), "--budget", "0.1"}, cache());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json s = status_of(run, cache());
+  ASSERT_TRUE(s["paused"].get<bool>()) << s.dump();
+  ASSERT_TRUE(fs::exists(run / "ESCALATION.md"));
+  // The adversary: a faster-looking "baseline" would make any candidate look slow or fast.
+  for (auto& e : fs::recursive_directory_iterator(task / "baseline"))
+    if (e.is_regular_file() && e.path().extension() == ".cc") {
+      std::ofstream(e.path(), std::ios::app) << "\n// edited by the writer\n";
+    }
+  write_file_atomic(dir.path() / "note.md", "Keep trying other tunables.");
+  r = kda({"resume", run.string(), "--note", (dir.path() / "note.md").string()}, cache());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json check = read_json_file(run / "rounds/T1/2/checks.json");
+  EXPECT_TRUE(check["rejected"].get<bool>()) << check.dump();
+  EXPECT_NE(check["reason"].get<std::string>().find("baseline changed"), std::string::npos) << check.dump();
+  Json review = read_json_file(run / "rounds/T1/2/review.json");
+  EXPECT_EQ(review["verdict"], "FAIL");
+  EXPECT_NE(read_file(run / "audit.jsonl").find("\"integrity_violation\""), std::string::npos);
+  EXPECT_NE(status_of(run, cache())["tasks"][0]["status"], "PASSED");
+  EXPECT_EQ(kda({"audit", "verify", run.string()}, cache()).exit_code, 0);
+}
+
+TEST_F(Loop, KilledAtTwentyRandomPointsResumesToTheStateOfAnUninterruptedRun) {
+  fs::path plan = unreachable_plan(dir.path(), 3, 99);
+  fs::path task_a = small_rmsnorm(dir.path() / "a");
+  fs::path task_b = small_rmsnorm(dir.path() / "b");
+  fs::path run_a = dir.path() / "run_a", run_b = dir.path() / "run_b";
+  auto r = kda({"run", task_a.string(), "--plan", plan.string(), "--run-dir", run_a.string(), "--budget", "0.1"}, cache());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto reference = journal_steps(run_a);
+  ASSERT_GE(reference.size(), 13u);  // 3 rounds x 4 steps + done
+
+  const unsigned seed = std::random_device{}();
+  std::printf("kill delays seeded with %u\n", seed);
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> delay_ms(50, 1500);
+  std::string cache_env = "KDA_CACHE_DIR=" + cache().string(), runner_env = std::string("KDA_RUNNER=") + KDA_RUNNER_BIN;
+  for (int kill = 0; kill < 20; ++kill) {
+    std::vector<std::string> args = {KDA_BIN};
+    if (fs::exists(run_b / "run.json")) args.insert(args.end(), {"resume", run_b.string()});
+    else args.insert(args.end(), {"run", task_b.string(), "--plan", plan.string(), "--run-dir", run_b.string(), "--budget", "0.1"});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<char*> envp = {cache_env.data(), runner_env.data()};
+    for (char** e = environ; *e; ++e) envp.push_back(*e);
+    envp.push_back(nullptr);
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    ASSERT_EQ(posix_spawn(&pid, KDA_BIN, &fa, nullptr, argv.data(), envp.data()), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    ::kill(pid, SIGKILL);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+  }
+  // Then to the end, uninterrupted.
+  for (int i = 0; i < 3 && !fs::exists(run_b / "run.json"); ++i)
+    kda({"run", task_b.string(), "--plan", plan.string(), "--run-dir", run_b.string(), "--budget", "0.1"}, cache());
+  r = kda({"resume", run_b.string()}, cache());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(journal_steps(run_b), reference);
+  // Same tasks, statuses, rounds and candidates (parameters, promotion) as the uninterrupted
+  // run; measured speedups and commit ids legitimately differ between two runs.
+  Json ta = status_of(run_a, cache())["tasks"], tb = status_of(run_b, cache())["tasks"];
+  ASSERT_EQ(ta.size(), tb.size());
+  for (size_t i = 0; i < ta.size(); ++i) {
+    EXPECT_EQ(tb[i]["status"], ta[i]["status"]);
+    EXPECT_EQ(tb[i]["rounds"], ta[i]["rounds"]);
+  }
+  auto ledger = [](const fs::path& run) {
+    std::vector<std::string> rows;
+    std::ifstream in(run / "candidates.jsonl");
+    for (std::string line; std::getline(in, line);) {
+      Json c = parse_json(line, "candidates.jsonl");
+      rows.push_back(c["task"].get<std::string>() + "/" + std::to_string(c["round"].get<int>()) + " " + c["params"].dump() +
+                     (c["promoted"].get<bool>() ? " promoted" : " rejected"));
+    }
+    return rows;
+  };
+  EXPECT_EQ(ledger(run_b), ledger(run_a));
+  EXPECT_EQ(kda({"audit", "verify", run_b.string()}, cache()).exit_code, 0);
+}
+
+}  // namespace kda::e2e
