@@ -165,8 +165,17 @@ void add_wiki_command(CLI::App& root) {
                 << "  confidence: " << (*j)["confidence"].get<std::string>() << ((*j)["draft"].get<bool>() ? "  DRAFT" : "")
                 << "\nfile: " << (*j)["path"].get<std::string>() << "\n";
       std::cout << "architectures: " << join((*j)["architectures"].get<std::vector<std::string>>())
-                << "\ntechniques: " << join((*j)["techniques"].get<std::vector<std::string>>()) << "\nsources:\n";
-      for (auto& s : (*j)["sources"]) std::cout << "  - " << s["url"].get<std::string>() << "\n";
+                << "\ntechniques: " << join((*j)["techniques"].get<std::vector<std::string>>()) << "\n";
+      if (j->contains("namespace"))
+        std::cout << "imported into namespace " << (*j)["namespace"].get<std::string>()
+                  << " (original front matter: kda wiki show " << *id << " --json, upstream_front_matter)\n";
+      if (j->contains("tags")) std::cout << "tags: " << join((*j)["tags"].get<std::vector<std::string>>()) << "\n";
+      std::cout << "sources:\n";
+      for (auto& s : (*j)["sources"])
+        std::cout << "  - " << (s.contains("path") && s["url"].get<std::string>().empty()
+                                    ? "upstream page " + s["path"].get<std::string>()
+                                    : s["url"].get<std::string>())
+                  << "\n";
       std::cout << "\n" << (*j)["body"].get<std::string>();
     });
   }
