@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -140,6 +141,77 @@ TEST_F(Loop, BaselineEditedWhilePausedIsCaughtAndTheRoundRejected) {
   EXPECT_EQ(kda({"audit", "verify", run.string()}, cache()).exit_code, 0);
 }
 
+// Adversary (b): while the run is paused, the task's workloads or the run's acceptance criteria
+// are edited. A loosened criterion (speedup >= 0.001) would make the next round pass; kda must
+// reject the round on the frozen hashes instead, log it, and never PASS.
+TEST_F(Loop, WorkloadsOrCriteriaEditedWhilePausedAreCaughtAndNeverPass) {
+  struct Case {
+    const char* name;
+    std::function<void(const fs::path& task, const fs::path& run)> edit;
+    const char* expected;
+  } cases[] = {
+      {"workloads",
+       [](const fs::path& task, const fs::path&) {
+         std::string w = read_file(task / "workloads.jsonl");
+         write_file_atomic(task / "workloads.jsonl", w.substr(0, w.find('\n') + 1));  // only the public one left
+       },
+       "workloads.jsonl changed"},
+      {"criteria",
+       [](const fs::path&, const fs::path& run) {
+         Json p = read_json_file(run / "plan.json");
+         p["tasks"][0]["criteria"][1]["value"] = 0.001;
+         write_file_atomic(run / "plan.json", p.dump());
+       },
+       "plan.json changed"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    fs::path task = small_rmsnorm(dir.path() / c.name);
+    fs::path plan = unreachable_plan(dir.path() / c.name, 2, 1);
+    fs::path run = dir.path() / c.name / "run";
+    auto r = kda({"run", task.string(), "--plan", plan.string(), "--run-dir", run.string(), "--budget", "0.1"}, cache());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_TRUE(status_of(run, cache())["paused"].get<bool>());
+    c.edit(task, run);
+    write_file_atomic(dir.path() / "note.md", "Go on.");
+    r = kda({"resume", run.string(), "--note", (dir.path() / "note.md").string()}, cache());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    Json check = read_json_file(run / "rounds/T1/2/checks.json");
+    EXPECT_TRUE(check["rejected"].get<bool>()) << check.dump();
+    EXPECT_NE(check["reason"].get<std::string>().find(c.expected), std::string::npos) << check.dump();
+    EXPECT_EQ(read_json_file(run / "rounds/T1/2/review.json")["verdict"], "FAIL");
+    EXPECT_NE(status_of(run, cache())["tasks"][0]["status"], "PASSED");
+    // Logged: `kda audit show --event` finds the violation, and the chain still verifies.
+    r = kda({"audit", "show", run.string(), "--event", "integrity_violation"}, cache());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find(c.expected), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("plan_frozen"), std::string::npos) << r.out;
+    EXPECT_EQ(kda({"audit", "verify", run.string()}, cache()).exit_code, 0);
+  }
+}
+
+TEST_F(Loop, PlanCheckAcceptsAGoodPlanAndNamesWhereABadOneIsWrong) {
+  fs::path good = unreachable_plan(dir.path(), 3, 2);
+  auto r = kda({"plan", "check", good.string()}, cache());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("geomean_speedup(hidden) >= 1000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("status == PASSED on all hidden workloads"), std::string::npos) << r.out;
+
+  fs::path bad = dir.path() / "bad.json";
+  write_file_atomic(bad, R"({"schema_version":1,"tasks":[{"id":"T1","goal":"g","criteria":[{"metric":"geomean_speedup","value":-2}]}]})");
+  r = kda({"plan", "check", bad.string()}, cache());
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("tasks[0].criteria[0].value"), std::string::npos) << r.err;
+
+  fs::path syntax = dir.path() / "syntax.json";
+  write_file_atomic(syntax, "{\n  \"schema_version\": 1,\n  \"tasks\": [\n}\n");
+  r = kda({"plan", "check", syntax.string()}, cache());
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("syntax.json:4:"), std::string::npos) << r.err;
+
+  EXPECT_EQ(kda({"plan", "check", (dir.path() / "missing.json").string()}, cache()).exit_code, 4);
+}
+
 TEST_F(Loop, KilledAtTwentyRandomPointsResumesToTheStateOfAnUninterruptedRun) {
   fs::path plan = unreachable_plan(dir.path(), 3, 99);
   fs::path task_a = small_rmsnorm(dir.path() / "a");
@@ -197,6 +269,7 @@ TEST_F(Loop, KilledAtTwentyRandomPointsResumesToTheStateOfAnUninterruptedRun) {
     for (std::string line; std::getline(in, line);) {
       Json c = parse_json(line, "candidates.jsonl");
       rows.push_back(c["task"].get<std::string>() + "/" + std::to_string(c["round"].get<int>()) + " " + c["params"].dump() +
+                     " " + c["solution_hash"].get<std::string>() +
                      (c["promoted"].get<bool>() ? " promoted" : " rejected"));
     }
     return rows;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <random>
 
 #include "audit/audit_log.h"
@@ -16,6 +17,7 @@
 #include "core/hash.h"
 #include "core/subprocess.h"
 #include "eval/judge.h"
+#include "agents/scripted_agent.h"
 #include "loop/builtin_agents.h"
 #include "loop/journal.h"
 #include "loop/plan.h"
@@ -152,6 +154,14 @@ struct Run {
       if (now.value(name, "") != h.get<std::string>()) return name + " changed since the run started";
     AuditCheck c = audit->verify();
     if (!c.ok) return "the run's audit log is broken at line " + std::to_string(c.bad_line) + ": " + c.problem;
+    // run.json is a file too: its frozen hashes (and the evaluator settings they cover) must be
+    // the ones the chain's first record froze.
+    std::ifstream in(audit->path());
+    std::string first;
+    std::getline(in, first);
+    const Json rec = parse_json(first, audit->path().string() + ":1");
+    if (rec.value("event", "") != "plan_frozen" || !rec.contains("data") || rec["data"].value("frozen", Json()) != meta["frozen"])
+      return "run.json's frozen hashes differ from those in the audit log's plan_frozen record";
     return "";
   }
 
@@ -161,7 +171,9 @@ struct Run {
     // The writer sees the goal, what was tried, lessons and advice — never hidden workloads.
     Json ctx = {{"task", t.id}, {"goal", t.goal}, {"round", n}, {"tried", tried}, {"advice", advice},
                 {"lessons", read_lessons()}, {"wiki_hits", wiki_hits()}, {"findings", Json::array()},
-                {"note", "CPU backend: no profiler report; the findings list is empty"}};
+                {"note", meta.value("backend", "") == "cpu"
+                             ? "CPU backend: there is no profiler, so the findings list is empty"
+                             : "the loop does not profile candidates yet, so the findings list is empty"}};
     fs::create_directories(workspace() / ".kda");
     write_file_atomic(workspace() / ".kda" / "context.json", ctx.dump(1));
     const fs::path rd = round_dir(t.id, n);
@@ -185,18 +197,20 @@ struct Run {
     git(workspace(), {"add", "-A"});
     git(workspace(), {"commit", "-q", "--allow-empty", "-m", t.id + " round " + std::to_string(n)});
     const std::string commit = trim(git(workspace(), {"rev-parse", "HEAD"}).out);
+    const std::string parent = trim(git(workspace(), {"rev-parse", "HEAD~1"}).out);
     const std::string diff = git(workspace(), {"diff", "--name-only", "HEAD~1", "HEAD"}).out;
+    const std::string patch = git(workspace(), {"diff", "--binary", "HEAD~1", "HEAD"}).out;
     Json files = Json::array();
     for (size_t a = 0, b; a < diff.size(); a = b + 1) {
       b = diff.find('\n', a);
       if (b == std::string::npos) b = diff.size();
       if (b > a) files.push_back(diff.substr(a, b - a));
     }
-    Json step = {{"commit", commit}, {"diff_files", files}, {"ok", res.ok()}, {"error", res.error},
+    Json step = {{"commit", commit}, {"parent", parent}, {"diff_files", files}, {"diff_sha256", sha256_hex(patch)}, {"ok", res.ok()}, {"error", res.error},
                  {"exhausted", final_msg.value("exhausted", false)}, {"claims", final_msg.value("claims", Json::object())},
                  {"params", final_msg.value("params", Json())}, {"transcript_sha256", res.transcript.empty() || !fs::exists(res.transcript) ? "" : sha256_file(res.transcript)},
                  {"prompt_sha256", sha256_hex(prompt)}};
-    log("write", {{"task", t.id}, {"round", n}, {"commit", commit}, {"diff_sha256", sha256_hex(diff)},
+    log("write", {{"task", t.id}, {"round", n}, {"commit", commit}, {"parent", parent}, {"diff_sha256", step["diff_sha256"]},
                   {"prompt_sha256", step["prompt_sha256"]}, {"transcript_sha256", step["transcript_sha256"]}});
     journal->put(key, "write", step);
     return step;
@@ -298,7 +312,8 @@ struct Run {
 
   std::unique_ptr<agents::Agent> make_agent(const std::string& name, agents::Role role) {
     if (name == "builtin") return role == agents::Role::kWriter ? make_builtin_writer() : make_rule_verifier();
-    fail(ErrorKind::kUsage, "unknown agent '" + name + "' (this build knows: builtin)");
+    if (name.rfind("script:", 0) == 0) return agents::make_scripted_agent(name.substr(7));
+    fail(ErrorKind::kUsage, "unknown agent '" + name + "' (this build knows: builtin, script:REPLAY_FILE)");
   }
 
   Json read_lessons() {
@@ -457,7 +472,7 @@ struct Run {
     const std::string round_tag = t.id + " round " + std::to_string(n) + ":";
     if (!ledger_has(dir / "candidates.jsonl", "\"task\":\"" + t.id + "\",\"round\":" + std::to_string(n) + ","))
       append_line_durable(dir / "candidates.jsonl",
-                          Json{{"task", t.id}, {"round", n}, {"commit", w["commit"]}, {"params", w["params"]},
+                          Json{{"task", t.id}, {"round", n}, {"commit", w["commit"]}, {"parent", w.value("parent", "")}, {"params", w["params"]},
                                {"solution_hash", c.value("solution_hash", std::string())},
                                {"traces", c.value("traces", Json::array())}, {"promoted", pass}, {"reason", reason}}.dump());
     char g[64];
@@ -552,8 +567,12 @@ RunOutcome start_run(const RunOptions& opt) {
   Plan plan = opt.plan.empty() ? default_plan() : load_plan(opt.plan);
   const fs::path start = opt.start_solution.empty() ? choose_start_solution(task.root, opt.backend) : fs::path(opt.start_solution);
   load_solution(start);  // a broken start solution is an input error now, not in round 1
-  if (opt.writer != "builtin" || opt.verifier != "builtin")
-    fail(ErrorKind::kUsage, "unknown agent: this build knows the built-in writer and verifier (--writer builtin --verifier builtin)");
+  for (const std::string& a : {opt.writer, opt.verifier}) {
+    if (a == "builtin") continue;
+    if (a.rfind("script:", 0) != 0)
+      fail(ErrorKind::kUsage, "unknown agent '" + a + "' (this build knows: builtin, script:REPLAY_FILE)");
+    agents::make_scripted_agent(a.substr(7));  // a bad replay file is an input error now
+  }
   const fs::path dir = fs::absolute(opt.run_dir.empty() ? task.store_dir() / "runs" / new_run_id() : opt.run_dir);
   if (fs::exists(dir)) fail(ErrorKind::kUsage, dir.string() + " already exists; continue a run with `kda resume`");
   // Built under a temporary name and renamed when complete: a run directory either holds a
