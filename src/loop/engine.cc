@@ -291,7 +291,8 @@ struct Run {
     auto verifier = make_agent(meta["verifier"], agents::Role::kVerifier);
     agents::Permissions ro;
     ro.read_only = true;
-    agents::AgentRequest req{agents::Role::kVerifier, prompt, bundle, ro, std::chrono::seconds(900), rd};
+    // Its transcript goes beside the bundle, never into it: the bundle stays read-only to it.
+    agents::AgentRequest req{agents::Role::kVerifier, prompt, bundle, ro, std::chrono::seconds(900), rd / "verifier"};
     agents::AgentResult res = verifier->run(req);
     Json verdict;
     try {
@@ -562,7 +563,15 @@ void lay_out_run(const fs::path& dir, const TaskDir& task, const Plan& plan, con
 
 }  // namespace
 
-RunOutcome start_run(const RunOptions& opt) {
+// "script:REPLAY" names a file: made absolute so that `kda resume` works from anywhere.
+static std::string absolute_agent(const std::string& a) {
+  return a.rfind("script:", 0) == 0 ? "script:" + fs::absolute(a.substr(7)).string() : a;
+}
+
+RunOutcome start_run(const RunOptions& original) {
+  RunOptions opt = original;
+  opt.writer = absolute_agent(opt.writer);
+  opt.verifier = absolute_agent(opt.verifier);
   TaskDir task = load_task_dir(opt.task_dir);
   Plan plan = opt.plan.empty() ? default_plan() : load_plan(opt.plan);
   const fs::path start = opt.start_solution.empty() ? choose_start_solution(task.root, opt.backend) : fs::path(opt.start_solution);
