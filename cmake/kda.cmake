@@ -31,7 +31,15 @@ function(add_kda_test name)
     KDA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     KDA_BINARY_DIR="${PROJECT_BINARY_DIR}")
   kda_warnings(${name})
-  gtest_discover_tests(${name}
-    DISCOVERY_TIMEOUT 60
-    PROPERTIES SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]" LABELS "${ARG_LABELS}")
+  # Tests labelled "serial" time candidates against baselines on every core: they must not
+  # share the machine with other tests (ctest -j), or the comparison measures the neighbour.
+  if("serial" IN_LIST ARG_LABELS)
+    gtest_discover_tests(${name}
+      DISCOVERY_TIMEOUT 60
+      PROPERTIES SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]" LABELS "${ARG_LABELS}" RUN_SERIAL TRUE)
+  else()
+    gtest_discover_tests(${name}
+      DISCOVERY_TIMEOUT 60
+      PROPERTIES SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]" LABELS "${ARG_LABELS}")
+  endif()
 endfunction()
