@@ -18,10 +18,10 @@ function(kda_module name)
   kda_warnings(kda_${name})
 endfunction()
 
-# add_kda_test(NAME SOURCES x_test.cc ... DEPS ... [LABELS l1 l2])
+# add_kda_test(NAME SOURCES x_test.cc ... DEPS ... [LABELS l1 l2] [SERIAL])
 # One gtest executable per module; skipped gtests are reported by ctest as skipped.
 function(add_kda_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT KDA_BUILD_TESTS)
     return()
   endif()
@@ -31,9 +31,9 @@ function(add_kda_test name)
     KDA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     KDA_BINARY_DIR="${PROJECT_BINARY_DIR}")
   kda_warnings(${name})
-  # Tests labelled "serial" time candidates against baselines on every core: they must not
-  # share the machine with other tests (ctest -j), or the comparison measures the neighbour.
-  if("serial" IN_LIST ARG_LABELS)
+  # SERIAL tests time candidates against baselines on every core: they must not share the
+  # machine with other tests (ctest -j), or the comparison measures the neighbour.
+  if(ARG_SERIAL)
     gtest_discover_tests(${name}
       DISCOVERY_TIMEOUT 60
       PROPERTIES SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]" LABELS "${ARG_LABELS}" RUN_SERIAL TRUE)
