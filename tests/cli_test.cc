@@ -20,7 +20,7 @@ bool mentions(const std::string& text, const std::string& what) { return text.fi
 
 }  // namespace
 
-TEST_F(Cli, EvalOfImprovedCandidatePassesEveryWorkloadWithSpeedup) {
+TEST_F(Cli, EvalOfImprovedCandidatePassesEveryWorkloadAndIsStoredAndAudited) {
   fs::path task = init_task(dir.path(), "vector_add");
   write_vector_add_workloads(task, {3, 1000003, 4000000});
   auto r = kda({"eval", task.string(), (task / "solutions" / "cpp_omp").string(), "--json", "--budget", "0.3"}, cache());
@@ -33,8 +33,8 @@ TEST_F(Cli, EvalOfImprovedCandidatePassesEveryWorkloadWithSpeedup) {
     EXPECT_GT(t["evaluation"]["performance"]["reference_latency_ms"].get<double>(), 0.0);
     EXPECT_EQ(t["kda"]["provenance"]["seed_commitment"].get<std::string>().size(), 64u);
   }
-  // The largest workload is memory-bound and big enough that the improved candidate must win.
-  EXPECT_GT(traces[2]["evaluation"]["performance"]["speedup_factor"].get<double>(), 1.0) << traces[2].dump();
+  // Whether the candidate wins is asserted in speedup_test.cc, which runs alone: under ctest -j
+  // a neighbouring test takes the second core the OpenMP candidate needs.
   // Traces are stored and every verdict is in a verifiable audit chain.
   auto show = kda({"store", "show", task.string(), "--json"}, cache());
   ASSERT_EQ(show.exit_code, 0) << show.err;
