@@ -17,5 +17,6 @@ void add_run_command(CLI::App& root);
 void add_resume_command(CLI::App& root);
 void add_status_command(CLI::App& root);
 void add_plan_command(CLI::App& root);
+void add_tune_command(CLI::App& root);
 
 }  // namespace kda::cli

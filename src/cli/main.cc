@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   kda::cli::add_resume_command(app);
   kda::cli::add_status_command(app);
   kda::cli::add_plan_command(app);
+  kda::cli::add_tune_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

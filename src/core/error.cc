@@ -4,6 +4,7 @@ namespace kda {
 
 int exit_code_for(ErrorKind kind) {
   switch (kind) {
+    case ErrorKind::kVerdict: return 1;
     case ErrorKind::kUsage: return 2;
     case ErrorKind::kInput: return 3;
     case ErrorKind::kNotFound: return 4;
@@ -16,6 +17,7 @@ int exit_code_for(ErrorKind kind) {
 
 const char* to_string(ErrorKind kind) {
   switch (kind) {
+    case ErrorKind::kVerdict: return "verdict";
     case ErrorKind::kUsage: return "usage";
     case ErrorKind::kInput: return "input";
     case ErrorKind::kNotFound: return "not-found";

@@ -10,6 +10,7 @@ namespace kda {
 
 /// What went wrong, in the terms a user acts on. Each kind maps to one exit code.
 enum class ErrorKind {
+  kVerdict,   ///< the command ran to the end and its result failed its own check (exit 1)
   kUsage,     ///< bad command line (exit 2)
   kInput,     ///< malformed or inconsistent input file (exit 3)
   kNotFound,  ///< a named file, task, solution or run does not exist (exit 4)

@@ -441,7 +441,15 @@ void Judge::finish() {
   impl_->audit.append("session_end", {{"seed_commitment", impl_->commitment}, {"seed", impl_->seed}});
 }
 
-SolutionResult Judge::evaluate(const Solution& s) {
+const Json& Judge::device() {
+  impl_->baseline_runner();
+  return impl_->device;
+}
+
+SolutionResult Judge::evaluate(const Solution& s) { return evaluate(s, impl_->task.select(impl_->opt.workloads)); }
+
+SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Workload*>& workloads,
+                               const std::function<void(const Trace&)>& on_trace) {
   Impl& m = *impl_;
   SolutionResult res;
   res.solution = s.name;
@@ -451,7 +459,7 @@ SolutionResult Judge::evaluate(const Solution& s) {
   std::unique_ptr<RunnerClient> cand;
   std::vector<double> speedups;
   res.all_passed = true;
-  for (const Workload* w : m.task.select(m.opt.workloads)) {
+  for (const Workload* w : workloads) {
     Trace t;
     if (!res.build.ok) {
       t.workload = *w;
@@ -483,6 +491,7 @@ SolutionResult Judge::evaluate(const Solution& s) {
                                {"latency_ms", t.performance ? t.performance->latency_ms : 0.0},
                                {"baseline_hash", m.baseline_hash}, {"definition_hash", m.definition_hash},
                                {"trace_hash", sha256_hex(j.dump())}, {"seed_commitment", m.commitment}});
+    if (on_trace) on_trace(t);
     res.traces.push_back(std::move(t));
   }
   if (cand) cand->stop();

@@ -51,7 +51,15 @@ class Judge {
   /// the sandbox is required but unavailable, kInput for a broken reference or baseline.
   Judge(const TaskDir& task, EvalOptions opt);
   ~Judge();
+  /// Evaluates `s` on the workloads of EvalOptions::workloads.
   SolutionResult evaluate(const Solution& s);
+  /// Evaluates `s` on the given workloads (of this task), calling `on_trace` as each verdict is
+  /// stored, so a caller that is interrupted keeps every finished measurement (kda tune).
+  SolutionResult evaluate(const Solution& s, const std::vector<const Workload*>& workloads,
+                          const std::function<void(const Trace&)>& on_trace = {});
+  /// The device the runners report ({"name", "driver", "threads", ...}); starts the baseline
+  /// runner if no evaluation has yet.
+  const Json& device();
   const std::string& seed_commitment() const;
   /// Reveals the seed in the audit log; called once all evaluations are done.
   void finish();

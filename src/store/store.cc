@@ -36,6 +36,11 @@ class Stmt {
     return p ? reinterpret_cast<const char*>(p) : "";
   }
   int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+  double real(int col) const { return sqlite3_column_double(st_, col); }
+  Stmt& bind(int i, double v) {
+    sqlite3_bind_double(st_, i, v);
+    return *this;
+  }
 
  private:
   sqlite3* db_;
@@ -95,6 +100,18 @@ Store::Store(const fs::path& dir) : dir_(dir) {
          " workload TEXT, status TEXT, created_at TEXT, json TEXT NOT NULL);"
          "CREATE INDEX IF NOT EXISTS traces_by_solution ON traces(solution);"
          "PRAGMA user_version=1;"
+         "COMMIT;",
+         db_path);
+    version = 1;
+  }
+  if (version == 1) {
+    exec(db_,
+         "BEGIN;"
+         "CREATE TABLE IF NOT EXISTS tuning(variant_hash TEXT, workload_hash TEXT, device_key TEXT,"
+         " toolchain_key TEXT, definition_hash TEXT, variant TEXT, workload TEXT, device TEXT, toolchain TEXT,"
+         " status TEXT, latency_ms REAL, trace TEXT NOT NULL, created_at TEXT,"
+         " PRIMARY KEY(variant_hash, workload_hash, device_key, toolchain_key, definition_hash));"
+         "PRAGMA user_version=2;"
          "COMMIT;",
          db_path);
   }
@@ -157,6 +174,29 @@ std::vector<StoredTrace> Store::traces(const std::string& solution_filter) const
   while (s.step())
     out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), parse_json(s.text(6), "store trace")});
   return out;
+}
+
+void Store::put_tuning(const TuningKey& k, const TuningRecord& r) {
+  Stmt(db_, "INSERT OR REPLACE INTO tuning(variant_hash, workload_hash, device_key, toolchain_key, definition_hash,"
+            " variant, workload, device, toolchain, status, latency_ms, trace, created_at)"
+            " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)", dir_)
+      .bind(1, k.variant_hash).bind(2, k.workload_hash).bind(3, k.device_key).bind(4, k.toolchain_key)
+      .bind(5, k.definition_hash).bind(6, r.variant).bind(7, r.workload).bind(8, r.device).bind(9, r.toolchain)
+      .bind(10, r.status).bind(11, r.latency_ms).bind(12, r.trace.dump()).bind(13, utc_now()).step();
+}
+
+std::optional<TuningRecord> Store::tuning(const TuningKey& k) const {
+  Stmt s(db_, "SELECT variant, workload, device, toolchain, status, latency_ms, trace, created_at FROM tuning"
+              " WHERE variant_hash=?1 AND workload_hash=?2 AND device_key=?3 AND toolchain_key=?4 AND definition_hash=?5", dir_);
+  s.bind(1, k.variant_hash).bind(2, k.workload_hash).bind(3, k.device_key).bind(4, k.toolchain_key).bind(5, k.definition_hash);
+  if (!s.step()) return std::nullopt;
+  return TuningRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.real(5),
+                      parse_json(s.text(6), "store tuning record"), s.text(7)};
+}
+
+int64_t Store::tuning_count() const {
+  Stmt s(db_, "SELECT COUNT(*) FROM tuning", dir_);
+  return s.step() ? s.integer(0) : 0;
 }
 
 }  // namespace kda

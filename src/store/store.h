@@ -1,6 +1,7 @@
 // The task store (.kda/ in a task directory, DESIGN §8): a content-addressed object directory
-// (objects/<sha256>) and an SQLite index (kda.db, WAL) of pins and traces. Schema version is
-// kept in PRAGMA user_version; a database from a newer kda is refused, not guessed at.
+// (objects/<sha256>) and an SQLite index (kda.db, WAL) of pins, traces and the tuning database
+// (kda tune's measurements). Schema version is kept in PRAGMA user_version; an older database
+// is migrated in place (v1 -> v2 adds the tuning table), a newer one is refused, not guessed at.
 #pragma once
 
 #include <filesystem>
@@ -14,7 +15,7 @@ struct sqlite3;
 
 namespace kda {
 
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
 struct Pin {
   std::string name;  ///< "baseline:cpp", "definition", "reference:cpp", "workloads"
@@ -30,6 +31,27 @@ struct StoredTrace {
   std::string status;
   std::string created_at;
   Json trace;
+};
+
+/// A tuning measurement applies only where all five match: the same variant source (content hash,
+/// parameters included), workload, device, toolchain and definition. Never across any of them.
+struct TuningKey {
+  std::string variant_hash;
+  std::string workload_hash;
+  std::string device_key;
+  std::string toolchain_key;
+  std::string definition_hash;
+};
+
+struct TuningRecord {
+  std::string variant;    ///< readable: "topk_cpp_select[ALGO=1]"
+  std::string workload;   ///< uuid
+  std::string device;     ///< readable device name
+  std::string toolchain;  ///< readable compiler line
+  std::string status;     ///< PASSED, INCORRECT_NUMERICAL, ...
+  double latency_ms = 0;  ///< PASSED only
+  Json trace;             ///< the full trace
+  std::string created_at;
 };
 
 class Store {
@@ -50,6 +72,10 @@ class Store {
 
   int64_t add_trace(const std::string& solution_hash, const Json& trace);
   std::vector<StoredTrace> traces(const std::string& solution_filter = "") const;
+
+  void put_tuning(const TuningKey& key, const TuningRecord& record);  ///< replaces an older one
+  std::optional<TuningRecord> tuning(const TuningKey& key) const;
+  int64_t tuning_count() const;
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -54,6 +55,54 @@ TEST(Store, GarbageDatabaseIsAClearIntegrityError) {
     EXPECT_EQ(e.kind(), ErrorKind::kIntegrity);
     EXPECT_NE(std::string(e.what()).find("not a kda store"), std::string::npos) << e.what();
   }
+}
+
+TEST(Store, TuningRecordsApplyOnlyWhereEveryKeyPartMatches) {
+  TempDir d("kda-store-test");
+  const TuningKey key{"variant", "workload", "device", "toolchain", "definition"};
+  {
+    Store s(d.path());
+    TuningRecord r;
+    r.variant = "v[A=1]";
+    r.status = "PASSED";
+    r.latency_ms = 1.25;
+    r.trace = {{"solution", "v[A=1]"}};
+    s.put_tuning(key, r);
+    r.latency_ms = 1.5;  // a re-measurement replaces the older record
+    s.put_tuning(key, r);
+  }
+  Store s(d.path());
+  auto got = s.tuning(key);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_DOUBLE_EQ(got->latency_ms, 1.5);
+  EXPECT_EQ(got->trace["solution"], "v[A=1]");
+  EXPECT_EQ(s.tuning_count(), 1);
+  for (int part = 0; part < 5; ++part) {
+    TuningKey other = key;
+    std::string* fields[] = {&other.variant_hash, &other.workload_hash, &other.device_key, &other.toolchain_key,
+                             &other.definition_hash};
+    *fields[part] += "-other";
+    EXPECT_FALSE(s.tuning(other).has_value()) << "key part " << part;
+  }
+}
+
+TEST(Store, ASchemaOneStoreIsMigratedAndKeepsItsTraces) {
+  TempDir d("kda-store-test");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((d.path() / "kda.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE pins(name TEXT PRIMARY KEY, hash TEXT NOT NULL, pinned_at TEXT NOT NULL);"
+                         "CREATE TABLE traces(id INTEGER PRIMARY KEY, solution TEXT, solution_hash TEXT, workload TEXT,"
+                         " status TEXT, created_at TEXT, json TEXT NOT NULL);"
+                         "INSERT INTO traces(solution, json) VALUES('old', '{\"solution\":\"old\"}');"
+                         "PRAGMA user_version=1;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  Store s(d.path());
+  EXPECT_EQ(s.traces("old").size(), 1u);
+  s.put_tuning({"v", "w", "d", "t", "def"}, TuningRecord{.status = "PASSED", .latency_ms = 2.0, .trace = Json::object()});
+  EXPECT_EQ(s.tuning_count(), 1);
 }
 
 }  // namespace kda

@@ -1,0 +1,113 @@
+// kda tune TASK_DIR [SOLUTION...]: sweep variants x public workloads, emit a shape router, check
+// it on the hidden workloads (src/tune). Progress on stderr; the summary (or --json) on stdout.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "task/task_dir.h"
+#include "tune/tuner.h"
+
+namespace kda::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TuneArgs {
+  std::string task;
+  std::vector<std::string> solutions;
+  std::string backend = "cpu";
+  std::string arch;
+  std::string out;
+  size_t max_specialists = 4;
+  size_t jobs = 0;
+  bool json = false;
+  bool fresh = false;
+  bool no_sandbox = false;
+  bool require_sandbox = false;
+  double budget = 0.5;
+  double timeout = 20;
+  int min_samples = 10;
+};
+
+// A bar redrawn in place on a terminal; one line per measurement when stderr is a file or pipe.
+void draw_progress(size_t done, size_t total, const std::string& what) {
+  static const bool tty = ::isatty(STDERR_FILENO);
+  if (!tty) {
+    std::fprintf(stderr, "kda: [%zu/%zu] %s\n", done, total, what.c_str());
+    return;
+  }
+  const int width = 30, filled = total ? static_cast<int>(width * done / total) : width;
+  std::fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu %.60s", filled, "##############################", width - filled, "",
+               done, total, what.c_str());
+  if (done == total) std::fputc('\n', stderr);
+}
+
+void print_summary(const TuneReport& r) {
+  std::cout << "router: " << r.router_dir.string() << "\nregimes (" << r.regimes["key"]["label"].get<std::string>() << "):\n";
+  for (const Json& g : r.regimes["regimes"])
+    std::cout << "  " << (g["below"].is_null() ? std::string("rest      ") : "< " + g["below"].dump()) << "  "
+              << g["variant"].get<std::string>() << "\n";
+  std::cout << "measurements: " << r.measurements_total << " (" << r.measurements_reused << " reused from the tuning database)\n";
+  std::printf("public shapes: predicted regret against the per-shape oracle %.2f %%\n", r.public_regret * 100);
+  if (r.hidden_workloads == 0) {
+    std::cout << "hidden shapes: none in workloads.jsonl, so the router is unchecked on unseen shapes\n";
+    return;
+  }
+  std::printf("hidden shapes (%zu): router %s; regret against the oracle %.2f %%; speedup over the baseline %.2fx; "
+              "over the best single variant (%s) %.2fx\n",
+              r.hidden_workloads, r.router_passed_hidden ? "PASSED every one" : "did NOT pass every one", r.hidden_regret * 100,
+              r.hidden_speedup_vs_baseline, r.best_single_variant.c_str(), r.hidden_speedup_vs_best_single);
+}
+
+void run_tune(const TuneArgs& a) {
+  TaskDir task = load_task_dir(a.task);
+  TuneOptions opt;
+  for (const std::string& s : a.solutions) opt.solutions.push_back(s);
+  opt.max_specialists = a.max_specialists;
+  opt.out = a.out;
+  opt.build_jobs = a.jobs;
+  opt.fresh = a.fresh;
+  opt.eval.backend = a.backend;
+  opt.eval.arch = a.arch;
+  opt.eval.sandbox = !a.no_sandbox;
+  opt.eval.require_sandbox = a.require_sandbox;
+  opt.eval.stop.budget_seconds = a.budget;
+  opt.eval.stop.min_samples = a.min_samples;
+  opt.eval.call_timeout = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
+  opt.progress = [](const std::string& line) { std::fprintf(stderr, "kda: %s\n", line.c_str()); };
+  opt.tick = draw_progress;
+  TuneReport r = tune(task, opt);
+  if (a.json) std::cout << r.to_json().dump() << "\n";
+  else print_summary(r);
+  // A router that fails an unseen shape is not a result to ship: say so in the exit code.
+  if (r.hidden_workloads > 0 && !r.router_passed_hidden)
+    fail(ErrorKind::kVerdict, "the router did not pass every hidden workload; its traces are in the store (kda store show)");
+}
+
+}  // namespace
+
+void add_tune_command(CLI::App& root) {
+  auto* cmd = root.add_subcommand("tune", "Sweep tunable variants x shapes and emit a shape-aware router solution");
+  auto a = std::make_shared<TuneArgs>();
+  cmd->add_option("TASK_DIR", a->task, "Task directory")->required();
+  cmd->add_option("SOLUTION", a->solutions, "Solutions whose kda.param_space to sweep (default: all under solutions/ of the backend's language)");
+  cmd->add_option("--backend", a->backend, "cpu, cuda or hip")->capture_default_str();
+  cmd->add_option("--arch", a->arch, "GPU target for cuda/hip builds (e.g. sm_90, gfx942)");
+  cmd->add_option("--max-specialists", a->max_specialists, "Most regimes (specialist kernels) the router may have")
+      ->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_option("--out", a->out, "Router directory (default: TASK_DIR/routers/<definition>_<backend>)");
+  cmd->add_option("--jobs", a->jobs, "Parallel builds (default: one per core)");
+  cmd->add_flag("--json", a->json, "Print the report as one JSON object (router path, regimes, regret, speedups)");
+  cmd->add_flag("--fresh", a->fresh, "Measure again even where the tuning database has a result");
+  cmd->add_flag("--no-sandbox", a->no_sandbox, "Run candidates unconfined (debugging only)");
+  cmd->add_flag("--require-sandbox", a->require_sandbox, "Refuse to run unless Landlock and seccomp are enforced");
+  cmd->add_option("--budget", a->budget, "Timing budget per variant and workload, seconds")->capture_default_str();
+  cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str();
+  cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str();
+  cmd->callback([a] { run_tune(*a); });
+}
+
+}  // namespace kda::cli

@@ -1,0 +1,60 @@
+// Regime segmentation (kda tune): given the latency of every variant on every tuned shape, find
+// the fewest shape regimes, each served by one specialist, that make the geometric-mean latency
+// as low as the bound on specialists allows. A regime is an interval of a shape key: one var axis
+// or the product of several (M*N). For each key, dynamic programming over the sorted distinct
+// key values gives the best split into 1..max_regimes intervals; the smallest count within
+// `tie_tolerance` of the best wins, then the key with the lowest latency.
+//
+// Latencies are combined geometrically (sum of logs), not summed: a sum would let the largest
+// shape decide every regime, while kda reports (and the acceptance criteria measure) geomeans.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json_io.h"
+
+namespace kda {
+
+using Shape = std::map<std::string, int64_t>;
+
+/// The quantity regimes are thresholds on: the product of these axes' values.
+struct RegimeKey {
+  std::vector<std::string> axes;
+  int64_t of(const Shape& s) const;  ///< saturates at INT64_MAX
+  std::string label() const;         ///< "N", "M*N"
+};
+
+struct Regime {
+  std::optional<int64_t> below;  ///< shapes whose key < below (none: the last, open regime)
+  size_t variant = 0;            ///< index into the input's variants
+};
+
+struct Segmentation {
+  RegimeKey key;
+  std::vector<Regime> regimes;      ///< ascending; the last has no bound
+  double geomean_ms = 0;            ///< of the chosen variants over the tuned shapes
+  double oracle_geomean_ms = 0;     ///< of the per-shape best variant
+  double regret = 0;                ///< geomean_ms / oracle_geomean_ms - 1
+
+  size_t variant_for(const Shape& s) const;
+  std::vector<size_t> specialists() const;  ///< distinct variants, in regime order
+};
+
+struct SegmentationInput {
+  std::vector<std::string> var_axes;           ///< candidate key axes (the definition's var axes)
+  std::vector<Shape> shapes;                   ///< tuned shapes
+  std::vector<std::vector<double>> latency_ms; ///< [variant][shape]; +inf where it did not pass
+  size_t max_regimes = 4;
+  double tie_tolerance = 0.005;                ///< fewer regimes win unless 0.5 % slower
+};
+
+/// Throws kda::Error(kInput) when some shape has no passing variant (no router could pass it).
+Segmentation segment(const SegmentationInput& in);
+
+Json to_json(const RegimeKey& k);
+
+}  // namespace kda

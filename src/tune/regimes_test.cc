@@ -1,0 +1,128 @@
+#include "tune/regimes.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "core/error.h"
+
+namespace kda {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Three variants with crossing costs along N: the first is cheap for short rows, the third for
+// long rows, the second in between; M only scales everything.
+SegmentationInput three_regimes() {
+  SegmentationInput in;
+  in.var_axes = {"M", "N"};
+  for (int64_t m : {1, 8})
+    for (int64_t n = 256; n <= 262144; n *= 4) in.shapes.push_back({{"M", m}, {"N", n}});
+  in.latency_ms.assign(3, {});
+  for (const Shape& s : in.shapes) {
+    const double m = s.at("M"), n = s.at("N");
+    in.latency_ms[0].push_back(m * n * 1e-5 * (n > 4096 ? 4 : 1));
+    in.latency_ms[1].push_back(m * n * 1e-5 * 1.5 + 0.01);
+    in.latency_ms[2].push_back(m * n * 1e-5 * (n < 65536 ? 4.0 : 0.5));
+  }
+  return in;
+}
+
+TEST(Regimes, FindsTheCrossingsOnTheAxisThatDecides) {
+  SegmentationInput in = three_regimes();
+  Segmentation seg = segment(in);
+  EXPECT_EQ(seg.key.label(), "N");
+  ASSERT_EQ(seg.regimes.size(), 3u);
+  EXPECT_EQ(seg.regimes[0].variant, 0u);
+  EXPECT_EQ(seg.regimes[1].variant, 1u);
+  EXPECT_EQ(seg.regimes[2].variant, 2u);
+  EXPECT_FALSE(seg.regimes.back().below.has_value());
+  // Every tuned shape goes to its per-shape best variant: no regret.
+  for (size_t w = 0; w < in.shapes.size(); ++w) {
+    size_t best = 0;
+    for (size_t v = 1; v < 3; ++v)
+      if (in.latency_ms[v][w] < in.latency_ms[best][w]) best = v;
+    EXPECT_EQ(seg.variant_for(in.shapes[w]), best) << "shape " << w;
+  }
+  EXPECT_NEAR(seg.regret, 0.0, 1e-12);
+  EXPECT_NEAR(seg.geomean_ms, seg.oracle_geomean_ms, 1e-12);
+}
+
+TEST(Regimes, TheBoundOnSpecialistsIsHonouredAndRegretReported) {
+  SegmentationInput in = three_regimes();
+  in.max_regimes = 2;
+  Segmentation seg = segment(in);
+  EXPECT_LE(seg.specialists().size(), 2u);
+  EXPECT_GT(seg.regret, 0.0);
+  in.max_regimes = 1;
+  Segmentation one = segment(in);
+  ASSERT_EQ(one.regimes.size(), 1u);
+  EXPECT_GE(one.regret, seg.regret);
+}
+
+TEST(Regimes, ADerivedSizeKeyWinsWhenOnlyTheProductDecides) {
+  // Variant 0 wins below M*N = 2^16, variant 1 above, whatever M and N are separately.
+  SegmentationInput in;
+  in.var_axes = {"M", "N"};
+  std::mt19937 rng(7);
+  for (int64_t m = 1; m <= 512; m *= 2)
+    for (int64_t n = 64; n <= 65536; n *= 4) in.shapes.push_back({{"M", m}, {"N", n}});
+  in.latency_ms.assign(2, {});
+  for (const Shape& s : in.shapes) {
+    const double size = static_cast<double>(s.at("M") * s.at("N"));
+    in.latency_ms[0].push_back(size < 65536 ? 1.0 : 3.0);
+    in.latency_ms[1].push_back(size < 65536 ? 2.0 : 1.0);
+  }
+  Segmentation seg = segment(in);
+  EXPECT_EQ(seg.key.label(), "M*N");
+  ASSERT_EQ(seg.regimes.size(), 2u);
+  EXPECT_NEAR(seg.regret, 0.0, 1e-12);
+  EXPECT_EQ(seg.variant_for({{"M", 1}, {"N", 1000}}), 0u);  // unseen shapes fall in a regime too
+  EXPECT_EQ(seg.variant_for({{"M", 1000}, {"N", 1000}}), 1u);
+}
+
+TEST(Regimes, AVariantThatFailsAShapeIsNeverChosenForIt) {
+  SegmentationInput in;
+  in.var_axes = {"N"};
+  in.shapes = {{{"N", 10}}, {{"N", 100}}, {{"N", 1000}}};
+  in.latency_ms = {{1.0, kInf, 1.0}, {2.0, 2.0, 2.0}};  // the fast one fails at N = 100
+  Segmentation seg = segment(in);
+  EXPECT_EQ(seg.variant_for(in.shapes[1]), 1u);
+  EXPECT_TRUE(std::isfinite(seg.geomean_ms));
+}
+
+TEST(Regimes, AShapeNoVariantPassesIsAClearError) {
+  SegmentationInput in;
+  in.var_axes = {"N"};
+  in.shapes = {{{"N", 10}}, {{"N", 100}}};
+  in.latency_ms = {{1.0, kInf}, {1.0, kInf}};
+  try {
+    segment(in);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput);
+    EXPECT_NE(std::string(e.what()).find("N=100"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Regimes, GainsWithinTheTieToleranceDoNotBuyMoreRegimes) {
+  // Two variants that trade places by 0.2 % from shape to shape: splitting gains less than the
+  // 0.5 % tolerance, so one regime is kept; at 20 % the split is worth it.
+  for (double gap : {0.002, 0.2}) {
+    SegmentationInput in;
+    in.var_axes = {"N"};
+    in.latency_ms.assign(2, {});
+    for (int64_t n = 1, i = 0; n < 100000; n *= 3, ++i) {
+      in.shapes.push_back({{"N", n}});
+      in.latency_ms[0].push_back(i < 5 ? 1.0 : 1.0 + gap);
+      in.latency_ms[1].push_back(i < 5 ? 1.0 + gap : 1.0);
+    }
+    Segmentation seg = segment(in);
+    EXPECT_EQ(seg.regimes.size(), gap < 0.005 ? 1u : 2u) << "gap " << gap;
+  }
+}
+
+}  // namespace
+}  // namespace kda
