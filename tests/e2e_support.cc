@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "core/fs.h"
@@ -9,12 +10,13 @@
 namespace kda::e2e {
 namespace fs = std::filesystem;
 
-ProcessResult kda(const std::vector<std::string>& args, const fs::path& cache) {
+ProcessResult kda(const std::vector<std::string>& args, const fs::path& cache, const std::map<std::string, std::string>& extra_env) {
   ProcessSpec spec;
   spec.argv = {KDA_BIN};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.env_set = {{"KDA_CACHE_DIR", cache.string()}, {"KDA_RUNNER", KDA_RUNNER_BIN},
                   {"KDA_EXAMPLES_DIR", std::string(KDA_SOURCE_DIR) + "/examples"}};
+  for (const auto& [k, v] : extra_env) spec.env_set[k] = v;
   spec.timeout = std::chrono::minutes(5);
   return run_process(spec);
 }
@@ -46,6 +48,21 @@ void write_vector_add_workloads(const fs::path& task, const std::vector<int64_t>
     text += w.dump() + "\n";
   }
   write_file_atomic(task / "workloads.jsonl", text);
+}
+
+void keep_workloads(const fs::path& task, const std::vector<std::string>& uuids) {
+  std::istringstream in(read_file(task / "workloads.jsonl"));
+  std::string kept;
+  size_t found = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const std::string uuid = parse_json(line, "workloads.jsonl")["workload"]["uuid"];
+    if (std::find(uuids.begin(), uuids.end(), uuid) == uuids.end()) continue;
+    kept += line + "\n";
+    ++found;
+  }
+  ASSERT_EQ(found, uuids.size()) << "a listed workload is not in " << (task / "workloads.jsonl");
+  write_file_atomic(task / "workloads.jsonl", kept);
 }
 
 }  // namespace kda::e2e

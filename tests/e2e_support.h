@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,9 @@
 namespace kda::e2e {
 
 /// Runs `kda ARGS...` with a private build cache; returns the process result.
-ProcessResult kda(const std::vector<std::string>& args, const std::filesystem::path& cache);
+/// extra_env is added to (or overrides) the environment, e.g. a PATH that finds another compiler.
+ProcessResult kda(const std::vector<std::string>& args, const std::filesystem::path& cache,
+                  const std::map<std::string, std::string>& extra_env = {});
 
 /// `kda init DIR --example NAME`, asserting success.
 std::filesystem::path init_task(const std::filesystem::path& parent, const std::string& example);
@@ -21,5 +24,9 @@ std::vector<Json> traces_of(const std::string& stdout_text);
 
 /// Replaces a task's workloads with public vector_add workloads of the given sizes.
 void write_vector_add_workloads(const std::filesystem::path& task, const std::vector<int64_t>& sizes);
+
+/// Keeps only the task's workloads whose uuid is listed (in the file's order); fails the test if
+/// one is missing.
+void keep_workloads(const std::filesystem::path& task, const std::vector<std::string>& uuids);
 
 }  // namespace kda::e2e
