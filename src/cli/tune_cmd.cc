@@ -30,6 +30,7 @@ struct TuneArgs {
   double budget = 0.5;
   double timeout = 20;
   int min_samples = 10;
+  int hidden_rounds = 3;
 };
 
 // A bar redrawn in place on a terminal; one line per measurement when stderr is a file or pipe.
@@ -70,6 +71,7 @@ void run_tune(const TuneArgs& a) {
   opt.out = a.out;
   opt.build_jobs = a.jobs;
   opt.fresh = a.fresh;
+  opt.hidden_rounds = a.hidden_rounds;
   opt.eval.backend = a.backend;
   opt.eval.arch = a.arch;
   opt.eval.sandbox = !a.no_sandbox;
@@ -107,6 +109,9 @@ void add_tune_command(CLI::App& root) {
   cmd->add_option("--budget", a->budget, "Timing budget per variant and workload, seconds")->capture_default_str();
   cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str();
   cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str();
+  cmd->add_option("--hidden-rounds", a->hidden_rounds,
+                  "Separate evaluations of each variant and the router per hidden workload (the best counts)")
+      ->capture_default_str()->check(CLI::Range(1, 20));
   cmd->callback([a] { run_tune(*a); });
 }
 

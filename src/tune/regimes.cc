@@ -41,7 +41,9 @@ struct Candidate {
   double log_cost = kInf;
 };
 
-Candidate best_for_key(const SegmentationInput& in, const RegimeKey& key) {
+// The best segmentation on `key` with at most `max_count` regimes (max_count 0: the smallest
+// count whose cost is within the tie tolerance of the best over every count).
+Candidate best_for_key(const SegmentationInput& in, const RegimeKey& key, size_t max_count = 0) {
   const size_t n_var = in.latency_ms.size();
   // Distinct key values, ascending; per group and variant, the summed log latency.
   std::vector<int64_t> values;
@@ -69,7 +71,7 @@ Candidate best_for_key(const SegmentationInput& in, const RegimeKey& key) {
     return best;
   };
 
-  const size_t K = std::min(in.max_regimes, G);
+  const size_t K = std::min(max_count ? max_count : in.max_regimes, G);
   // dp[s][j]: best cost of groups [0, j) in s regimes; cut[s][j]: where the last regime starts.
   std::vector<std::vector<double>> dp(K + 1, std::vector<double>(G + 1, kInf));
   std::vector<std::vector<size_t>> cut(K + 1, std::vector<size_t>(G + 1, 0));
@@ -84,9 +86,14 @@ Candidate best_for_key(const SegmentationInput& in, const RegimeKey& key) {
   double best = kInf;
   for (size_t s = 1; s <= K; ++s) best = std::min(best, dp[s][G]);
   if (!std::isfinite(best)) return {};
-  const double slack = static_cast<double>(in.shapes.size()) * std::log1p(in.tie_tolerance);
-  size_t count = 1;
-  while (dp[count][G] > best + slack) ++count;
+  size_t count = K;
+  if (!max_count) {
+    const double slack = static_cast<double>(in.shapes.size()) * std::log1p(in.tie_tolerance);
+    count = 1;
+    while (dp[count][G] > best + slack) ++count;
+  } else {
+    while (count > 1 && dp[count - 1][G] <= dp[count][G]) --count;
+  }
 
   Candidate out;
   out.log_cost = dp[count][G];
@@ -108,6 +115,23 @@ Candidate best_for_key(const SegmentationInput& in, const RegimeKey& key) {
       out.seg.regimes.push_back(*it);
   }
   return out;
+}
+
+// Leave-one-out cost of segmenting on `key` with at most `count` regimes: each shape is routed
+// by a segmentation fitted without it, and pays that choice's latency. Training cost alone
+// rewards thresholds that only fit the noise of the tuned shapes; this is what an unseen
+// shape would pay.
+double held_out_cost(const SegmentationInput& in, const RegimeKey& key, size_t count) {
+  double cost = 0;
+  for (size_t w = 0; w < in.shapes.size(); ++w) {
+    SegmentationInput rest = in;
+    rest.shapes.erase(rest.shapes.begin() + static_cast<std::ptrdiff_t>(w));
+    for (auto& row : rest.latency_ms) row.erase(row.begin() + static_cast<std::ptrdiff_t>(w));
+    Candidate c = best_for_key(rest, key, count);
+    if (c.seg.regimes.empty()) return kInf;
+    cost += std::log(in.latency_ms[c.seg.variant_for(in.shapes[w])][w]);  // +inf if it fails there
+  }
+  return cost;
 }
 
 }  // namespace
@@ -157,16 +181,44 @@ Segmentation segment(const SegmentationInput& in) {
                               "solutions (kda eval shows why each fails) or remove the workload");
     }
   }
+  // Model selection by leave-one-out over (key, number of regimes); the winner is then fitted on
+  // every shape. Fewer regimes and simpler keys win unless they cost more than the tolerance.
+  // With fewer than three shapes nothing can be held out meaningfully: training cost decides.
   Candidate best;
-  for (const RegimeKey& key : candidate_keys(in.var_axes)) {
-    Candidate c = best_for_key(in, key);
-    const bool better = c.log_cost < best.log_cost - 1e-12 ||
-                        (std::abs(c.log_cost - best.log_cost) <= 1e-12 && c.seg.regimes.size() < best.seg.regimes.size());
-    if (better) best = std::move(c);
-  }
   if (in.var_axes.empty()) {  // a definition without var axes: one regime, the best variant
-    RegimeKey none;
-    best = best_for_key(in, none);
+    best = best_for_key(in, RegimeKey{}, 1);
+  } else if (in.shapes.size() < 3) {
+    for (const RegimeKey& key : candidate_keys(in.var_axes)) {
+      Candidate c = best_for_key(in, key);
+      const bool better = c.log_cost < best.log_cost - 1e-12 ||
+                          (std::abs(c.log_cost - best.log_cost) <= 1e-12 && c.seg.regimes.size() < best.seg.regimes.size());
+      if (better) best = std::move(c);
+    }
+  } else {
+    struct Choice {
+      RegimeKey key;
+      size_t count;
+      double cost;
+    };
+    std::vector<Choice> choices;
+    double lowest = kInf;
+    for (const RegimeKey& key : candidate_keys(in.var_axes))
+      for (size_t count = 1; count <= in.max_regimes; ++count) {
+        choices.push_back({key, count, held_out_cost(in, key, count)});
+        lowest = std::min(lowest, choices.back().cost);
+      }
+    const double slack = static_cast<double>(in.shapes.size()) * std::log1p(in.tie_tolerance);
+    // candidate_keys lists single axes first; counts ascend within a key: the first choice within
+    // the slack is the simplest.
+    auto simplest = std::min_element(choices.begin(), choices.end(), [&](const Choice& a, const Choice& b) {
+      const bool a_ok = a.cost <= lowest + slack, b_ok = b.cost <= lowest + slack;
+      if (a_ok != b_ok) return a_ok;
+      if (!a_ok) return a.cost < b.cost;
+      if (a.count != b.count) return a.count < b.count;
+      return a.key.axes.size() < b.key.axes.size();
+    });
+    best = std::isfinite(simplest->cost) ? best_for_key(in, simplest->key, simplest->count) : best_for_key(in, RegimeKey{}, 1);
+    best.seg.held_out_geomean_ms = std::exp(simplest->cost / static_cast<double>(in.shapes.size()));
   }
   const double n = static_cast<double>(in.shapes.size());
   double oracle = 0;

@@ -2,8 +2,11 @@
 // the fewest shape regimes, each served by one specialist, that make the geometric-mean latency
 // as low as the bound on specialists allows. A regime is an interval of a shape key: one var axis
 // or the product of several (M*N). For each key, dynamic programming over the sorted distinct
-// key values gives the best split into 1..max_regimes intervals; the smallest count within
-// `tie_tolerance` of the best wins, then the key with the lowest latency.
+// key values gives the best split into 1..max_regimes intervals. Which key and how many regimes
+// is decided by leave-one-out cross-validation (each tuned shape routed by a split fitted without
+// it): the fewest regimes and the simplest key within `tie_tolerance` of the best held-out cost.
+// The training cost alone prefers thresholds that fit the tuned shapes' noise, and a router
+// built that way loses to a single variant on shapes it never saw.
 //
 // Latencies are combined geometrically (sum of logs), not summed: a sum would let the largest
 // shape decide every regime, while kda reports (and the acceptance criteria measure) geomeans.
@@ -39,6 +42,9 @@ struct Segmentation {
   double geomean_ms = 0;            ///< of the chosen variants over the tuned shapes
   double oracle_geomean_ms = 0;     ///< of the per-shape best variant
   double regret = 0;                ///< geomean_ms / oracle_geomean_ms - 1
+  /// Leave-one-out estimate: each tuned shape routed by a segmentation fitted without it (0 when
+  /// fewer than three shapes). Closer than geomean_ms to what unseen shapes will see.
+  double held_out_geomean_ms = 0;
 
   size_t variant_for(const Shape& s) const;
   std::vector<size_t> specialists() const;  ///< distinct variants, in regime order

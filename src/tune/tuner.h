@@ -26,6 +26,7 @@ struct TuneOptions {
   std::filesystem::path out;  ///< router directory; empty: TASK/routers/<definition>_<backend>
   size_t build_jobs = 0;      ///< parallel builds; 0: one per core
   bool fresh = false;         ///< measure again even where the tuning database has a result
+  int hidden_rounds = 3;      ///< independent evaluations per pair in the hidden check; best kept
   EvalOptions eval;           ///< backend, budget, sandbox (workloads is ignored: public to tune, hidden to check)
   std::function<void(const std::string&)> progress;  ///< one line per step
   /// Called after each measurement: (done, total, what). kda tune draws its progress bar here.
@@ -55,6 +56,9 @@ struct TuneReport {
   double hidden_speedup_vs_baseline = 0;     ///< geomean of the router's speedup_factor
   std::string best_single_variant;           ///< best public geomean among variants passing every public workload
   double hidden_speedup_vs_best_single = 0;  ///< geomean of best_single latency / router latency
+  /// Per hidden workload: {workload, router_ms, routed_to, oracle_ms, oracle_variant}; a
+  /// latency is null where the run did not pass. Shows where any regret comes from.
+  Json hidden_detail = Json::array();
   Json to_json() const;
 };
 
