@@ -11,14 +11,18 @@
 //           digit whose bucket holds the K-th key and stops early once a whole bucket is needed.
 //           A last pass writes every key above the threshold and enough keys equal to it. O(N)
 //           per row with little shared memory, so many blocks fit per SM when rows are many.
-//   ALGO 2: like 1, but when rows are fewer than SMs several blocks share each row: the passes
-//           become launches, per-row histograms are summed in global scratch, and every block
-//           replays the digit choices from them. Few long rows otherwise leave most SMs idle.
+//   ALGO 2: like 1, but several blocks share each row (enough for two blocks per SM, at least
+//           two, each with at least 4 keys per thread): the passes become launches, per-row
+//           histograms are summed in global scratch, and every block replays the digit choices
+//           from them. Few long rows otherwise leave most SMs idle; with many rows the extra
+//           launches only cost, so this variant is a specialist, and kda tune finds where it pays.
+//           (Rows too short for two slices take ALGO 1's kernel.)
 // Ties: keys above the threshold are written to slots [0, K - need) and keys equal to it take
 // slots K - need + (0, 1, ...) from an atomic counter until `need` are written, so exactly K
 // distinct positions land in the row.
 #include <dlpack/dlpack.h>
 #include <cuda_runtime.h>
+#include <algorithm>
 #include <cstdint>
 
 #ifndef ALGO
@@ -34,7 +38,7 @@ namespace {
 constexpr unsigned kFull = 0xffffffffu;
 constexpr int kSortMaxN = 16384;              // 16384 * 8 B = 128 KB of shared memory
 constexpr int kScratchPerRow = 4 * 256 + 4;   // ALGO 2: four histograms, two write counters, padding
-constexpr int64_t kMinSlice = 8 * BLOCK;      // ALGO 2: at least 8 keys per thread per pass
+constexpr int64_t kMinSlice = 4 * BLOCK;      // ALGO 2: at least 4 keys per thread per pass
 
 __device__ __forceinline__ unsigned key_of(float f) {
   const unsigned u = __float_as_uint(f);
@@ -229,6 +233,21 @@ int sm_count() {
   return sms;
 }
 
+// ALGO 2's scratch comes from the stream-ordered allocator. The default pool returns its memory
+// to the system at every synchronization (release threshold 0), so each call would map fresh
+// pages: measured on an H100, about 0.1 ms per call, more than the whole select at N = 16k. A
+// pool that keeps what it has makes the allocation a few hundred nanoseconds.
+void keep_pool_memory() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  int dev = 0;
+  cudaMemPool_t pool;
+  if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetDefaultMemPool(&pool, dev) != cudaSuccess) return;
+  unsigned long long keep = ~0ull;
+  cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep);
+}
+
 bool sort_smem_ready() {  // the sort needs more than the default 48 KB of dynamic shared memory
   static int state = 0;  // 0 unknown, 1 ready, -1 unavailable (then ALGO 0 falls back to 1)
   if (state == 0) {
@@ -261,9 +280,9 @@ extern "C" int kda_entry(const DLTensor* in, int n_in, DLTensor* out, int n_out,
     return cudaGetLastError() == cudaSuccess ? 0 : 2;
   }
   int64_t blocks_per_row = 1;
-  if (ALGO == 2 && m < sm_count()) {
-    const int64_t want = (2 * sm_count() + m - 1) / m, most = (n + kMinSlice - 1) / kMinSlice;
-    blocks_per_row = want < most ? want : most;
+  if (ALGO == 2 && m <= 65535) {  // rows go on grid.y
+    const int64_t want = std::max<int64_t>(2, (2 * sm_count() + m - 1) / m), most = n / kMinSlice;
+    blocks_per_row = std::min(want, most);
   }
   if (blocks_per_row <= 1) {
     radix_rows<BLOCK><<<rows, BLOCK, 0, s>>>(x, y, n, k);
@@ -273,6 +292,7 @@ extern "C" int kda_entry(const DLTensor* in, int n_in, DLTensor* out, int n_out,
   const dim3 grid(static_cast<unsigned>((n + chunk - 1) / chunk), rows);  // every block gets keys
   const size_t scratch_bytes = static_cast<size_t>(m) * kScratchPerRow * sizeof(unsigned);
   unsigned* scratch = nullptr;
+  keep_pool_memory();
   if (cudaMallocAsync(reinterpret_cast<void**>(&scratch), scratch_bytes, s) != cudaSuccess) return 2;
   cudaMemsetAsync(scratch, 0, scratch_bytes, s);
   for (int pass = 0; pass < 4; ++pass) split_histogram<BLOCK><<<grid, BLOCK, 0, s>>>(x, scratch, n, k, pass, chunk);
