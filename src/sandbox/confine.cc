@@ -82,11 +82,11 @@ void apply_landlock(const SandboxPolicy& p, SandboxStatus& st) {
   const int abi = st.landlock_abi;
   RulesetAttr attr{handled_fs(abi), 0, 0};
   size_t size = sizeof(uint64_t);
-  if (abi >= 4) {
+  if (abi >= 4 && !p.filesystem_only) {
     attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
     size = 2 * sizeof(uint64_t);
   }
-  if (abi >= 6) {
+  if (abi >= 6 && !p.filesystem_only) {
     attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
     size = sizeof(RulesetAttr);
   }
@@ -102,6 +102,7 @@ void apply_landlock(const SandboxPolicy& p, SandboxStatus& st) {
   ::close(ruleset);
   if (rc != 0) fail(ErrorKind::kEnvironment, std::string("landlock_restrict_self: ") + strerror(err));
   st.landlock_applied = true;
+  if (p.filesystem_only) return;
   if (abi < 4) st.warnings.push_back("Landlock ABI " + std::to_string(abi) + " cannot restrict TCP; seccomp blocks network sockets instead");
   if (abi < 6) st.warnings.push_back("Landlock ABI " + std::to_string(abi) + " cannot scope signals; seccomp restricts kill() instead");
 }
@@ -206,6 +207,7 @@ SandboxStatus apply_sandbox(const SandboxPolicy& policy) {
   apply_rlimits(policy);
   if (st.landlock_abi > 0) apply_landlock(policy, st);
   else st.warnings.push_back("Landlock unavailable: filesystem isolation NOT enforced");
+  if (policy.filesystem_only) return st;
   if (seccomp_available()) apply_seccomp(policy, st);
   else st.warnings.push_back("seccomp unavailable: system-call filtering NOT enforced");
   return st;

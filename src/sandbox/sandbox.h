@@ -22,6 +22,10 @@ struct SandboxPolicy {
   uint64_t open_files = 256;      ///< RLIMIT_NOFILE
   bool forbid_process_creation = true;  ///< fork/vfork/clone without CLONE_THREAD -> SIGSYS
   bool forbid_exec_mappings = true;     ///< mmap/mprotect with PROT_EXEC -> SIGSYS
+  /// Only Landlock's filesystem rules, rlimits and no_new_privs: no seccomp filter, network
+  /// and signals untouched. For agents (a read-only verifier that is a model CLI needs the
+  /// network and its own child processes), never for candidate code.
+  bool filesystem_only = false;
 };
 
 /// The default policy for a runner: system dirs read-only, /dev read-write, scratch private.
