@@ -17,6 +17,8 @@
 #include "core/hash.h"
 #include "core/subprocess.h"
 #include "eval/judge.h"
+#include "agents/config.h"
+#include "agents/factory.h"
 #include "agents/scripted_agent.h"
 #include "loop/builtin_agents.h"
 #include "loop/journal.h"
@@ -178,13 +180,22 @@ struct Run {
     write_file_atomic(workspace() / ".kda" / "context.json", ctx.dump(1));
     const fs::path rd = round_dir(t.id, n);
     fs::create_directories(rd);
+    const agents::Permissions perms = writer_permissions();
     std::string prompt = "# Writer, task " + t.id + ", round " + std::to_string(n) + "\n\nGoal: " + t.goal +
-                         "\n\nEdit only solution/ in your workspace. Criteria (checked by kda on hidden workloads):\n";
+                         "\n\nEdit only solution/ in your workspace (a kda solution directory: solution.json and its "
+                         "sources; docs/formats.md). Criteria, checked by kda itself on hidden workloads you never see:\n";
     for (const Criterion& c : t.criteria) prompt += "- " + c.describe() + "\n";
-    prompt += "\nContext: .kda/context.json (what was tried, lessons, advice, wiki hits).\n";
+    prompt += "\nContext: .kda/context.json (what was tried with its measured result, lessons, advice, wiki hits).\n";
+    if (!perms.allowed_commands.empty()) {
+      prompt += "\nCommands you may run from the workspace (building and timing on public workloads, the wiki):\n";
+      for (const std::string& c : perms.allowed_commands) prompt += "- `" + c + "`\n";
+    }
+    prompt += "\nWhen done, answer only JSON: {\"summary\": \"what you changed and why\", \"claims\": {\"geomean_speedup\": "
+              "<what you expect on hidden workloads>}, \"exhausted\": false}. Claims are checked against kda's own "
+              "measurements; set exhausted to true when you have nothing left to try.\n";
     write_file_atomic(rd / "writer_prompt.md", prompt);
     auto writer = make_agent(meta["writer"], agents::Role::kWriter);
-    agents::AgentRequest req{agents::Role::kWriter, prompt, workspace(), {}, std::chrono::seconds(1800), rd};
+    agents::AgentRequest req{agents::Role::kWriter, prompt, workspace(), perms, std::chrono::seconds(1800), rd};
     agents::AgentResult res = writer->run(req);
     Json final_msg = Json::object();
     try {
@@ -209,7 +220,7 @@ struct Run {
     Json step = {{"commit", commit}, {"parent", parent}, {"diff_files", files}, {"diff_sha256", sha256_hex(patch)}, {"ok", res.ok()}, {"error", res.error},
                  {"exhausted", final_msg.value("exhausted", false)}, {"claims", final_msg.value("claims", Json::object())},
                  {"params", final_msg.value("params", Json())}, {"transcript_sha256", res.transcript.empty() || !fs::exists(res.transcript) ? "" : sha256_file(res.transcript)},
-                 {"prompt_sha256", sha256_hex(prompt)}};
+                 {"prompt_sha256", sha256_hex(prompt)}, {"usage", usage_json(res.usage)}};
     log("write", {{"task", t.id}, {"round", n}, {"commit", commit}, {"parent", parent}, {"diff_sha256", step["diff_sha256"]},
                   {"prompt_sha256", step["prompt_sha256"]}, {"transcript_sha256", step["transcript_sha256"]}});
     journal->put(key, "write", step);
@@ -307,6 +318,7 @@ struct Run {
     if (!res.ok()) verdict = {{"verdict", "FAIL"}, {"reasons", Json::array({"the verifier failed: " + res.error})}, {"requests", Json::array()}};
     write_file_atomic(rd / "review.json", verdict.dump(1) + "\n");
     log("review", {{"task", t.id}, {"round", n}, {"verdict", verdict["verdict"]}, {"review_sha256", sha256_hex(verdict.dump())}});
+    verdict["usage"] = usage_json(res.usage);
     journal->put(key, "review", verdict);
     return verdict;
   }
@@ -314,7 +326,40 @@ struct Run {
   std::unique_ptr<agents::Agent> make_agent(const std::string& name, agents::Role role) {
     if (name == "builtin") return role == agents::Role::kWriter ? make_builtin_writer() : make_rule_verifier();
     if (name.rfind("script:", 0) == 0) return agents::make_scripted_agent(name.substr(7));
-    fail(ErrorKind::kUsage, "unknown agent '" + name + "' (this build knows: builtin, script:REPLAY_FILE)");
+    // A configured agent runs as it was when the run started: its spec is frozen in run.json.
+    const Json specs = meta.value("agent_specs", Json::object());
+    if (specs.contains(name)) return agents::make_agent(agents::parse_agent_spec(name, specs[name], (dir / "run.json").string()));
+    fail(ErrorKind::kInput, (dir / "run.json").string() + ": agent '" + name + "' has no frozen spec under agent_specs");
+  }
+
+  // A model writer may build and time its candidate on the public workloads and search the
+  // wiki; the hidden workloads stay out of its reach (the evaluator reads them, not the agent).
+  agents::Permissions writer_permissions() const {
+    agents::Permissions p;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec) return p;
+    std::string eval = self.string() + " eval " + meta["task_dir"].get<std::string>() + " solution --workloads public --backend " +
+                       meta.value("backend", std::string("cpu")) + " --budget 0.1";
+    if (!meta.value("arch", std::string()).empty()) eval += " --arch " + meta["arch"].get<std::string>();
+    p.allowed_commands = {eval, self.string() + " wiki search"};
+    return p;
+  }
+
+  static Json usage_json(const agents::Usage& u) {
+    return {{"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens}, {"cost_usd", u.cost_usd}};
+  }
+
+  // Tokens and cost spent so far, from the journal (so a resumed run counts what came before).
+  std::pair<long, double> spent() const {
+    long tokens = 0;
+    double cost = 0;
+    for (const Step& st : journal->steps()) {
+      const Json u = st.data.is_object() ? st.data.value("usage", Json::object()) : Json::object();
+      tokens += u.value("prompt_tokens", 0L) + u.value("completion_tokens", 0L);
+      cost += u.value("cost_usd", 0.0);
+    }
+    return {tokens, cost};
   }
 
   Json read_lessons() {
@@ -394,6 +439,16 @@ struct Run {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() > limit) {
           log("budget_exhausted", {{"task", t.id}, {"round", n}, {"wall_seconds", limit}});
           return outcome("stopped");
+        }
+        const long max_tokens = meta.value("max_tokens", 0L);
+        const double max_cost = meta.value("max_cost_usd", 0.0);
+        if (max_tokens > 0 || max_cost > 0) {
+          const auto [tokens, cost] = spent();
+          if ((max_tokens > 0 && tokens >= max_tokens) || (max_cost > 0 && cost >= max_cost)) {
+            log("budget_exhausted", {{"task", t.id}, {"round", n}, {"tokens", tokens}, {"cost_usd", cost},
+                                     {"max_tokens", max_tokens}, {"max_cost_usd", max_cost}});
+            return outcome("stopped");
+          }
         }
         const std::string base = t.id + "/" + std::to_string(n);
         // An escalation pauses the run before this round until a person answers.
@@ -534,13 +589,15 @@ Run open_run(const fs::path& dir, std::function<void(const std::string&)> status
 
 // Writes a new run's files into `dir`: plan, run.json with the frozen hashes, the writer's
 // worktree and the first audit record.
-void lay_out_run(const fs::path& dir, const TaskDir& task, const Plan& plan, const RunOptions& opt, const fs::path& start) {
+void lay_out_run(const fs::path& dir, const TaskDir& task, const Plan& plan, const RunOptions& opt, const fs::path& start,
+                 const Json& agent_specs) {
   write_file_atomic(dir / "plan.json", to_json(plan).dump(1) + "\n");
   write_file_atomic(dir / "plan.md", to_markdown(plan, task.definition.name));
   Json meta = {{"schema_version", kRunSchemaVersion}, {"task_dir", fs::absolute(task.root).string()},
                {"backend", opt.backend}, {"arch", opt.arch}, {"writer", opt.writer}, {"verifier", opt.verifier},
                {"eval_budget_seconds", opt.eval_budget_seconds}, {"wall_seconds", opt.wall_seconds},
-               {"sandbox", opt.sandbox}, {"start_solution", fs::absolute(start).string()}, {"created", now_utc()}};
+               {"sandbox", opt.sandbox}, {"start_solution", fs::absolute(start).string()}, {"created", now_utc()},
+               {"max_tokens", opt.max_tokens}, {"max_cost_usd", opt.max_cost_usd}, {"agent_specs", agent_specs}};
   write_file_atomic(dir / "run.json", meta.dump(1) + "\n");
   // The writer's worktree: the candidate only, one commit per round.
   const fs::path ws = dir / "workspace";
@@ -576,11 +633,21 @@ RunOutcome start_run(const RunOptions& original) {
   Plan plan = opt.plan.empty() ? default_plan() : load_plan(opt.plan);
   const fs::path start = opt.start_solution.empty() ? choose_start_solution(task.root, opt.backend) : fs::path(opt.start_solution);
   load_solution(start);  // a broken start solution is an input error now, not in round 1
+  Json agent_specs = Json::object();
   for (const std::string& a : {opt.writer, opt.verifier}) {
     if (a == "builtin") continue;
-    if (a.rfind("script:", 0) != 0)
-      fail(ErrorKind::kUsage, "unknown agent '" + a + "' (this build knows: builtin, script:REPLAY_FILE)");
-    agents::make_scripted_agent(a.substr(7));  // a bad replay file is an input error now
+    if (a.rfind("script:", 0) == 0) {
+      agents::make_scripted_agent(a.substr(7));  // a bad replay file is an input error now
+      continue;
+    }
+    const agents::AgentConfig config = agents::resolve_agent_config(opt.agents_config);
+    const std::optional<agents::AgentSpec> spec = config.find(a);
+    if (!spec) {
+      std::string known = "builtin, script:REPLAY_FILE";
+      for (auto& [name, s] : config.agents) known += ", " + name;
+      fail(ErrorKind::kUsage, "unknown agent '" + a + "' (known: " + known + "; configure more in an agents file, docs/agents.md)");
+    }
+    agent_specs[a] = agents::to_json(*spec);
   }
   const fs::path dir = fs::absolute(opt.run_dir.empty() ? task.store_dir() / "runs" / new_run_id() : opt.run_dir);
   if (fs::exists(dir)) fail(ErrorKind::kUsage, dir.string() + " already exists; continue a run with `kda resume`");
@@ -590,7 +657,7 @@ RunOutcome start_run(const RunOptions& original) {
   const fs::path partial = final_dir.string() + ".starting";
   fs::remove_all(partial);
   fs::create_directories(partial);
-  lay_out_run(partial, task, plan, opt, start);
+  lay_out_run(partial, task, plan, opt, start, agent_specs);
   fs::rename(partial, final_dir);
   return resume_run(final_dir, {}, opt.status);
 }

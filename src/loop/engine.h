@@ -21,8 +21,11 @@ struct RunOptions {
   std::filesystem::path task_dir;
   std::string backend = "cpu";
   std::string arch;
-  std::string writer = "builtin";    ///< builtin (more kinds come from src/agents)
+  std::string writer = "builtin";    ///< builtin, script:REPLAY_FILE, or an agent of the agents config
   std::string verifier = "builtin";
+  std::filesystem::path agents_config;  ///< empty: $KDA_AGENTS, ~/.config/kda/agents.json, built-ins
+  long max_tokens = 0;                  ///< prompt + completion tokens of every agent call; 0: no limit
+  double max_cost_usd = 0;              ///< what the agents report they cost; 0: no limit
   std::filesystem::path plan;        ///< empty: the built-in writer's plan
   std::filesystem::path run_dir;     ///< empty: <task>/.kda/runs/<run-id>
   std::string start_solution;        ///< a solution directory; empty: chosen from <task>/solutions
