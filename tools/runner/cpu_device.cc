@@ -64,6 +64,7 @@ class CpuDevice final : public Device {
   void upload(void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); }
   void download(void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); }
   void fill(void* dst, uint8_t byte, size_t n) override { std::memset(dst, byte, n); }
+  const void* host_view(const void* p) override { return p; }
   void flush_caches() override {
     // Writing (not just reading) a buffer twice the LLC evicts the candidate's data, dirty
     // lines included; the counter stops the compiler from dropping the stores.
