@@ -54,7 +54,9 @@ bool SharedRegion::remap(size_t bytes) {
   data_ = nullptr;
   mapped_ = 0;
   if (bytes == 0) return true;
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+  // Populated in one go: both sides touch every page of every request, and one call is much
+  // cheaper than a fault per 4 KiB page.
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, 0);
   if (p == MAP_FAILED) return false;
   data_ = static_cast<uint8_t*>(p);
   mapped_ = bytes;
