@@ -3,6 +3,11 @@
 // length, u64 blob length (little-endian) — then the JSON text, then the blob bytes. The
 // sequence number strictly alternates request/response, so a frame that a candidate injects
 // into the runner's output pipe breaks the sequence or the framing and is a protocol violation.
+//
+// Version 2: a RUN may carry {"shm": {"out_offset": N}} instead of a blob. Its input sets are then
+// in the memory shared with the runner (fd 5, eval/shared_region.h) from offset 0, the runner
+// writes the outputs from offset N, and the RUN_RESULT carries no blob. Files of requests
+// (`kda profile run`) still carry their sets in blobs.
 #pragma once
 
 #include <chrono>
@@ -14,7 +19,7 @@
 
 namespace kda::wire {
 
-inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kVersion = 2;
 inline constexpr uint64_t kMaxJson = 16ull << 20;
 inline constexpr uint64_t kMaxBlob = 64ull << 30;
 

@@ -143,8 +143,44 @@ std::string Child::describe() const {
   return s;
 }
 
+namespace {
+
+// Everything the child needs, prepared by the parent: after vfork() the child shares the
+// parent's memory, so it may only make system calls — no allocation, no exceptions.
+struct ExecPlan {
+  const int* pass_fds;
+  size_t pass_count;
+  int stdout_fd;
+  const char* cwd;  ///< nullptr: stay
+  char* const* argv;
+  char* const* envp;
+};
+
+[[noreturn]] void exec_child(const ExecPlan& x) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // if the judge dies, its runners die with it
+  // Move passed fds out of the way first so that dup2 into 3.. cannot clobber one.
+  int moved[16];
+  for (size_t i = 0; i < x.pass_count; ++i) moved[i] = ::fcntl(x.pass_fds[i], F_DUPFD_CLOEXEC, 100);
+  int devnull = ::open("/dev/null", O_RDWR);
+  ::dup2(devnull, 0);
+  int out = x.stdout_fd >= 0 ? x.stdout_fd : devnull;
+  ::dup2(out, 1);
+  ::dup2(out, 2);
+  for (size_t i = 0; i < x.pass_count; ++i) ::dup2(moved[i], static_cast<int>(3 + i));
+  int first_closed = static_cast<int>(3 + x.pass_count);
+  if (syscall(SYS_close_range, first_closed, ~0U, 0) != 0)
+    for (int fd = first_closed; fd < 4096; ++fd) ::close(fd);
+  if (x.cwd && ::chdir(x.cwd) != 0) _exit(126);
+  ::execve(x.argv[0], x.argv, x.envp);
+  _exit(127);
+}
+
+}  // namespace
+
 Child spawn_child(const ChildSpec& spec) {
   if (spec.argv.empty()) fail(ErrorKind::kInternal, "spawn_child: empty argv");
+  if (spec.pass_fds.size() > 16) fail(ErrorKind::kInternal, "spawn_child: too many descriptors to pass");
   std::vector<std::string> env_strings;
   for (auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
   std::vector<char*> argv, envp;
@@ -153,29 +189,17 @@ Child spawn_child(const ChildSpec& spec) {
   argv.push_back(nullptr);
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
+  const std::string cwd = spec.cwd.string();
+  const ExecPlan plan{spec.pass_fds.data(), spec.pass_fds.size(), spec.stdout_fd, cwd.empty() ? nullptr : cwd.c_str(),
+                      argv.data(), envp.data()};
 
-  pid_t pid = ::fork();
-  if (pid < 0) fail(ErrorKind::kEnvironment, std::string("fork: ") + strerror(errno));
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // if the judge dies, its runners die with it
-    // Move passed fds out of the way first so that dup2 into 3.. cannot clobber one.
-    std::vector<int> moved;
-    for (int fd : spec.pass_fds) moved.push_back(::fcntl(fd, F_DUPFD_CLOEXEC, 100));
-    int devnull = ::open("/dev/null", O_RDWR);
-    ::dup2(devnull, 0);
-    int out = spec.stdout_fd >= 0 ? spec.stdout_fd : devnull;
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    for (size_t i = 0; i < moved.size(); ++i) ::dup2(moved[i], static_cast<int>(3 + i));
-    int first_closed = static_cast<int>(3 + moved.size());
-    if (syscall(SYS_close_range, first_closed, ~0U, 0) != 0)
-      for (int fd = first_closed; fd < 4096; ++fd) ::close(fd);
-    if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) _exit(126);
-    ::execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  ::setpgid(pid, pid);
+  // vfork, not fork: the judge holds hundreds of megabytes of input sets, and fork() would copy
+  // their page tables and mark every page copy-on-write, so that the judge then takes a fault
+  // per page it writes (tens of milliseconds per runner). The parent waits until the exec.
+  pid_t pid = ::vfork();
+  if (pid < 0) fail(ErrorKind::kEnvironment, std::string("vfork: ") + strerror(errno));
+  if (pid == 0) exec_child(plan);
+  ::setpgid(pid, pid);  // already done by the child; fails harmlessly after its exec
   return Child(pid);
 }
 

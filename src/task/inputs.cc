@@ -6,39 +6,11 @@
 
 #include "core/error.h"
 #include "core/hash.h"
+#include "task/counter_rng.h"
 #include "task/safetensors.h"
 
 namespace kda {
 namespace {
-
-// xoshiro256** seeded through splitmix64: fast, good quality, and fully determined by the seed.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) {
-    for (auto& s : s_) s = splitmix(seed);
-  }
-  uint64_t next() {
-    uint64_t r = rotl(s_[1] * 5, 7) * 9, t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return r;
-  }
-  double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
-
- private:
-  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  static uint64_t splitmix(uint64_t& x) {
-    uint64_t z = (x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  uint64_t s_[4];
-};
 
 uint64_t stream_seed(uint64_t seed, const std::string& uuid, const std::string& input, uint64_t draw) {
   Sha256 h;
@@ -66,28 +38,6 @@ Dist dist_for(const Definition& d, const std::string& name) {
   return out;
 }
 
-// Marsaglia's polar method in float: two normals per accepted pair (acceptance pi/4), no trig.
-// 24-bit uniforms bound |x| by about 8.2, far beyond what a test input needs.
-size_t fill_normals(float* out, size_t n, Rng& rng) {
-  size_t i = 0;
-  while (i + 1 < n) {
-    uint64_t r = rng.next();
-    float u = static_cast<float>(static_cast<int32_t>(r >> 32) >> 8) * 0x1.0p-23f;  // [-1, 1)
-    float v = static_cast<float>(static_cast<int32_t>(r) >> 8) * 0x1.0p-23f;
-    float q = u * u + v * v;
-    if (q >= 1.0f || q == 0.0f) continue;
-    float m = std::sqrt(-2.0f * std::log(q) / q);
-    out[i++] = u * m;
-    out[i++] = v * m;
-  }
-  if (i < n) {  // odd tail
-    float tail[2];
-    fill_normals(tail, 2, rng);
-    out[i++] = tail[0];
-  }
-  return i;
-}
-
 // float -> bf16 bits, round to nearest even (one rounding: the sample is the float).
 uint16_t bf16_bits(float f) {
   uint32_t b;
@@ -97,45 +47,53 @@ uint16_t bf16_bits(float f) {
   return static_cast<uint16_t>(b >> 16);
 }
 
-void fill_random(HostTensor& t, Rng& rng, const Dist& dist) {
+// Element i of a random input, as a float (floating dtypes) or an integer (others): a pure
+// function of (stream key, i), so that one element of a draw can be made without the others.
+float random_float(uint64_t key, uint64_t i, const Dist& dist) {
+  if (!dist.uniform) return normal_from_bits(counter_bits(key, i));
+  return static_cast<float>(dist.low + (dist.high - dist.low) * ((counter_bits(key, i) >> 8) * 0x1.0p-24));
+}
+
+double random_int(uint64_t key, uint64_t i, DType t, const Dist& dist) {
+  const uint32_t r = counter_bits(key, i);
+  if (t == DType::kBool) return static_cast<double>(r >> 31);
+  if (t == DType::kUInt8) return static_cast<double>(r >> 24);
+  if (dist.uniform) return std::floor(dist.low + (dist.high - dist.low) * ((r >> 8) * 0x1.0p-24));
+  return static_cast<double>(static_cast<int32_t>(r >> 28) - 8);  // top 4 bits: [-8, 8)
+}
+
+void store_float(HostTensor& t, size_t i, float v) {
+  if (t.dtype == DType::kFloat32) {
+    std::memcpy(t.data.data() + i * 4, &v, 4);
+  } else if (t.dtype == DType::kBFloat16) {
+    uint16_t h = bf16_bits(v);
+    std::memcpy(t.data.data() + i * 2, &h, 2);
+  } else {
+    store_element(t.dtype, t.data.data(), i, v);
+  }
+}
+
+void fill_random(HostTensor& t, uint64_t key, const Dist& dist) {
   const size_t n = t.numel();
-  if (is_floating(t.dtype)) {
-    // Samples are drawn as floats in chunks, then stored in the element type.
-    constexpr size_t kChunk = 4096;
-    float buf[kChunk];
-    for (size_t base = 0; base < n; base += kChunk) {
-      const size_t m = std::min(kChunk, n - base);
-      if (dist.uniform) {
-        for (size_t i = 0; i < m; ++i)
-          buf[i] = static_cast<float>(dist.low + (dist.high - dist.low) * rng.uniform());
-      } else {
-        fill_normals(buf, m, rng);
-      }
-      if (t.dtype == DType::kFloat32) {
-        std::memcpy(t.data.data() + base * 4, buf, m * 4);
-      } else if (t.dtype == DType::kBFloat16) {
-        for (size_t i = 0; i < m; ++i) {
-          uint16_t h = bf16_bits(buf[i]);
-          std::memcpy(t.data.data() + (base + i) * 2, &h, 2);
-        }
-      } else {
-        for (size_t i = 0; i < m; ++i) store_element(t.dtype, t.data.data(), base + i, buf[i]);
-      }
-    }
+  if (!is_floating(t.dtype)) {
+    for (size_t i = 0; i < n; ++i) store_element(t.dtype, t.data.data(), i, random_int(key, i, t.dtype, dist));
     return;
   }
-  for (size_t i = 0; i < n; ++i) {
-    double v;
-    if (t.dtype == DType::kBool) {
-      v = static_cast<double>(rng.next() & 1);
-    } else if (t.dtype == DType::kUInt8) {
-      v = static_cast<double>(rng.next() & 0xff);
-    } else if (dist.uniform) {
-      v = std::floor(dist.low + (dist.high - dist.low) * rng.uniform());
+  // Samples are drawn as floats in chunks (vectorised for normals), then stored in the element type.
+  constexpr size_t kChunk = 4096;
+  float buf[kChunk];
+  for (size_t base = 0; base < n; base += kChunk) {
+    const size_t m = std::min(kChunk, n - base);
+    if (dist.uniform) {
+      for (size_t i = 0; i < m; ++i) buf[i] = random_float(key, base + i, dist);
     } else {
-      v = static_cast<double>(static_cast<int64_t>(rng.next() >> 60) - 8);  // top 4 bits: [-8, 8)
+      fill_normal(buf, m, key, base);
     }
-    store_element(t.dtype, t.data.data(), i, v);
+    if (t.dtype == DType::kFloat32) {
+      std::memcpy(t.data.data() + base * 4, buf, m * 4);
+    } else {
+      for (size_t i = 0; i < m; ++i) store_float(t, base + i, buf[i]);
+    }
   }
 }
 
@@ -199,12 +157,33 @@ std::vector<HostTensor> generate_inputs(const Definition& d, const Workload& w, 
       }
       if (!found) fail(ErrorKind::kInput, file.string() + ": no tensor named '" + r->second.tensor_key + "'");
     } else {
-      Rng rng(stream_seed(seed, w.uuid, s.name, draw));
-      fill_random(t, rng, dist_for(d, s.name));
+      fill_random(t, stream_seed(seed, w.uuid, s.name, draw), dist_for(d, s.name));
     }
     out.push_back(std::move(t));
   }
   return out;
+}
+
+void perturb_inputs(const Definition& d, const Workload& w, uint64_t seed, uint64_t draw, uint64_t salt,
+                    std::vector<HostTensor>& set) {
+  for (size_t i = 0; i < set.size() && i < d.inputs.size(); ++i) {
+    HostTensor& t = set[i];
+    const std::string& name = d.inputs[i].name;
+    auto r = w.inputs.find(name);
+    const bool random = r == w.inputs.end() || r->second.kind == InputRecipe::Kind::kRandom;
+    const size_t n = t.numel();
+    if (!random || t.shape.empty() || n == 0 || t.data.size() != t.nbytes()) continue;
+    const uint64_t key = stream_seed(seed, w.uuid, name, draw);
+    const Dist dist = dist_for(d, name);
+    const size_t changes = std::min<size_t>(n, 1 + n / 4096);
+    uint64_t x = salt ^ (i * 0x9e3779b97f4a7c15ull);
+    for (size_t c = 0; c < changes; ++c) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      const size_t pos = static_cast<size_t>((x >> 17) % n);
+      if (is_floating(t.dtype)) store_float(t, pos, random_float(key, pos, dist));
+      else store_element(t.dtype, t.data.data(), pos, random_int(key, pos, t.dtype, dist));
+    }
+  }
 }
 
 }  // namespace kda

@@ -1,6 +1,7 @@
 // Input generation for a workload: deterministic from (seed, workload uuid, input name, draw
 // index) so the judge can regenerate any input set, and unpredictable to a candidate that does
-// not know the seed. Floats ~ N(0,1) (or kda.inputs.<name>: {"dist": "uniform", "low", "high"}
+// not know the seed. Random elements are counter-based (task/counter_rng.h): element i of a draw
+// is a function of the stream and i alone. Floats ~ N(0,1) (or kda.inputs.<name>: {"dist": "uniform", "low", "high"}
 // in the definition), ints uniform in [-8, 8) (uint8/bool in range), scalars from the recipe,
 // safetensors loaded from the task root.
 #pragma once
@@ -23,5 +24,12 @@ std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload&
 /// Inputs in definition order. `draw` selects a fresh independent set for the same workload.
 std::vector<HostTensor> generate_inputs(const Definition& d, const Workload& w, uint64_t seed,
                                         uint64_t draw, const std::filesystem::path& task_root);
+
+/// Replaces 1 + n/4096 elements of each random input of `set` (positions drawn from `salt`) with
+/// the values that generate_inputs(..., draw, ...) has there, without generating the rest of that
+/// draw: a set that differs from the previous one in a few places, so that a cache keyed on
+/// pointers or on a sample of the contents returns stale outputs (docs/evaluator.md, step 3).
+void perturb_inputs(const Definition& d, const Workload& w, uint64_t seed, uint64_t draw, uint64_t salt,
+                    std::vector<HostTensor>& set);
 
 }  // namespace kda

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -147,6 +148,33 @@ TEST(InputsMixed, HugeShapesAreRefusedNotWrapped) {
     EXPECT_NE(std::string(e.what()).find("workload huge: tensor 'x'"), std::string::npos) << e.what();
   }
   EXPECT_THROW(make_output_tensors(d, w), Error);
+}
+
+}  // namespace kda
+
+namespace kda {
+
+TEST(InputsMixed, PerturbTakesAFewElementsOfTheFreshDraw) {
+  Definition d = parse_definition(parse_json(kMixed, "mix"), "mix");
+  Workload w = parse_workload(parse_json(R"({"uuid": "p", "axes": {"N": 50000}})", "w"), "w");
+  auto prev = generate_inputs(d, w, 3, 0, ".");
+  auto fresh = generate_inputs(d, w, 3, 1, ".");
+  auto set = prev;
+  perturb_inputs(d, w, 3, 1, 0x1234, set);
+  for (size_t i = 0; i < set.size(); ++i) {
+    const size_t n = set[i].numel(), es = dtype_size(set[i].dtype);
+    size_t changed = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const uint8_t* p = set[i].data.data() + k * es;
+      if (std::memcmp(p, prev[i].data.data() + k * es, es) == 0) continue;
+      ++changed;
+      EXPECT_EQ(std::memcmp(p, fresh[i].data.data() + k * es, es), 0) << set[i].name << " element " << k;
+    }
+    EXPECT_LE(changed, 1 + n / 4096) << set[i].name;
+    if (set[i].dtype != DType::kBool && set[i].dtype != DType::kUInt8) {
+      EXPECT_GE(changed, 2u) << set[i].name;
+    }
+  }
 }
 
 }  // namespace kda

@@ -26,6 +26,8 @@ class Device {
   virtual void upload(void* dst, const void* src, size_t n) = 0;
   virtual void download(void* dst, const void* src, size_t n) = 0;
   virtual void fill(void* dst, uint8_t byte, size_t n) = 0;
+  /// `p` (from alloc) as host-readable memory, or nullptr when it must be downloaded first.
+  virtual const void* host_view(const void* p) { (void)p; return nullptr; }
   /// Evicts the last-level cache (CPU: writes 2x LLC; CUDA: writes 2x L2 and resets persisting
   /// lines) so that every sample starts cold.
   virtual void flush_caches() = 0;

@@ -3,6 +3,8 @@
 // the judge's requests on fd 3 (in) / fd 4 (out). It never sees expected outputs, the seed or
 // verdicts; anything it reports is cross-checked by the judge.
 //
+// Pipe mode: fd 3 requests, fd 4 answers, fd 5 the shared memory for sets and outputs.
+//
 // usage: kda-runner --backend cpu|cuda --library LIB.so [--entry kda_entry] [--scratch DIR]
 //                   [--device N] [--no-sandbox] [--requests FILE --responses FILE]
 //
@@ -78,6 +80,10 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   Args args = parse_args(argc, argv);
   int kIn = 3, kOut = 4;
+  // fd 5: the memory shared with the judge for input sets and outputs (eval/shared_region.h);
+  // absent when the requests come from files, which carry their data in the frames.
+  kda::SharedRegion shm;
+  bool have_shm = false;
   if (!args.requests.empty() || !args.responses.empty()) {
     kIn = ::open(args.requests.c_str(), O_RDONLY | O_CLOEXEC);
     kOut = ::open(args.responses.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -85,6 +91,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "kda-runner: --requests and --responses need a readable and a writable file\n");
       return 2;
     }
+  } else if (::fcntl(5, F_GETFD) != -1) {
+    shm = kda::SharedRegion::adopt(5);
+    have_shm = true;
   }
   try {
     std::string error;
@@ -127,7 +136,7 @@ int main(int argc, char** argv) {
     ready.json = {{"pid", ::getpid()}, {"device", device->describe()}, {"sandbox", sandbox}};
     kda::wire::write_frame(kOut, ready);
 
-    kda::runner::Session session(*device, entry);
+    kda::runner::Session session(*device, entry, have_shm ? &shm : nullptr);
     while (true) {
       kda::wire::Frame req = kda::wire::read_frame(kIn);
       if (req.type == kda::wire::Type::kBye) return 0;
