@@ -18,5 +18,6 @@ void add_resume_command(CLI::App& root);
 void add_status_command(CLI::App& root);
 void add_plan_command(CLI::App& root);
 void add_tune_command(CLI::App& root);
+void add_agents_command(CLI::App& root);
 
 }  // namespace kda::cli

@@ -26,10 +26,10 @@
 #include <cstdint>
 
 #ifndef ALGO
-#define ALGO 2  // 0 shared-memory bitonic sort (rows <= kSortMaxN), 1 radix per block, 2 radix, split rows
+#define ALGO 1  // 0 shared-memory bitonic sort (rows <= kSortMaxN), 1 radix per block, 2 radix, split rows
 #endif
 #ifndef BLOCK
-#define BLOCK 512  // threads per block
+#define BLOCK 1024  // threads per block
 #endif
 static_assert(BLOCK % 32 == 0 && BLOCK >= 32 && BLOCK <= 1024, "BLOCK must be a multiple of 32 in [32, 1024]");
 
