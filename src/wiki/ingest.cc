@@ -186,6 +186,14 @@ IngestStats ingest_git(const IngestOptions& opts) {
   std::time_t cutoff = now - static_cast<std::time_t>(opts.months) * 30 * 24 * 3600;
   std::string repo_slug = slug(name);
   st.out_dir = opts.wiki_dir / "ingested" / repo_slug;
+  // Read everything first, write afterwards: an object that cannot be read deep in the history
+  // (a corrupt or partial repository) must fail the run before a single draft lands in the wiki,
+  // where the next search would index it (docs/wiki.md).
+  struct Draft {
+    fs::path out;
+    std::string text;
+  };
+  std::vector<Draft> drafts;
   std::set<long> seen_prs;
   git_oid oid;
   int rc;
@@ -198,19 +206,19 @@ IngestStats ingest_git(const IngestOptions& opts) {
     git_time_t when = git_commit_time(commit.p);
     if (when < cutoff) break;
     ++st.scanned;
-    if (opts.progress && st.scanned % 256 == 0) opts.progress(st.scanned, st.written);
+    if (opts.progress && st.scanned % 256 == 0) opts.progress(st.scanned, drafts.size());
 
     Ptr<git_tree, git_tree_free> tree, parent_tree;
     if (git_commit_tree(&tree.p, commit.p) != 0)
-      fail(ErrorKind::kInput, std::string("ingest-git: cannot read the tree of ") + sha + ": " + git_err());
+      fail(ErrorKind::kInput, std::string("ingest-git: cannot read the tree of ") + sha + " (corrupt repository?): " + git_err());
     if (git_commit_parentcount(commit.p) > 0) {
       Ptr<git_commit, git_commit_free> parent;
       if (git_commit_parent(&parent.p, commit.p, 0) != 0 || git_commit_tree(&parent_tree.p, parent.p) != 0)
-        fail(ErrorKind::kInput, std::string("ingest-git: cannot read the parent of ") + sha + ": " + git_err());
+        fail(ErrorKind::kInput, std::string("ingest-git: cannot read the parent of ") + sha + " (corrupt repository?): " + git_err());
     }
     Ptr<git_diff, git_diff_free> diff;
     if (git_diff_tree_to_tree(&diff.p, repo.p, parent_tree.p, tree.p, nullptr) != 0)
-      fail(ErrorKind::kInput, std::string("ingest-git: cannot diff ") + sha + ": " + git_err());
+      fail(ErrorKind::kInput, std::string("ingest-git: cannot diff ") + sha + " (corrupt repository?): " + git_err());
     std::vector<std::string> files;
     bool relevant_path = false, any_code = false;
     size_t n = git_diff_num_deltas(diff.p);
@@ -256,13 +264,12 @@ IngestStats ingest_git(const IngestOptions& opts) {
       add_unique(e.kernel_types, t.kernel_type);
       add_unique(e.architectures, t.arch);
     }
+    // Line counts read blobs: a missing blob is a corrupt repository, not "+0 -0".
     git_diff_stats* stats = nullptr;
-    size_t ins = 0, del = 0;
-    if (git_diff_get_stats(&stats, diff.p) == 0) {
-      ins = git_diff_stats_insertions(stats);
-      del = git_diff_stats_deletions(stats);
-      git_diff_stats_free(stats);
-    }
+    if (git_diff_get_stats(&stats, diff.p) != 0)
+      fail(ErrorKind::kInput, std::string("ingest-git: cannot read the changes of ") + sha + " (corrupt repository?): " + git_err());
+    size_t ins = git_diff_stats_insertions(stats), del = git_diff_stats_deletions(stats);
+    git_diff_stats_free(stats);
     Source s;
     s.repo = name;
     if (pr > 0) s.pr = pr;
@@ -292,11 +299,17 @@ IngestStats ingest_git(const IngestOptions& opts) {
     if (opts.include_message) body += "\n## Commit message\n\n```text\n" + message + "\n```\n";
     body += "\n## Summary\n\nTODO: what changed, why it is faster, on which hardware, with which numbers.\n";
     e.body = body;
-    write_file_atomic(out, render_entry(e));
-    ++st.written;
+    drafts.push_back({out, render_entry(e)});
   }
   if (rc != GIT_ITEROVER && rc != 0)
-    fail(ErrorKind::kInput, "ingest-git: walking the history of " + opts.repo_path.string() + " failed: " + git_err());
+    fail(ErrorKind::kInput, "ingest-git: walking the history of " + opts.repo_path.string() +
+                                " failed (corrupt repository?): " + git_err());
+  // The whole walk succeeded: now write. Each draft is written atomically (temp file + rename), so
+  // an interrupted write leaves whole drafts only, and a rerun skips those already present.
+  for (const auto& d : drafts) {
+    write_file_atomic(d.out, d.text);
+    ++st.written;
+  }
   if (opts.progress) opts.progress(st.scanned, st.written);
   st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return st;
