@@ -123,5 +123,37 @@ TEST(WikiCli, IngestGitOnACorruptRepositoryWritesNoDrafts) {
   EXPECT_EQ(Json::parse(r.out)["results"].size(), 0u) << r.out;
 }
 
+// A shallow clone cannot show that a commit is missing: `check --git` says so once.
+TEST(WikiCli, CheckGitAgainstAShallowCloneSaysSoOnce) {
+  TempDir d("kda-wiki-cli");
+  fs::path bare = kernel_history(d.path(), 6);
+  std::vector<std::string> old;
+  for (int i = 5; i >= 1; --i) old.push_back(git({"rev-parse", "HEAD~" + std::to_string(i)}, bare));
+  std::string head = git({"rev-parse", "HEAD"}, bare);
+  fs::path shallow = d.path() / "shallow";
+  git({"clone", "-q", "--depth", "1", "file://" + bare.string(), shallow.string()});
+  fs::path w = d.path() / "wiki";
+  fs::create_directories(w / "sources");
+  auto write_entry = [&](int n, const std::string& sha) {
+    std::ofstream(w / "sources" / ("pr-kern-" + std::to_string(n) + ".md"))
+        << "---\nschema_version: 1\nid: pr-kern-" << n << "\ntitle: \"Kernel " << n
+        << "\"\nkind: source-pr\nconfidence: source-reported\nsources:\n  - repo: acme/kern\n    pr: " << n
+        << "\n    commit: " << sha << "\n    url: https://github.com/acme/kern/pull/" << n << "\n---\nBody.\n";
+  };
+  for (size_t i = 0; i < old.size(); ++i) write_entry(static_cast<int>(i + 1), old[i]);
+  write_entry(6, head);
+  auto r = e2e::kda({"wiki", "--wiki", w.string(), "check", "--git", "acme/kern=" + shallow.string()}, d.path() / "cache");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(r.out.find("is not in"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("is a shallow clone of acme/kern, so 5 cited commit(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("git fetch --unshallow"), std::string::npos) << r.out;
+  size_t lines = 0;
+  for (char c : r.out) lines += c == '\n';
+  EXPECT_EQ(lines, 1u) << r.out;
+  // The full mirror verifies every one of them.
+  r = e2e::kda({"wiki", "--wiki", w.string(), "check", "--git", "acme/kern=" + bare.string()}, d.path() / "cache");
+  EXPECT_TRUE(r.ok()) << r.out << r.err;
+}
+
 }  // namespace
 }  // namespace kda

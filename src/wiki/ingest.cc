@@ -320,6 +320,8 @@ std::vector<Problem> verify_commits(const std::vector<Entry>& entries, const std
   std::vector<Problem> out;
   std::map<std::string, git_repository*> open;
   std::map<std::string, fs::path> paths;
+  std::map<std::string, std::string> names;    // lower-case key -> the owner/name given
+  std::map<std::string, size_t> unverifiable;  // shallow clones: cited commits not found in them
   struct Closer {
     std::map<std::string, git_repository*>& m;
     ~Closer() {
@@ -332,6 +334,8 @@ std::vector<Problem> verify_commits(const std::vector<Entry>& entries, const std
       fail(ErrorKind::kInput, "check --git " + name + "=" + path.string() + ": not a git repository (" + git_err() + ")");
     open[lower(name)] = r;
     paths[lower(name)] = path;
+    names[lower(name)] = name;
+    if (git_repository_is_shallow(r) == 1) unverifiable[lower(name)] = 0;
   }
   for (auto& e : entries) {
     for (auto& s : e.sources) {
@@ -344,10 +348,20 @@ std::vector<Problem> verify_commits(const std::vector<Entry>& entries, const std
       if (rc == 0) rc = git_object_lookup_prefix(&obj.p, it->second, &oid, s.commit.size(), GIT_OBJECT_COMMIT);
       if (rc == GIT_EAMBIGUOUS)
         out.push_back({e.path, 0, "commit " + s.commit + " is ambiguous in " + s.repo + "; cite more hex digits"});
+      else if (rc != 0 && unverifiable.count(it->first))
+        ++unverifiable[it->first];  // older than the shallow boundary, or really absent: unknowable
       else if (rc != 0)
         out.push_back({e.path, 0, "commit " + s.commit + " cited for " + s.repo + " is not in " + paths[it->first].string()});
     }
   }
+  // A shallow clone lacks the history before its boundary, so a commit it does not have proves
+  // nothing: one problem for the clone instead of one per cited commit.
+  for (const auto& [key, n] : unverifiable)
+    if (n > 0)
+      out.push_back({paths[key], 0,
+                     "is a shallow clone of " + names[key] + ", so " + std::to_string(n) +
+                         " cited commit(s) not in it could not be verified; fetch the full history "
+                         "(git fetch --unshallow) or pass a mirror clone (git clone --mirror)"});
   return out;
 }
 

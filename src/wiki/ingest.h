@@ -42,8 +42,9 @@ IngestStats ingest_git(const IngestOptions& opts);
 
 /// `kda wiki check --git owner/name=PATH`: every code source of `repos`' repositories that cites a
 /// commit must name a commit present in the local repository or mirror given for it. Returns one
-/// problem per missing or ambiguous commit; throws kda::Error(kInput) when a PATH is not a git
-/// repository.
+/// problem per missing or ambiguous commit — except in a shallow clone, where a commit it lacks may
+/// just be older than its history: one problem for that clone says so, with how many cited commits
+/// it could not verify. Throws kda::Error(kInput) when a PATH is not a git repository.
 std::vector<Problem> verify_commits(const std::vector<Entry>& entries,
                                     const std::map<std::string, std::filesystem::path>& repos);
 
