@@ -20,16 +20,21 @@ namespace {
 
 enum class Page { kDetails, kRaw, kSource, kPtx, kRocprof, kRocSysinfo, kUnknown };
 
+// Every page is recognised by its column names, wherever they stand in the header: ncu's column
+// order changes between versions and with the metrics exported.
 Page classify(const CsvTable& t) {
   if (t.rows.empty()) return Page::kUnknown;
   const auto& h = t.rows[0].fields;
   auto has = [&](const char* n) { return std::find(h.begin(), h.end(), n) != h.end(); };
   if (has("Section Name") && has("Metric Name")) return Page::kDetails;
   if (has("ID") && has("Kernel Name")) return Page::kRaw;
-  if (!h.empty() && (h[0] == "File Path" || h[0] == "Function Name" || h[0] == "Address" || h[0] == "# Address"))
-    return Page::kSource;
-  if (h.size() == 2 && h[0] == "Line No" && h[1] == "Source") return Page::kPtx;
-  if (!h.empty() && h[0] == "Line No") return Page::kSource;
+  // A source page: a "File Path" / "Function Name" preamble, or straight to its header.
+  if (h.size() == 2 && (h[0] == "File Path" || h[0] == "Function Name")) return Page::kSource;
+  if (has("Source") && (has("Address") || has("# Address"))) return Page::kSource;
+  if (has("Source") && has("Line No")) {
+    // The PTX page has only the line and its text; a CUDA page has metric columns beside them.
+    return h.size() == 2 ? Page::kPtx : Page::kSource;
+  }
   if (has("Dispatch_ID") || has("Dispatch_Id") || has("Kernel_Name")) return Page::kRocprof;
   if (has("workload_name") && has("gpu_model")) return Page::kRocSysinfo;
   return Page::kUnknown;
