@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/fs.h"
+#include "core/subprocess.h"
 #include "core/json_io.h"
 #include "tests/e2e_support.h"
 
@@ -65,6 +66,93 @@ TEST(WikiCli, AddShowStatsSearchAndBadInput) {
   for (auto& f : fs::recursive_directory_iterator(w))
     files += f.is_regular_file() && f.path().extension() == ".md";
   EXPECT_EQ(files, 2u);  // nothing was written by the refused commands
+}
+
+
+// Runs git (the real CLI) with a fixed identity and no user or system configuration.
+std::string git(const std::vector<std::string>& args, const fs::path& cwd = {}) {
+  ProcessSpec spec;
+  spec.argv = {"git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main",
+               "-c", "protocol.file.allow=always"};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.cwd = cwd;
+  spec.env_set = {{"GIT_CONFIG_NOSYSTEM", "1"}, {"GIT_CONFIG_GLOBAL", "/dev/null"}};
+  auto r = run_process(spec);
+  EXPECT_TRUE(r.ok()) << "git failed: " << r.describe() << "\n" << r.err;
+  std::string out = r.out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+// A bare mirror with `n` kernel commits (one .cu file each, PR numbers 1..n).
+fs::path kernel_history(const fs::path& root, int n) {
+  fs::path work = root / "work";
+  git({"init", "-q", work.string()});
+  for (int i = 1; i <= n; ++i) {
+    std::ofstream(work / ("k" + std::to_string(i) + ".cu")) << "__global__ void k" << i << "() {}\n";
+    git({"add", "."}, work);
+    git({"commit", "-q", "-m", "Use wgmma and TMA in kernel " + std::to_string(i) + " (#" + std::to_string(i) + ")"},
+        work);
+  }
+  fs::path bare = root / "kern.git";
+  git({"clone", "-q", "--bare", work.string(), bare.string()});
+  return bare;
+}
+
+// docs/wiki.md: a corrupt repository is reported (exit 3) before anything is written, and the next
+// search indexes no draft of it.
+TEST(WikiCli, IngestGitOnACorruptRepositoryWritesNoDrafts) {
+  TempDir d("kda-wiki-cli");
+  fs::path w = d.path() / "wiki";
+  fs::create_directories(w);
+  fs::path bare = kernel_history(d.path(), 14);
+  std::string tree = git({"rev-parse", "HEAD~10^{tree}"}, bare);
+  fs::path object = bare / "objects" / tree.substr(0, 2) / tree.substr(2);
+  ASSERT_TRUE(fs::exists(object)) << object;
+  fs::remove(object);
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"wiki", "--wiki", w.string()});
+    return e2e::kda(args, d.path() / "cache");
+  };
+  auto r = run({"ingest-git", bare.string(), "--repo", "acme/kern"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("corrupt repository"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(w / "ingested")) << "drafts were written before the error";
+  r = run({"search", "wgmma tma kernel", "--json"});
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["results"].size(), 0u) << r.out;
+}
+
+// A shallow clone cannot show that a commit is missing: `check --git` says so once.
+TEST(WikiCli, CheckGitAgainstAShallowCloneSaysSoOnce) {
+  TempDir d("kda-wiki-cli");
+  fs::path bare = kernel_history(d.path(), 6);
+  std::vector<std::string> old;
+  for (int i = 5; i >= 1; --i) old.push_back(git({"rev-parse", "HEAD~" + std::to_string(i)}, bare));
+  std::string head = git({"rev-parse", "HEAD"}, bare);
+  fs::path shallow = d.path() / "shallow";
+  git({"clone", "-q", "--depth", "1", "file://" + bare.string(), shallow.string()});
+  fs::path w = d.path() / "wiki";
+  fs::create_directories(w / "sources");
+  auto write_entry = [&](int n, const std::string& sha) {
+    std::ofstream(w / "sources" / ("pr-kern-" + std::to_string(n) + ".md"))
+        << "---\nschema_version: 1\nid: pr-kern-" << n << "\ntitle: \"Kernel " << n
+        << "\"\nkind: source-pr\nconfidence: source-reported\nsources:\n  - repo: acme/kern\n    pr: " << n
+        << "\n    commit: " << sha << "\n    url: https://github.com/acme/kern/pull/" << n << "\n---\nBody.\n";
+  };
+  for (size_t i = 0; i < old.size(); ++i) write_entry(static_cast<int>(i + 1), old[i]);
+  write_entry(6, head);
+  auto r = e2e::kda({"wiki", "--wiki", w.string(), "check", "--git", "acme/kern=" + shallow.string()}, d.path() / "cache");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(r.out.find("is not in"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("is a shallow clone of acme/kern, so 5 cited commit(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("git fetch --unshallow"), std::string::npos) << r.out;
+  size_t lines = 0;
+  for (char c : r.out) lines += c == '\n';
+  EXPECT_EQ(lines, 1u) << r.out;
+  // The full mirror verifies every one of them.
+  r = e2e::kda({"wiki", "--wiki", w.string(), "check", "--git", "acme/kern=" + bare.string()}, d.path() / "cache");
+  EXPECT_TRUE(r.ok()) << r.out << r.err;
 }
 
 }  // namespace

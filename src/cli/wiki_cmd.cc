@@ -208,8 +208,8 @@ void add_wiki_command(CLI::App& root) {
       o->repo_path = *path;
       o->wiki_dir = opts->resolve();
       if (isatty(2))
-        o->progress = [](size_t scanned, size_t written) {
-          std::cerr << "\r  scanned " << scanned << " commits, " << written << " drafts written" << std::flush;
+        o->progress = [](size_t scanned, size_t drafts) {
+          std::cerr << "\r  scanned " << scanned << " commits, " << drafts << " drafts" << std::flush;
         };
       auto st = wiki::ingest_git(*o);
       if (isatty(2)) std::cerr << "\n";

@@ -163,10 +163,15 @@ void diagnose(Kernel& k) {
                 : local_fix);
   }
   if (bank_conflicts) {
-    b.add("shared-bank-conflict", 100 * conflict_ratio * std::min(1.0, l1 / 50),
-          {Evidence{"shared bank-conflict wavefronts / all shared wavefronts", conflict_ratio,
-                    fmt::format(">= {}", kBankConflictRatio)},
-           b.ev("shared_bank_conflicts", "")},
+    // Conflicts cost in proportion to how busy the shared-memory pipe is: L1 throughput on
+    // NVIDIA; on AMD, where no L1 figure covers the LDS, the LDS utilization.
+    const bool lds_util = !k.q("l1_pct") && k.q("lds_util_pct");
+    const double pipe = lds_util ? k.qv("lds_util_pct") : l1;
+    std::vector<Evidence> ev = {Evidence{"shared bank-conflict wavefronts / all shared wavefronts", conflict_ratio,
+                                         fmt::format(">= {}", kBankConflictRatio)},
+                                b.ev("shared_bank_conflicts", "")};
+    if (lds_util) ev.push_back(b.ev("lds_util_pct", "% busy (weights the estimate, full at >= 50)"));
+    b.add("shared-bank-conflict", 100 * conflict_ratio * std::min(1.0, pipe / 50), std::move(ev),
           "pad shared arrays (e.g. [32][33]) or swizzle the index so a warp's 32 accesses hit "
           "32 different banks");
   }
@@ -230,9 +235,13 @@ void diagnose(Kernel& k) {
                                              : "use blocks of 128-256 threads so more blocks fit per SM");
   }
   if (k.q("achieved_occupancy_pct") && ach < kAchievedOccRatio * theo) {
-    b.add("low-occupancy", 50 * (theo - ach) / std::max(theo, 1.0),
-          {b.ev("achieved_occupancy_pct", fmt::format("< {} x theoretical", kAchievedOccRatio)),
-           b.ev("theoretical_occupancy_pct", "")},
+    // Without a theoretical figure (AMD), achieved occupancy is held against every wave slot.
+    std::vector<Evidence> ev = {b.ev("achieved_occupancy_pct", k.q("theoretical_occupancy_pct")
+                                                                   ? fmt::format("< {} x theoretical", kAchievedOccRatio)
+                                                                   : fmt::format("< {} x the hardware maximum (theoretical not in the report)",
+                                                                                 kAchievedOccRatio))};
+    if (k.q("theoretical_occupancy_pct")) ev.push_back(b.ev("theoretical_occupancy_pct", ""));
+    b.add("low-occupancy", 50 * (theo - ach) / std::max(theo, 1.0), std::move(ev),
           "balance the work per block and launch enough blocks to keep every SM full (grid-stride loops, more, smaller blocks)");
   }
   // --- load balance ---

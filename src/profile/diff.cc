@@ -11,18 +11,36 @@
 namespace kda::profile {
 namespace {
 
-// +1: higher is better; -1: lower is better.
+// +1: higher is better; -1: lower is better. A throughput percentage (rate) says nothing on its
+// own: a kernel that stops moving wasted bytes gets faster *and* shows less memory throughput. A
+// percentage of the elapsed peak is judged by the work it implies, percentage x duration (less
+// work for the same result is better); one of the peak over *active* cycles does not scale with
+// the duration and is not judged, nor is any rate when a duration is missing.
 struct Tracked {
   const char* quantity;
   int better;
+  bool rate = false;
 };
 constexpr Tracked kTracked[] = {
-    {"sm_pct", +1},          {"mem_pct", +1},
-    {"dram_pct", +1},            {"achieved_occupancy_pct", +1}, {"theoretical_occupancy_pct", +1},
+    {"sm_pct", -1, true},          {"mem_pct", -1, true},
+    {"dram_pct", -1, true},        {"achieved_occupancy_pct", +1}, {"theoretical_occupancy_pct", +1},
     {"registers_per_thread", -1}, {"shared_bank_conflicts", -1}, {"local_ld_sectors", -1},
-    {"threads_per_inst", +1},    {"issue_active_pct", +1}, {"stall.long_scoreboard", -1},
+    {"threads_per_inst", +1},    {"issue_active_pct", -1, true}, {"stall.long_scoreboard", -1},
     {"stall.barrier", -1},       {"stall.short_scoreboard", -1}, {"stall.mio_throttle", -1},
 };
+constexpr double kSamePct = 2;       // value changes smaller than this are "same"
+constexpr double kSameWorkPct = 10;  // percentage x duration is a proxy: a wider band
+
+std::string direction(double a, double b, int better, double same_pct) {
+  double change = 100 * (b - a) / std::max(std::abs(a), 1e-12);
+  if (std::abs(change) < same_pct || std::abs(b - a) <= 1e-9) return "same";
+  return ((b > a) == (better > 0)) ? "better" : "worse";
+}
+
+bool of_active_cycles(const Kernel& k, const std::string& quantity) {
+  auto it = k.quantity_source.find(quantity);
+  return it != k.quantity_source.end() && it->second.find("_active") != std::string::npos;
+}
 
 }  // namespace
 
@@ -39,8 +57,17 @@ KernelDiff diff_kernels(const Kernel& a, const Kernel& b) {
     MetricDelta m{t.quantity, *va, *vb, 0, "same"};
     double base = std::max(std::abs(*va), 1e-12);
     m.change_pct = 100 * (*vb - *va) / base;
-    if (std::abs(m.change_pct) >= 2 && std::abs(*vb - *va) > 1e-9)
-      m.direction = ((*vb > *va) == (t.better > 0)) ? "better" : "worse";
+    if (!t.rate) {
+      m.direction = direction(*va, *vb, t.better, kSamePct);
+    } else if (d.duration_a_ns > 0 && d.duration_b_ns > 0 && !of_active_cycles(a, t.quantity) &&
+               !of_active_cycles(b, t.quantity)) {
+      m.judged_by = "work";
+      m.work_change_pct = 100 * (*vb * d.duration_b_ns - *va * d.duration_a_ns) / std::max(*va * d.duration_a_ns, 1e-12);
+      m.direction = direction(*va * d.duration_a_ns, *vb * d.duration_b_ns, t.better, kSameWorkPct);
+    } else {
+      m.judged_by = "none";
+      m.direction = "unjudged";
+    }
     d.deltas.push_back(m);
   }
   std::set<std::string> ca, cb;
@@ -111,8 +138,9 @@ Json to_json(const ReportDiff& d) {
   for (const auto& k : d.matched) {
     Json deltas = Json::array();
     for (const auto& x : k.deltas)
-      deltas.push_back({{"quantity", x.quantity}, {"a", x.a}, {"b", x.b},
-                        {"change_pct", x.change_pct}, {"direction", x.direction}});
+      deltas.push_back({{"quantity", x.quantity}, {"a", x.a}, {"b", x.b}, {"change_pct", x.change_pct},
+                        {"direction", x.direction}, {"judged_by", x.judged_by},
+                        {"work_change_pct", x.judged_by == "work" ? Json(x.work_change_pct) : Json(nullptr)}});
     m.push_back({{"a", k.name_a}, {"b", k.name_b}, {"duration_a_ns", k.duration_a_ns},
                  {"duration_b_ns", k.duration_b_ns}, {"duration_change_pct", k.duration_change_pct},
                  {"metrics", deltas}, {"findings_appeared", k.appeared},
@@ -127,9 +155,17 @@ std::string to_markdown(const ReportDiff& d) {
     md += fmt::format("\n## {}{}\n\n", k.name_a, k.name_a == k.name_b ? "" : " -> " + k.name_b);
     md += fmt::format("- duration: {:.0f} ns -> {:.0f} ns ({:+.1f}%, {})\n", k.duration_a_ns, k.duration_b_ns,
                       k.duration_change_pct, k.duration_change_pct < -2 ? "faster" : k.duration_change_pct > 2 ? "slower" : "same");
-    for (const auto& x : k.deltas)
-      if (x.direction != "same")
+    for (const auto& x : k.deltas) {
+      if (x.direction == "same") continue;
+      if (x.judged_by == "work")
+        md += fmt::format("- {}: {:.4g} -> {:.4g} ({:+.1f}%; x duration {:+.1f}%, {})\n", x.quantity, x.a, x.b,
+                          x.change_pct, x.work_change_pct, x.direction);
+      else if (x.judged_by == "none")
+        md += fmt::format("- {}: {:.4g} -> {:.4g} ({:+.1f}%, not judged: of active cycles, or no durations)\n", x.quantity, x.a,
+                          x.b, x.change_pct);
+      else
         md += fmt::format("- {}: {:.4g} -> {:.4g} ({:+.1f}%, {})\n", x.quantity, x.a, x.b, x.change_pct, x.direction);
+    }
     if (!k.resolved.empty()) md += "- resolved findings: " + fmt::format("{}", fmt::join(k.resolved, ", ")) + "\n";
     if (!k.appeared.empty()) md += "- new findings: " + fmt::format("{}", fmt::join(k.appeared, ", ")) + "\n";
   }

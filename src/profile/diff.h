@@ -1,8 +1,9 @@
 // diff: compares two reports kernel by kernel. Contract: kernels are matched by name and launch
 // configuration (grid, block), then by name alone, then (for a before/after pair given
 // explicitly) by position; each match reports the duration change, metric deltas with a
-// direction (better/worse, per metric), and the finding categories that appeared or were
-// resolved. Kernels only in A or only in B are listed.
+// direction (better/worse, per metric; throughput percentages by the work they imply,
+// percentage x duration, and unjudged without durations), and the finding categories that
+// appeared or were resolved. Kernels only in A or only in B are listed.
 #pragma once
 
 #include <string>
@@ -17,7 +18,9 @@ struct MetricDelta {
   std::string quantity;
   double a = 0, b = 0;
   double change_pct = 0;
-  std::string direction;  ///< better | worse | same
+  std::string direction;            ///< better | worse | same | unjudged
+  std::string judged_by = "value";  ///< value; work (a throughput % x duration); none (no durations)
+  double work_change_pct = 0;       ///< with judged_by "work": change of percentage x duration
 };
 
 struct KernelDiff {

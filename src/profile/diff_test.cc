@@ -63,5 +63,36 @@ TEST(Diff, UnknownKernelNameIsAnActionableError) {
   }
 }
 
+
+// Padding removed the wasted shared-memory wavefronts: the kernel got 37 % faster and its memory
+// throughput % fell. That fall is not "worse": it is judged by percentage x duration, i.e. the
+// memory work, which fell by 70 %. Issue slots busy is a % of active cycles: not judged.
+TEST(Diff, ThroughputPercentagesAreJudgedByTheWorkTheyImply) {
+  KDA_REQUIRE_H100_FIXTURES();
+  Report r = load_report({h100_dir()});
+  ReportDiff d = diff_reports(select_kernels(r, "transpose_conflicts"), select_kernels(r, "transpose_padded"));
+  ASSERT_EQ(d.matched.size(), 1u);
+  const KernelDiff& k = d.matched[0];
+  ASSERT_LT(k.duration_change_pct, -30);
+  auto delta = [&](const char* q) {
+    auto it = std::find_if(k.deltas.begin(), k.deltas.end(), [&](const MetricDelta& m) { return m.quantity == q; });
+    EXPECT_NE(it, k.deltas.end()) << q;
+    return it == k.deltas.end() ? MetricDelta{} : *it;
+  };
+  MetricDelta mem = delta("mem_pct");
+  EXPECT_LT(mem.change_pct, 0);
+  EXPECT_EQ(mem.judged_by, "work");
+  EXPECT_LT(mem.work_change_pct, -50);
+  EXPECT_EQ(mem.direction, "better");
+  MetricDelta issue = delta("issue_active_pct");
+  EXPECT_EQ(issue.judged_by, "none");
+  EXPECT_EQ(issue.direction, "unjudged");
+  Json j = to_json(d);
+  EXPECT_EQ(j["matched"][0]["metrics"][1]["quantity"], "mem_pct");
+  EXPECT_EQ(j["matched"][0]["metrics"][1]["direction"], "better");
+  EXPECT_NE(to_markdown(d).find("mem_pct: 47.38 -> 22.7 (-52.1%; x duration -70.0%, better)"), std::string::npos)
+      << to_markdown(d);
+}
+
 }  // namespace
 }  // namespace kda::profile

@@ -14,7 +14,7 @@ const std::vector<std::string>& stall_reasons() {
 const std::vector<QuantityDef>& quantity_table() {
   static const std::vector<QuantityDef> t = [] {
     std::vector<QuantityDef> v = {
-        {"duration_ns", {"gpu__time_duration.sum", "gpu__time_duration", "DurationNs", "GPU Speed Of Light Throughput/Duration"}},
+        {"duration_ns", {"gpu__time_duration.sum", "gpu__time_duration", "GPU Speed Of Light Throughput/Duration"}, {"DurationNs"}},
         {"sm_pct", {"sm__throughput.avg.pct_of_peak_sustained_elapsed",
                     "sm__throughput.avg.pct_of_peak_sustained_active",
                     "GPU Speed Of Light Throughput/Compute (SM) Throughput"}},
@@ -23,31 +23,32 @@ const std::vector<QuantityDef>& quantity_table() {
                      "GPU Speed Of Light Throughput/Memory Throughput"}},
         {"dram_pct", {"gpu__dram_throughput.avg.pct_of_peak_sustained_elapsed",
                       "dram__throughput.avg.pct_of_peak_sustained_elapsed",
-                      "hbm_bw_pct", "GPU Speed Of Light Throughput/DRAM Throughput"}},
+                      "GPU Speed Of Light Throughput/DRAM Throughput"}, {"hbm_bw_pct"}},
         {"l2_pct", {"lts__throughput.avg.pct_of_peak_sustained_elapsed"}},
         {"l1_pct", {"l1tex__throughput.avg.pct_of_peak_sustained_active",
                     "l1tex__throughput.avg.pct_of_peak_sustained_elapsed"}},
         {"issue_active_pct", {"smsp__issue_active.avg.pct_of_peak_sustained_active",
                               "Compute Workload Analysis/Issue Slots Busy"}},
-        {"achieved_occupancy_pct", {"sm__warps_active.avg.pct_of_peak_sustained_active",
-                                    "achieved_occupancy_pct", "Occupancy/Achieved Occupancy"}},
-        {"theoretical_occupancy_pct", {"sm__maximum_warps_per_active_cycle_pct",
-                                       "theoretical_occupancy_pct", "Occupancy/Theoretical Occupancy"}},
-        {"registers_per_thread", {"launch__registers_per_thread", "arch_vgpr", "Launch Statistics/Registers Per Thread"}},
+        {"achieved_occupancy_pct", {"sm__warps_active.avg.pct_of_peak_sustained_active", "Occupancy/Achieved Occupancy"},
+         {"achieved_occupancy_pct", "OccupancyPercent"}},
+        {"theoretical_occupancy_pct", {"sm__maximum_warps_per_active_cycle_pct", "Occupancy/Theoretical Occupancy"}},
+        {"registers_per_thread", {"launch__registers_per_thread", "Launch Statistics/Registers Per Thread"}, {"arch_vgpr"}},
         {"limit_registers", {"launch__occupancy_limit_registers", "Occupancy/Block Limit Registers"}},
         {"limit_shared_mem", {"launch__occupancy_limit_shared_mem", "Occupancy/Block Limit Shared Mem"}},
         {"limit_warps", {"launch__occupancy_limit_warps", "Occupancy/Block Limit Warps"}},
         {"limit_blocks", {"launch__occupancy_limit_blocks", "Occupancy/Block Limit SM"}},
         {"waves_per_sm", {"launch__waves_per_multiprocessor", "Launch Statistics/Waves Per SM"}},
-        {"grid_size", {"launch__grid_size", "grid_size", "Launch Statistics/Grid Size"}},
-        {"block_size", {"launch__block_size", "workgroup_size", "Launch Statistics/Block Size"}},
-        {"sm_count", {"launch__sm_count", "device__attribute_multiprocessor_count", "cu_count", "Launch Statistics/# SMs"}},
+        {"grid_size", {"launch__grid_size", "Launch Statistics/Grid Size"}, {"grid_size"}},
+        {"block_size", {"launch__block_size", "Launch Statistics/Block Size"}, {"workgroup_size"}},
+        {"sm_count", {"launch__sm_count", "device__attribute_multiprocessor_count", "Launch Statistics/# SMs"}, {"cu_count"}},
         {"stack_size", {"launch__stack_size"}},
         {"threads_per_inst", {"smsp__thread_inst_executed_per_inst_executed.ratio",
-                              "Warp State Statistics/Avg. Active Threads Per Warp"}},
-        {"shared_bank_conflicts", {"l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum",
-                                   "lds_bank_conflicts"}},
-        {"shared_wavefronts", {"l1tex__data_pipe_lsu_wavefronts_mem_shared.sum", "lds_accesses"}},
+                              "Warp State Statistics/Avg. Active Threads Per Warp"}, {"valu_threads_per_inst"}},
+        {"shared_bank_conflicts", {"l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum"}, {"lds_bank_conflicts"}},
+        {"shared_wavefronts", {"l1tex__data_pipe_lsu_wavefronts_mem_shared.sum"}, {"lds_accesses"}},
+        // AMD: how busy the LDS is (% of elapsed CU-cycles, else of busy CU-cycles), the weight
+        // the bank-conflict estimate gives conflicts, as L1 throughput does on NVIDIA.
+        {"lds_util_pct", {}, {"lds_util_pct", "lds_busy_pct"}},
         {"local_ld_sectors", {"l1tex__t_sectors_pipe_lsu_mem_local_op_ld.sum"}},
         {"local_st_sectors", {"l1tex__t_sectors_pipe_lsu_mem_local_op_st.sum"}},
         {"global_ld_sectors", {"l1tex__t_sectors_pipe_lsu_mem_global_op_ld.sum"}},
@@ -66,16 +67,18 @@ const std::vector<QuantityDef>& quantity_table() {
         {"l1_hit_pct", {"l1tex__t_sector_hit_rate.pct", "Memory Workload Analysis/L1/TEX Hit Rate"}},
         {"l2_hit_pct", {"lts__t_sector_hit_rate.pct", "Memory Workload Analysis/L2 Hit Rate"}},
         {"tensor_pct", {"sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active",
-                        "sm__pipe_tensor_cycles_active.avg.pct_of_peak_sustained_active",
-                        "mfma_util_pct"}},
-        {"fma_pct", {"sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_active",
-                     "valu_util_pct"}},
+                        "sm__pipe_tensor_cycles_active.avg.pct_of_peak_sustained_active"}, {"mfma_util_pct"}},
+        {"fma_pct", {"sm__pipe_fma_cycles_active.avg.pct_of_peak_sustained_active"}},
         {"atomic_inst", {"smsp__inst_executed_op_global_red.sum"}},
         {"atomic_inst2", {"smsp__inst_executed_op_global_atom.sum",
                           "smsp__sass_inst_executed_op_global_atom.sum"}},
         {"sm_active_cycles_avg", {"sm__cycles_active.avg", "GPU and Memory Workload Distribution/Average SM Active Cycles"}},
         {"sm_active_cycles_max", {"sm__cycles_active.max"}},
-        {"dram_bytes_per_s", {"dram__bytes.sum.per_second"}},
+        {"dram_bytes_per_s", {"dram__bytes.sum.per_second"}, {"hbm_bytes_per_s"}},
+        // AMD roofline inputs (ncu's are computed from its raw counters in roofline.cc).
+        {"flops_per_s", {}, {"valu_flops_per_s"}},
+        {"peak_flops_per_s", {}, {"roofline_fp32_flops_per_s"}},
+        {"peak_bytes_per_s", {}, {"roofline_hbm_bytes_per_s"}},
         {"dram_peak_bytes_per_s", {"dram__bytes.sum.peak_sustained"}},
         {"ffma_per_s", {"smsp__sass_thread_inst_executed_op_ffma_pred_on.sum.per_cycle_elapsed"}},
     };
@@ -90,8 +93,12 @@ const std::vector<QuantityDef>& quantity_table() {
 void resolve(Kernel& k) {
   k.missing.clear();
   for (const auto& def : quantity_table()) {
+    // Only the names of the kernel's own tool: a quantity that tool cannot report (NVIDIA warp
+    // stalls in a rocprof report) is not "missing" from it.
+    const auto& candidates = k.tool == "rocprof" ? def.amd : def.candidates;
+    if (candidates.empty()) continue;
     bool found = false;
-    for (const auto& c : def.candidates) {
+    for (const auto& c : candidates) {
       auto it = k.metrics.find(c);
       if (it != k.metrics.end()) {
         k.quantities[def.name] = it->second;

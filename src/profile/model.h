@@ -55,6 +55,7 @@ struct Kernel {
   std::string block;  ///< "(256, 1, 1)"
   std::string grid;
   std::string device;
+  std::string tool = "ncu";  ///< "ncu" or "rocprof": which names metric_table.h resolves
   std::map<std::string, double> metrics;      ///< by tool metric name
   std::map<std::string, std::string> units;
   std::map<std::string, double> quantities;   ///< resolved, by kda quantity name

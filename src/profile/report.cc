@@ -18,25 +18,31 @@ namespace kda::profile {
 namespace fs = std::filesystem;
 namespace {
 
-enum class Page { kDetails, kRaw, kSource, kPtx, kRocprof, kRocSysinfo, kUnknown };
+enum class Page { kDetails, kRaw, kSource, kPtx, kRocprof, kRocSysinfo, kRocRoofline, kUnknown };
 
+// Every page is recognised by its column names, wherever they stand in the header: ncu's column
+// order changes between versions and with the metrics exported.
 Page classify(const CsvTable& t) {
   if (t.rows.empty()) return Page::kUnknown;
   const auto& h = t.rows[0].fields;
   auto has = [&](const char* n) { return std::find(h.begin(), h.end(), n) != h.end(); };
   if (has("Section Name") && has("Metric Name")) return Page::kDetails;
   if (has("ID") && has("Kernel Name")) return Page::kRaw;
-  if (!h.empty() && (h[0] == "File Path" || h[0] == "Function Name" || h[0] == "Address" || h[0] == "# Address"))
-    return Page::kSource;
-  if (h.size() == 2 && h[0] == "Line No" && h[1] == "Source") return Page::kPtx;
-  if (!h.empty() && h[0] == "Line No") return Page::kSource;
+  // A source page: a "File Path" / "Function Name" preamble, or straight to its header.
+  if (h.size() == 2 && (h[0] == "File Path" || h[0] == "Function Name")) return Page::kSource;
+  if (has("Source") && (has("Address") || has("# Address"))) return Page::kSource;
+  if (has("Source") && has("Line No")) {
+    // The PTX page has only the line and its text; a CUDA page has metric columns beside them.
+    return h.size() == 2 ? Page::kPtx : Page::kSource;
+  }
   if (has("Dispatch_ID") || has("Dispatch_Id") || has("Kernel_Name")) return Page::kRocprof;
   if (has("workload_name") && has("gpu_model")) return Page::kRocSysinfo;
+  if (has("HBMBw") && has("FP32Flops")) return Page::kRocRoofline;
   return Page::kUnknown;
 }
 
 struct Inputs {
-  std::vector<CsvTable> details, raw, instances, source, ptx, rocprof, sysinfo;
+  std::vector<CsvTable> details, raw, instances, source, ptx, rocprof, sysinfo, roofline;
 };
 
 void add_file(Inputs& in, const fs::path& p) {
@@ -55,10 +61,24 @@ void add_file(Inputs& in, const fs::path& p) {
     case Page::kPtx: in.ptx.push_back(std::move(t)); break;
     case Page::kRocprof: in.rocprof.push_back(std::move(t)); break;
     case Page::kRocSysinfo: in.sysinfo.push_back(std::move(t)); break;
+    case Page::kRocRoofline: in.roofline.push_back(std::move(t)); break;
     case Page::kUnknown:
       fail(ErrorKind::kInput, p.string() + ":1: not a recognized Nsight Compute or rocprof CSV page "
                               "(expected the details, raw or source page)");
   }
+}
+
+// The names a directory is read for (explicit files are classified by their header instead).
+bool canonical_name(const fs::path& f) {
+  const std::string n = f.filename().string();
+  if (f.extension() != ".csv") return false;
+  auto ends_with = [&](const std::string& s) { return n.size() >= s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
+  return n == "details.csv" || n == "raw.csv" || n == "raw_instances.csv" || n.rfind("source_", 0) == 0 ||
+         // rocprof-compute: the counters, their level passes, the device and its measured roofs
+         n == "pmc_perf.csv" || n == "sysinfo.csv" || n == "roofline.csv" ||
+         (n.rfind("SQ_", 0) == 0 && n.find("LEVEL") != std::string::npos) ||
+         // rocprofv3: <pid>_counter_collection.csv
+         ends_with("counter_collection.csv");
 }
 
 bool same_function(const std::string& a, const std::string& b) {
@@ -104,26 +124,28 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
       std::sort(files.begin(), files.end());
       bool any = false;
       for (const auto& f : files) {
-        std::string n = f.filename().string();
-        if (n == "details.csv" || n == "raw.csv" || n == "raw_instances.csv" || n == "pmc_perf.csv" || n == "sysinfo.csv" ||
-            (n.rfind("source_", 0) == 0 && f.extension() == ".csv")) {
+        if (canonical_name(f)) {
           add_file(in, f);
           any = true;
         }
       }
       if (!any)
-        fail(ErrorKind::kNotFound, p.string() + ": no details.csv, raw.csv, source_*.csv or "
-                                   "pmc_perf.csv here (export them with `kda profile run` or ncu --csv)");
+        fail(ErrorKind::kNotFound, p.string() + ": no details.csv, raw.csv, source_*.csv, "
+                                   "pmc_perf.csv or *counter_collection.csv here (export them with `kda profile "
+                                   "run` or ncu --csv)");
       continue;
     }
     add_file(in, p);
   }
   for (const auto& d : temp_dirs) fs::remove_all(d);
 
-  for (auto& t : in.rocprof) {
-    auto ks = read_rocprof(t, in.sysinfo.empty() ? nullptr : &in.sysinfo.front());
+  if (!in.rocprof.empty()) {
+    std::vector<const CsvTable*> tables;
+    for (const auto& t : in.rocprof) tables.push_back(&t);
+    RocprofDevice dev = read_rocprof_device(in.sysinfo.empty() ? nullptr : &in.sysinfo.front(),
+                                            in.roofline.empty() ? nullptr : &in.roofline.front());
     rep.tool = "rocprof";
-    for (auto& k : ks) {
+    for (auto& k : read_rocprof(tables, dev)) {
       analyze(k);
       rep.kernels.push_back(std::move(k));
     }

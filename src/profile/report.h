@@ -1,7 +1,8 @@
 // report: loads a profile from a directory or a list of files and runs the analysis. Contract:
 // in a directory, the canonical names are read (details.csv, raw.csv, raw_instances.csv,
-// source_<kernel>.csv, source_ptx_<kernel>.csv; rocprof-compute's pmc_perf.csv); explicit files
-// are classified by their header, never by position or name. A `.ncu-rep` is exported through
+// source_<kernel>.csv, source_ptx_<kernel>.csv; rocprof-compute's pmc_perf.csv, SQ_*LEVEL*.csv,
+// sysinfo.csv, roofline.csv; rocprofv3's *counter_collection.csv); explicit files are classified
+// by the column names of their header, wherever they stand, never by position or file name. A `.ncu-rep` is exported through
 // ncu first (ncu_runner.h). Every kernel is resolved (metric_table.h), diagnosed, given its
 // hotspots, PTX links and timeline. Errors name the file and line.
 #pragma once

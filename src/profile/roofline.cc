@@ -38,6 +38,11 @@ Roofline compute_roofline(const Kernel& k) {
   const double dram_hz = m(k, "dram__cycles_elapsed.avg.per_second");
   r.peak_flops_per_s = 2 * m(k, "sm__sass_thread_inst_executed_op_ffma_pred_on.sum.peak_sustained") * sm_hz;
   r.peak_bytes_per_s = m(k, "dram__bytes.sum.peak_sustained") * dram_hz;
+  // Other tools (rocprof) hand the same figures over as resolved quantities (metric_table.cc).
+  if (r.flops_per_s <= 0) r.flops_per_s = k.qv("flops_per_s");
+  if (r.bytes_per_s <= 0) r.bytes_per_s = k.qv("dram_bytes_per_s");
+  if (r.peak_flops_per_s <= 0) r.peak_flops_per_s = k.qv("peak_flops_per_s");
+  if (r.peak_bytes_per_s <= 0) r.peak_bytes_per_s = k.qv("peak_bytes_per_s");
   for (const auto& p : kPeaks) {
     if (k.device.find(p.name) == std::string::npos) continue;
     if (r.peak_flops_per_s <= 0) r.peak_flops_per_s = p.flops;

@@ -1,6 +1,8 @@
 // roofline: achieved FLOP/s and DRAM bytes/s against the device's peaks, arithmetic intensity
-// and which roof binds. Contract: peaks come from the report's own peak metrics when present,
-// otherwise from a small per-device table (by display name); absent data leaves fields at 0.
+// and which roof binds. Contract: ncu's figures come from its raw counters, other tools' from the
+// resolved quantities flops_per_s, dram_bytes_per_s, peak_flops_per_s and peak_bytes_per_s (for
+// AMD: VALU FLOPs, HBM bytes, rocprof-compute's measured roofline.csv peaks); peaks the report
+// lacks come from a small per-device table (by display name); absent data leaves fields at 0.
 #pragma once
 
 #include <string>

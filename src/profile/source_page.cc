@@ -22,6 +22,13 @@ std::string asm_mnemonic(const std::string& s) {
   return s.substr(i, j - i);
 }
 
+// A section's header names its columns; they are found wherever they stand, since ncu's column
+// order varies with the version and the metrics exported.
+bool is_header(const std::vector<std::string>& f) {
+  auto has = [&](const char* n) { return std::find(f.begin(), f.end(), n) != f.end(); };
+  return has("Source") && (has("Line No") || has("Address") || has("# Address"));
+}
+
 }  // namespace
 
 SourcePage read_source_page(const CsvTable& csv, size_t max_hotspots) {
@@ -39,12 +46,13 @@ SourcePage read_source_page(const CsvTable& csv, size_t max_hotspots) {
     const auto& f = csv.rows[r].fields;
     if (f.size() == 2 && f[0] == "File Path") { file = f[1]; continue; }
     if (f.size() == 2 && f[0] == "Function Name") { page.function = f[1]; continue; }
-    if (!f.empty() && (f[0] == "Line No" || f[0] == "Address" || f[0] == "# Address")) {
+    if (is_header(f)) {
       have_header = true;
       line_col = csv.column(r, "Line No");
       line_mode = line_col.has_value();
       samples_col = csv.column(r, "Warp Stall Sampling (All Samples)");
       addr_col = csv.column(r, "Address");
+      if (!addr_col) addr_col = csv.column(r, "# Address");
       std::vector<size_t> src_cols;
       stall_cols.clear();
       for (size_t c = 0; c < f.size(); ++c) {
@@ -60,7 +68,7 @@ SourcePage read_source_page(const CsvTable& csv, size_t max_hotspots) {
       continue;
     }
     if (!have_header)
-      csv.fail_at(csv.rows[r].line, "data before a header row starting with \"Line No\" or \"Address\" (not a source page?)");
+      csv.fail_at(csv.rows[r].line, "data before a header row with \"Source\" and \"Line No\" or \"Address\" columns (not a source page?)");
     if (!samples_col) continue;  // no sampling data in this section
     if (f.size() <= needed)
       csv.fail_at(csv.rows[r].line, "row has " + std::to_string(f.size()) + " fields, expected at least " +
@@ -91,7 +99,7 @@ SourcePage read_source_page(const CsvTable& csv, size_t max_hotspots) {
   }
   if (!have_header)
     csv.fail_at(csv.rows.empty() ? 1 : csv.rows.back().line,
-                "no header row starting with \"Line No\" or \"Address\" (not a source page?)");
+                "no header row with \"Source\" and \"Line No\" or \"Address\" columns (not a source page?)");
   for (size_t i = 0; i < lines.size(); ++i) {
     auto& ins = sass[i];
     std::stable_sort(ins.begin(), ins.end(), [](auto& a, auto& b) { return a.first > b.first; });

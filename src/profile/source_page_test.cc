@@ -2,8 +2,11 @@
 // its PTX lines, with its stall reason.
 #include "profile/source_page.h"
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
+#include "core/fs.h"
 #include "profile/report.h"
 #include "profile/test_util.h"
 
@@ -63,6 +66,30 @@ TEST(SourcePage, SmallHandWrittenPage) {
   EXPECT_EQ(p.hotspots[0].sass.at(0), "FMUL R3, R1, 2");
   EXPECT_DOUBLE_EQ(p.hotspots[0].share_pct, 75);
   EXPECT_EQ(p.hotspots[1].top_stall, "long_sb");
+}
+
+
+// Pages are told apart by their column names wherever they stand, not by the first header cell:
+// here the source page has no preamble and starts with "Source", the PTX page with "Source" too.
+TEST(SourcePage, PagesAreRecognisedByColumnNamesAnywhereInTheHeader) {
+  TempDir d("kda-source-page");
+  std::ofstream(d.path() / "a.csv") << "\"ID\",\"Kernel Name\",\"gpu__time_duration.sum\"\n"
+                                       "\"0\",\"chain(float *)\",\"5000\"\n";
+  std::ofstream(d.path() / "b.csv")
+      << "\"Source\",\"Line No\",\"Warp Stall Sampling (All Samples)\",\"stall_wait\",\"stall_long_sb\"\n"
+         "\"x = p[i];\",\"7\",\"10\",\"1\",\"9\"\n"
+         "\"asm(\"\"fma.rn.f32 %0, %1, %2, %0;\"\" : \"\"+f\"\"(x) : \"\"f\"\"(a), \"\"f\"\"(b));\",\"8\",\"30\",\"28\",\"2\"\n";
+  std::ofstream(d.path() / "c.csv") << "\"Source\",\"Line No\"\n\".visible .entry _Z5chainPf(\",\"20\"\n"
+                                       "\"fma.rn.f32 %f2, %f1, %f3, %f2;\",\"21\"\n";
+  Report r = load_report({d.path() / "a.csv", d.path() / "b.csv", d.path() / "c.csv"});
+  ASSERT_EQ(r.kernels.size(), 1u);
+  const Kernel& k = r.kernels[0];
+  ASSERT_EQ(k.hotspots.size(), 2u);
+  EXPECT_EQ(k.hotspots[0].line, 8);
+  EXPECT_EQ(k.hotspots[0].top_stall, "wait");
+  EXPECT_TRUE(k.hotspots[0].inline_ptx);
+  EXPECT_EQ(k.hotspots[0].ptx_lines, std::vector<int>{21});  // the PTX page was recognised too
+  EXPECT_EQ(k.hotspots[1].top_stall, "long_sb");
 }
 
 }  // namespace

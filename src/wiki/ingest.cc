@@ -186,6 +186,14 @@ IngestStats ingest_git(const IngestOptions& opts) {
   std::time_t cutoff = now - static_cast<std::time_t>(opts.months) * 30 * 24 * 3600;
   std::string repo_slug = slug(name);
   st.out_dir = opts.wiki_dir / "ingested" / repo_slug;
+  // Read everything first, write afterwards: an object that cannot be read deep in the history
+  // (a corrupt or partial repository) must fail the run before a single draft lands in the wiki,
+  // where the next search would index it (docs/wiki.md).
+  struct Draft {
+    fs::path out;
+    std::string text;
+  };
+  std::vector<Draft> drafts;
   std::set<long> seen_prs;
   git_oid oid;
   int rc;
@@ -198,19 +206,19 @@ IngestStats ingest_git(const IngestOptions& opts) {
     git_time_t when = git_commit_time(commit.p);
     if (when < cutoff) break;
     ++st.scanned;
-    if (opts.progress && st.scanned % 256 == 0) opts.progress(st.scanned, st.written);
+    if (opts.progress && st.scanned % 256 == 0) opts.progress(st.scanned, drafts.size());
 
     Ptr<git_tree, git_tree_free> tree, parent_tree;
     if (git_commit_tree(&tree.p, commit.p) != 0)
-      fail(ErrorKind::kInput, std::string("ingest-git: cannot read the tree of ") + sha + ": " + git_err());
+      fail(ErrorKind::kInput, std::string("ingest-git: cannot read the tree of ") + sha + " (corrupt repository?): " + git_err());
     if (git_commit_parentcount(commit.p) > 0) {
       Ptr<git_commit, git_commit_free> parent;
       if (git_commit_parent(&parent.p, commit.p, 0) != 0 || git_commit_tree(&parent_tree.p, parent.p) != 0)
-        fail(ErrorKind::kInput, std::string("ingest-git: cannot read the parent of ") + sha + ": " + git_err());
+        fail(ErrorKind::kInput, std::string("ingest-git: cannot read the parent of ") + sha + " (corrupt repository?): " + git_err());
     }
     Ptr<git_diff, git_diff_free> diff;
     if (git_diff_tree_to_tree(&diff.p, repo.p, parent_tree.p, tree.p, nullptr) != 0)
-      fail(ErrorKind::kInput, std::string("ingest-git: cannot diff ") + sha + ": " + git_err());
+      fail(ErrorKind::kInput, std::string("ingest-git: cannot diff ") + sha + " (corrupt repository?): " + git_err());
     std::vector<std::string> files;
     bool relevant_path = false, any_code = false;
     size_t n = git_diff_num_deltas(diff.p);
@@ -256,13 +264,12 @@ IngestStats ingest_git(const IngestOptions& opts) {
       add_unique(e.kernel_types, t.kernel_type);
       add_unique(e.architectures, t.arch);
     }
+    // Line counts read blobs: a missing blob is a corrupt repository, not "+0 -0".
     git_diff_stats* stats = nullptr;
-    size_t ins = 0, del = 0;
-    if (git_diff_get_stats(&stats, diff.p) == 0) {
-      ins = git_diff_stats_insertions(stats);
-      del = git_diff_stats_deletions(stats);
-      git_diff_stats_free(stats);
-    }
+    if (git_diff_get_stats(&stats, diff.p) != 0)
+      fail(ErrorKind::kInput, std::string("ingest-git: cannot read the changes of ") + sha + " (corrupt repository?): " + git_err());
+    size_t ins = git_diff_stats_insertions(stats), del = git_diff_stats_deletions(stats);
+    git_diff_stats_free(stats);
     Source s;
     s.repo = name;
     if (pr > 0) s.pr = pr;
@@ -292,11 +299,17 @@ IngestStats ingest_git(const IngestOptions& opts) {
     if (opts.include_message) body += "\n## Commit message\n\n```text\n" + message + "\n```\n";
     body += "\n## Summary\n\nTODO: what changed, why it is faster, on which hardware, with which numbers.\n";
     e.body = body;
-    write_file_atomic(out, render_entry(e));
-    ++st.written;
+    drafts.push_back({out, render_entry(e)});
   }
   if (rc != GIT_ITEROVER && rc != 0)
-    fail(ErrorKind::kInput, "ingest-git: walking the history of " + opts.repo_path.string() + " failed: " + git_err());
+    fail(ErrorKind::kInput, "ingest-git: walking the history of " + opts.repo_path.string() +
+                                " failed (corrupt repository?): " + git_err());
+  // The whole walk succeeded: now write. Each draft is written atomically (temp file + rename), so
+  // an interrupted write leaves whole drafts only, and a rerun skips those already present.
+  for (const auto& d : drafts) {
+    write_file_atomic(d.out, d.text);
+    ++st.written;
+  }
   if (opts.progress) opts.progress(st.scanned, st.written);
   st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return st;
@@ -307,6 +320,8 @@ std::vector<Problem> verify_commits(const std::vector<Entry>& entries, const std
   std::vector<Problem> out;
   std::map<std::string, git_repository*> open;
   std::map<std::string, fs::path> paths;
+  std::map<std::string, std::string> names;    // lower-case key -> the owner/name given
+  std::map<std::string, size_t> unverifiable;  // shallow clones: cited commits not found in them
   struct Closer {
     std::map<std::string, git_repository*>& m;
     ~Closer() {
@@ -319,6 +334,8 @@ std::vector<Problem> verify_commits(const std::vector<Entry>& entries, const std
       fail(ErrorKind::kInput, "check --git " + name + "=" + path.string() + ": not a git repository (" + git_err() + ")");
     open[lower(name)] = r;
     paths[lower(name)] = path;
+    names[lower(name)] = name;
+    if (git_repository_is_shallow(r) == 1) unverifiable[lower(name)] = 0;
   }
   for (auto& e : entries) {
     for (auto& s : e.sources) {
@@ -331,10 +348,20 @@ std::vector<Problem> verify_commits(const std::vector<Entry>& entries, const std
       if (rc == 0) rc = git_object_lookup_prefix(&obj.p, it->second, &oid, s.commit.size(), GIT_OBJECT_COMMIT);
       if (rc == GIT_EAMBIGUOUS)
         out.push_back({e.path, 0, "commit " + s.commit + " is ambiguous in " + s.repo + "; cite more hex digits"});
+      else if (rc != 0 && unverifiable.count(it->first))
+        ++unverifiable[it->first];  // older than the shallow boundary, or really absent: unknowable
       else if (rc != 0)
         out.push_back({e.path, 0, "commit " + s.commit + " cited for " + s.repo + " is not in " + paths[it->first].string()});
     }
   }
+  // A shallow clone lacks the history before its boundary, so a commit it does not have proves
+  // nothing: one problem for the clone instead of one per cited commit.
+  for (const auto& [key, n] : unverifiable)
+    if (n > 0)
+      out.push_back({paths[key], 0,
+                     "is a shallow clone of " + names[key] + ", so " + std::to_string(n) +
+                         " cited commit(s) not in it could not be verified; fetch the full history "
+                         "(git fetch --unshallow) or pass a mirror clone (git clone --mirror)"});
   return out;
 }
 

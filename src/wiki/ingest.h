@@ -2,6 +2,8 @@
 // select kernel-relevant commits by path and keyword, and write draft source-pr entries with
 // machine metadata (files, diff size, detected techniques and architectures) for a person or an
 // agent to summarise. Dedupes by PR and commit; existing drafts are kept, so runs are resumable.
+// The whole history window is read before anything is written: an unreadable object anywhere in
+// it fails the run with the wiki untouched.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +25,8 @@ struct IngestOptions {
   std::string repo_name;         ///< owner/name; default: parsed from the 'origin' remote URL
   bool include_message = false;  ///< copy the full commit message into the draft body
   std::time_t now = 0;           ///< 0: the current time
-  std::function<void(size_t scanned, size_t written)> progress;  ///< called every 256 commits
+  /// Called every 256 commits with the drafts prepared so far, and once at the end with those written.
+  std::function<void(size_t scanned, size_t drafts)> progress;
 };
 
 struct IngestStats {
@@ -33,13 +36,15 @@ struct IngestStats {
 };
 
 /// Throws kda::Error(kInput) for a path that is not a git repository, a shallow clone (history
-/// incomplete) or unreadable objects; kUsage when the repository name cannot be determined.
+/// incomplete) or unreadable objects (commits, trees or blobs of the walked window) — before any
+/// draft is written; kUsage when the repository name cannot be determined.
 IngestStats ingest_git(const IngestOptions& opts);
 
 /// `kda wiki check --git owner/name=PATH`: every code source of `repos`' repositories that cites a
 /// commit must name a commit present in the local repository or mirror given for it. Returns one
-/// problem per missing or ambiguous commit; throws kda::Error(kInput) when a PATH is not a git
-/// repository.
+/// problem per missing or ambiguous commit — except in a shallow clone, where a commit it lacks may
+/// just be older than its history: one problem for that clone says so, with how many cited commits
+/// it could not verify. Throws kda::Error(kInput) when a PATH is not a git repository.
 std::vector<Problem> verify_commits(const std::vector<Entry>& entries,
                                     const std::map<std::string, std::filesystem::path>& repos);
 

@@ -191,6 +191,80 @@ TEST(WikiIngest, BadRepositoriesGiveClearErrorsAndLeaveTheWikiAlone) {
   }
 }
 
+// docs/wiki.md: unreadable objects are reported before anything is written. The object that is
+// missing here is the tree of a commit ten commits back, so the ten newer commits are read fine
+// first; none of their drafts may reach the wiki or its index.
+TEST(WikiIngest, MissingTreeDeepInHistoryWritesNothingAndLeavesTheIndexAlone) {
+  TempDir d("kda-ingest-test");
+  fs::path repo_dir = d.path() / "repo";
+  fs::path wiki = d.path() / "wiki";
+  fs::create_directories(wiki / "techniques");
+  std::ofstream(wiki / "techniques" / "swz.md")
+      << "---\nschema_version: 1\nid: technique-swz\ntitle: \"Swizzled tiles\"\nkind: technique\narchitectures: [any]\n"
+         "techniques: [swizzle]\nconfidence: source-reported\nsources:\n  - repo: NVIDIA/cutlass\n    pr: 5\n"
+         "    url: https://github.com/NVIDIA/cutlass/pull/5\n---\nXOR the column index with the row.\n";
+  build_index(wiki);
+  const fs::path db = wiki / ".index" / "wiki.db";
+  ASSERT_TRUE(fs::exists(db));
+  const std::string db_before = read_file(db);
+
+  std::vector<std::string> shas;
+  {
+    TestRepo repo(repo_dir);
+    for (int i = 0; i < 15; ++i)
+      shas.push_back(repo.commit("csrc/gemm_" + std::to_string(i) + ".cu", "kernel v" + std::to_string(i) + "\n",
+                                 "Use wgmma and TMA in GEMM step " + std::to_string(i) + " (#" + std::to_string(100 + i) + ")\n",
+                                 kNow - (30 - i) * kDay));
+  }
+  // The root tree of HEAD~10 (commit index 4 of 0..14).
+  std::string tree_sha;
+  {
+    git_libgit2_init();
+    git_repository* r = nullptr;
+    ASSERT_EQ(git_repository_open(&r, repo_dir.c_str()), 0);
+    git_oid oid;
+    git_oid_fromstr(&oid, shas[4].c_str());
+    git_commit* c = nullptr;
+    ASSERT_EQ(git_commit_lookup(&c, r, &oid), 0);
+    char buf[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(buf, sizeof buf, git_commit_tree_id(c));
+    tree_sha = buf;
+    git_commit_free(c);
+    git_repository_free(r);
+    git_libgit2_shutdown();
+  }
+  const fs::path object = repo_dir / ".git" / "objects" / tree_sha.substr(0, 2) / tree_sha.substr(2);
+  ASSERT_TRUE(fs::exists(object)) << object;
+  const std::string saved = read_file(object);
+  fs::remove(object);
+
+  IngestOptions o;
+  o.repo_path = repo_dir;
+  o.wiki_dir = wiki;
+  o.repo_name = "acme/Kern";
+  o.now = kNow;
+  try {
+    ingest_git(o);
+    ADD_FAILURE() << "expected an input error for the missing tree";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput) << e.what();
+    EXPECT_NE(std::string(e.what()).find("corrupt repository"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(wiki / "ingested")) << "drafts were written before the walk failed";
+  EXPECT_EQ(read_file(db), db_before) << "the index changed";
+  build_index(wiki);  // what the next search does first: nothing new to index
+  Index idx(wiki);
+  Query q;
+  q.text = "wgmma gemm";
+  for (const auto& h : idx.search(q)) EXPECT_FALSE(h.draft) << h.id;
+
+  // Repaired, the same run writes every draft; repeated, it writes none (resumable).
+  write_file_atomic(object, saved);
+  auto st = ingest_git(o);
+  EXPECT_EQ(st.written, 15u);
+  EXPECT_EQ(ingest_git(o).existing, 15u);
+}
+
 // kda wiki check --git: cited commits must exist in the repository at hand.
 TEST(WikiIngest, VerifyCommitsAgainstALocalRepository) {
   TempDir d("kda-wiki-verify");
