@@ -1,14 +1,40 @@
 #include "tests/e2e_support.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <spawn.h>
 
 #include <algorithm>
 #include <sstream>
 
 #include "core/fs.h"
 
+extern char** environ;
+
 namespace kda::e2e {
 namespace fs = std::filesystem;
+
+pid_t spawn_kda(const std::vector<std::string>& args, const fs::path& cache, const fs::path& stderr_path) {
+  std::vector<std::string> all = {KDA_BIN};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string cache_env = "KDA_CACHE_DIR=" + cache.string(), runner_env = std::string("KDA_RUNNER=") + KDA_RUNNER_BIN,
+              examples_env = std::string("KDA_EXAMPLES_DIR=") + KDA_SOURCE_DIR + "/examples";
+  std::vector<char*> envp = {cache_env.data(), runner_env.data(), examples_env.data()};
+  for (char** e = environ; *e; ++e) envp.push_back(*e);
+  envp.push_back(nullptr);
+  const std::string err = stderr_path.empty() ? "/dev/null" : stderr_path.string();
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, KDA_BIN, &fa, nullptr, argv.data(), envp.data()) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
 
 ProcessResult kda(const std::vector<std::string>& args, const fs::path& cache, const std::map<std::string, std::string>& extra_env) {
   ProcessSpec spec;

@@ -1,6 +1,8 @@
 // Helpers for end-to-end tests: run the real kda binary, make task directories from examples.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -15,6 +17,11 @@ namespace kda::e2e {
 /// extra_env is added to (or overrides) the environment, e.g. a PATH that finds another compiler.
 ProcessResult kda(const std::vector<std::string>& args, const std::filesystem::path& cache,
                   const std::map<std::string, std::string>& extra_env = {});
+
+/// Starts `kda ARGS...` without waiting (private build cache, stdout to /dev/null, stderr to
+/// `stderr_path` or /dev/null), for tests that kill it mid-flight. Returns its pid (-1 on failure).
+pid_t spawn_kda(const std::vector<std::string>& args, const std::filesystem::path& cache,
+                const std::filesystem::path& stderr_path = {});
 
 /// `kda init DIR --example NAME`, asserting success.
 std::filesystem::path init_task(const std::filesystem::path& parent, const std::string& example);

@@ -3,9 +3,7 @@
 // points followed by `kda resume`, which must end where an uninterrupted run ends.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <fstream>
@@ -16,7 +14,6 @@
 #include "core/fs.h"
 #include "tests/e2e_support.h"
 
-extern char** environ;
 
 namespace kda::e2e {
 namespace fs = std::filesystem;
@@ -226,24 +223,12 @@ TEST_F(Loop, KilledAtTwentyRandomPointsResumesToTheStateOfAnUninterruptedRun) {
   std::printf("kill delays seeded with %u\n", seed);
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> delay_ms(50, 1500);
-  std::string cache_env = "KDA_CACHE_DIR=" + cache().string(), runner_env = std::string("KDA_RUNNER=") + KDA_RUNNER_BIN;
   for (int kill = 0; kill < 20; ++kill) {
-    std::vector<std::string> args = {KDA_BIN};
-    if (fs::exists(run_b / "run.json")) args.insert(args.end(), {"resume", run_b.string()});
-    else args.insert(args.end(), {"run", task_b.string(), "--plan", plan.string(), "--run-dir", run_b.string(), "--budget", "0.1"});
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp = {cache_env.data(), runner_env.data()};
-    for (char** e = environ; *e; ++e) envp.push_back(*e);
-    envp.push_back(nullptr);
-    pid_t pid;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    ASSERT_EQ(posix_spawn(&pid, KDA_BIN, &fa, nullptr, argv.data(), envp.data()), 0);
-    posix_spawn_file_actions_destroy(&fa);
+    std::vector<std::string> args;
+    if (fs::exists(run_b / "run.json")) args = {"resume", run_b.string()};
+    else args = {"run", task_b.string(), "--plan", plan.string(), "--run-dir", run_b.string(), "--budget", "0.1"};
+    const pid_t pid = spawn_kda(args, cache());
+    ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
     ::kill(pid, SIGKILL);
     int st = 0;

@@ -1,10 +1,8 @@
 // kda tune through the real binary: an interrupted sweep resumes from the tuning database without
 // redoing a finished measurement, and a result is reused only for the exact source, toolchain and
 // definition it was measured with.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -17,7 +15,6 @@
 #include "core/fs.h"
 #include "tests/e2e_support.h"
 
-extern char** environ;
 
 namespace kda::e2e {
 namespace fs = std::filesystem;
@@ -73,22 +70,8 @@ TEST(Tune, AnInterruptedSweepReusesEveryFinishedMeasurement) {
   fs::path task = small_rmsnorm_task(dir.path()), cache = dir.path() / "cache", log = dir.path() / "killed.err";
 
   // Start a sweep, let it finish a few measurements, then SIGKILL it mid-flight.
-  std::vector<std::string> args = {KDA_BIN};
-  for (auto& a : tune_args(task)) args.push_back(a);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::string cache_env = "KDA_CACHE_DIR=" + cache.string(), runner_env = std::string("KDA_RUNNER=") + KDA_RUNNER_BIN;
-  std::vector<char*> envp = {cache_env.data(), runner_env.data()};
-  for (char** e = environ; *e; ++e) envp.push_back(*e);
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid;
-  ASSERT_EQ(posix_spawn(&pid, KDA_BIN, &fa, nullptr, argv.data(), envp.data()), 0);
-  posix_spawn_file_actions_destroy(&fa);
+  const pid_t pid = spawn_kda(tune_args(task), cache, log);
+  ASSERT_GT(pid, 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
   int status = 0;
   bool exited = false;

@@ -301,7 +301,6 @@ TuneReport tune(const TaskDir& task, const TuneOptions& opt) {
     // rounds interleave the router with the variants so that a slow spell hits them alike.
     const int rounds = std::max(1, opt.hidden_rounds);
     m.add_to_total(static_cast<size_t>(rounds) * (kept.size() + 1) * hidden.size());
-    std::vector<std::vector<double>> hms(kept.size(), std::vector<double>(hidden.size(), kInf));
     Row router_row{std::vector<double>(hidden.size(), kInf), std::vector<double>(hidden.size(), 0.0)};
     // A failure in any round counts: a pair passes only if it passed every round.
     std::vector<std::vector<bool>> failed(kept.size() + 1, std::vector<bool>(hidden.size(), false));
@@ -316,10 +315,15 @@ TuneReport tune(const TaskDir& task, const TuneOptions& opt) {
       for (size_t i = 0; i < kept.size(); ++i) keep_best(i, hrows[i], m.measure(kept[i].solution, kept[i].hash, hidden, r));
       keep_best(kept.size(), router_row, m.measure(router, router.content_hash(), hidden, r));
     }
-    for (size_t w = 0; w < hidden.size(); ++w) {
-      for (size_t i = 0; i < kept.size(); ++i) hms[i][w] = failed[i][w] ? kInf : hrows[i].ms[w];
-      if (failed[kept.size()][w]) router_row.ms[w] = kInf, router_row.speedup[w] = 0;
+    // Each variant's best time per hidden shape, +inf where any round failed.
+    std::vector<std::vector<double>> hms;
+    for (size_t i = 0; i < kept.size(); ++i) {
+      hms.push_back(hrows[i].ms);
+      for (size_t w = 0; w < hidden.size(); ++w)
+        if (failed[i][w]) hms[i][w] = kInf;
     }
+    for (size_t w = 0; w < hidden.size(); ++w)
+      if (failed[kept.size()][w]) router_row.ms[w] = kInf, router_row.speedup[w] = 0;
     const std::vector<double>& router_ms = router_row.ms;
     rep.router_passed_hidden = std::all_of(router_ms.begin(), router_ms.end(), [](double x) { return std::isfinite(x); });
 
