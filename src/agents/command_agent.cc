@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
-#include <thread>
 
+#include "agents/wait_group.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/json_io.h"
@@ -121,22 +121,10 @@ class CommandAgent : public Agent {
     }
     if (pid == 0) child(req, prompt_file, writable, exe_path, cargv.data(), cenv.data());
 
-    int st = 0;
-    const auto deadline = t0 + req.timeout;
-    while (true) {
-      pid_t w = ::waitpid(pid, &st, WNOHANG);
-      if (w == pid) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(-pid, SIGKILL);
-        ::waitpid(pid, &st, 0);
-        r.timed_out = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ::kill(-pid, SIGKILL);  // helpers the agent left behind in its group
+    const Waited waited = wait_or_kill_group(pid, t0 + req.timeout);
+    r.timed_out = waited.timed_out;
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!r.timed_out) r.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (!r.timed_out) r.exit_status = exit_code_of(waited.status);
     const std::string out = fs::exists(r.transcript) ? read_file(r.transcript) : "";
     const std::string err = fs::exists(req.transcript_dir / "stderr.txt") ? read_file(req.transcript_dir / "stderr.txt") : "";
     read_answer(values, out, r);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "agents/wait_group.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/json_io.h"
@@ -149,20 +150,9 @@ class ScriptedAgent : public Agent {
       }
       ::_exit(code);
     }
-    const auto deadline = std::chrono::steady_clock::now() + req.timeout;
-    int st = 0;
-    while (true) {
-      pid_t w = ::waitpid(pid, &st, WNOHANG);
-      if (w == pid) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(-pid, SIGKILL);
-        ::waitpid(pid, &st, 0);
-        r.timed_out = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (!r.timed_out) r.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    const Waited waited = wait_or_kill_group(pid, std::chrono::steady_clock::now() + req.timeout);
+    r.timed_out = waited.timed_out;
+    if (!r.timed_out) r.exit_status = exit_code_of(waited.status);
     if (fs::exists(req.transcript_dir / "final.txt")) r.final_message = read_file(req.transcript_dir / "final.txt");
     if (fs::exists(req.transcript_dir / "errors.txt")) r.error = read_file(req.transcript_dir / "errors.txt");
     if (r.timed_out) r.error += "timed out after " + std::to_string(req.timeout.count()) + " s";
