@@ -24,7 +24,7 @@ KDA_CLONES size_t count_nonfinite(const uint32_t* e, const uint32_t* a, size_t n
   return c;
 }
 
-KDA_CLONES void finite_loop(const float* e, const float* a, size_t n, double atol, double rtol, FloatScan* out) {
+KDA_CLONES void finite_loop(const float* e, const float* a, size_t n, double atol, double rtol, OutputScan* out) {
   const double first_e = e[0], first_a = a[0];
   int64_t outside = 0;
   double max_abs = 0, max_rel = 0;
@@ -51,9 +51,9 @@ KDA_CLONES void finite_loop(const float* e, const float* a, size_t n, double ato
 
 }  // namespace
 
-bool scan_finite_f32(const float* expected, const float* actual, size_t n, double atol, double rtol, FloatScan* out) {
+bool scan_finite_f32(const float* expected, const float* actual, size_t n, double atol, double rtol, OutputScan* out) {
   if (n == 0) {
-    *out = FloatScan{};
+    *out = OutputScan{};
     return true;
   }
   static_assert(sizeof(float) == sizeof(uint32_t));

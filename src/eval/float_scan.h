@@ -10,7 +10,10 @@
 
 namespace kda {
 
-struct FloatScan {
+/// What one pass over an output finds (also the element-by-element scan's result in compare.cc;
+/// the finite path leaves unwritten, nan and inf at 0).
+struct OutputScan {
+  int64_t unwritten = 0, nan = 0, inf = 0;  ///< still poison / NaN / Inf where the reference is finite
   int64_t outside = 0;  ///< elements with |a-e| > atol and |a-e| > rtol*|e|
   double max_abs = 0, max_rel = 0;
   bool expected_constant = true;  ///< every |e - e[0]| <= atol
@@ -19,6 +22,6 @@ struct FloatScan {
 };
 
 /// False when some element of `expected` or `actual` is NaN or Inf (then `out` is untouched).
-bool scan_finite_f32(const float* expected, const float* actual, size_t n, double atol, double rtol, FloatScan* out);
+bool scan_finite_f32(const float* expected, const float* actual, size_t n, double atol, double rtol, OutputScan* out);
 
 }  // namespace kda

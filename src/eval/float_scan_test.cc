@@ -12,8 +12,8 @@ namespace kda {
 namespace {
 
 // The element-by-element definition (compare.cc's scan for finite float32 inputs).
-FloatScan naive(const std::vector<float>& e, const std::vector<float>& a, double atol, double rtol) {
-  FloatScan r;
+OutputScan naive(const std::vector<float>& e, const std::vector<float>& a, double atol, double rtol) {
+  OutputScan r;
   for (size_t i = 0; i < e.size(); ++i) {
     double ev = e[i], av = a[i];
     if (std::abs(ev - e[0]) > atol) r.expected_constant = false;
@@ -28,7 +28,7 @@ FloatScan naive(const std::vector<float>& e, const std::vector<float>& a, double
   return r;
 }
 
-void expect_same(const FloatScan& x, const FloatScan& y) {
+void expect_same(const OutputScan& x, const OutputScan& y) {
   EXPECT_EQ(x.outside, y.outside);
   EXPECT_EQ(x.max_abs, y.max_abs);  // bit-identical, not approximately
   EXPECT_EQ(x.max_rel, y.max_rel);
@@ -55,7 +55,7 @@ TEST(FloatScan, MatchesTheElementScanExactly) {
       e[2] = std::numeric_limits<float>::denorm_min();
       a[2] = 3e38f;  // the largest quotients stay finite in double
     }
-    FloatScan fast;
+    OutputScan fast;
     ASSERT_TRUE(scan_finite_f32(e.data(), a.data(), n, 1e-2, 1e-2, &fast));
     expect_same(fast, naive(e, a, 1e-2, 1e-2));
   }
@@ -63,7 +63,7 @@ TEST(FloatScan, MatchesTheElementScanExactly) {
 
 TEST(FloatScan, ConstantAndZeroOutputs) {
   std::vector<float> e = {1, 2, 3, 4, 5}, z(5, 0.0f), c(5, 2.0f);
-  FloatScan r;
+  OutputScan r;
   ASSERT_TRUE(scan_finite_f32(e.data(), z.data(), 5, 1e-3, 1e-3, &r));
   expect_same(r, naive(e, z, 1e-3, 1e-3));
   EXPECT_TRUE(r.actual_zero);
@@ -80,7 +80,7 @@ TEST(FloatScan, AnyNonFiniteElementIsLeftToTheElementScan) {
     for (int side = 0; side < 2; ++side) {
       std::vector<float> e(1000, 1.0f), a(1000, 1.0f);
       (side ? a : e)[777] = bad;
-      FloatScan r;
+      OutputScan r;
       r.outside = 12345;
       EXPECT_FALSE(scan_finite_f32(e.data(), a.data(), e.size(), 1e-3, 1e-3, &r));
       EXPECT_EQ(r.outside, 12345);  // untouched
