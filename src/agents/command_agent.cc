@@ -18,7 +18,6 @@
 #include "core/subprocess.h"
 #include "sandbox/sandbox.h"
 
-extern char** environ;
 
 namespace kda::agents {
 namespace fs = std::filesystem;
@@ -103,10 +102,9 @@ class CommandAgent : public Agent {
     std::error_code ec;
     if (!c.output_file.empty()) fs::remove(expand_placeholders(c.output_file, values), ec);
 
-    std::vector<std::string> env;
-    for (char** e = environ; *e; ++e) env.emplace_back(*e);
-    for (auto& [k, v] : c.env) env.push_back(k + "=" + expand_placeholders(v, values));
-    env.push_back(std::string("KDA_AGENT_ROLE=") + role_name(req.role));
+    std::map<std::string, std::string> env_set = {{"KDA_AGENT_ROLE", role_name(req.role)}};
+    for (auto& [k, v] : c.env) env_set[k] = expand_placeholders(v, values);
+    std::vector<std::string> env = environment_with(env_set);
     std::vector<fs::path> writable;
     for (const std::string& w : c.writable) writable.push_back(expand_placeholders(w, values));
     std::vector<char*> cargv = c_strings(argv), cenv = c_strings(env);

@@ -141,6 +141,17 @@ TEST_F(CommandAgentTest, AMissingProgramOrABrokenAnswerIsAFailedRunWithAReasonNo
   EXPECT_NE(r.error.find("quota exceeded"), std::string::npos) << r.error;
 }
 
+TEST_F(CommandAgentTest, TheTemplatesEnvironmentReplacesInheritedValuesAndNamesTheRole) {
+  ::setenv("KDA_TEST_AGENT_VAR", "inherited", 1);
+  fs::path s = script("env.sh", "printf '%s %s %s' \"$KDA_TEST_AGENT_VAR\" \"$KDA_AGENT_ROLE\" \"$WS\"\n");
+  auto agent = make_command_agent(spec({{"kind", "command"}, {"argv", {s.string()}},
+                                        {"env", {{"KDA_TEST_AGENT_VAR", "from-template"}, {"WS", "{workspace}"}}}}));
+  AgentResult r = agent->run(request());
+  ::unsetenv("KDA_TEST_AGENT_VAR");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.final_message, "from-template writer " + workspace_.string());
+}
+
 TEST(Placeholders, AreReplacedEverywhereAndAHomePrefixIsExpanded) {
   ::setenv("HOME", "/home/u", 1);
   EXPECT_EQ(expand_placeholders("~/.claude", {}), "/home/u/.claude");

@@ -49,7 +49,13 @@ std::optional<fs::path> find_program(const std::string& name) {
 
 namespace {
 
-std::vector<std::string> build_env(const std::map<std::string, std::string>& set) {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& set) {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
     std::string kv = *e;
@@ -60,12 +66,6 @@ std::vector<std::string> build_env(const std::map<std::string, std::string>& set
   for (auto& [k, v] : set) env.push_back(k + "=" + v);
   return env;
 }
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-}  // namespace
 
 ProcessResult run_process(const ProcessSpec& spec) {
   ProcessResult result;
@@ -79,7 +79,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
   if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC))
     fail(ErrorKind::kEnvironment, std::string("pipe: ") + strerror(errno));
 
-  std::vector<std::string> env = build_env(spec.env_set);
+  std::vector<std::string> env = environment_with(spec.env_set);
   std::vector<char*> envp, argv;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -36,6 +36,10 @@ struct ProcessResult {
 
 ProcessResult run_process(const ProcessSpec& spec);
 
+/// This process's environment ("KEY=VALUE" strings) with `set` added, each key once: a listed key
+/// replaces the inherited value instead of standing beside it.
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& set);
+
 /// First match of `name` in $PATH (or name itself if it contains '/' and is executable).
 std::optional<std::filesystem::path> find_program(const std::string& name);
 
