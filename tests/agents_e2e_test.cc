@@ -4,14 +4,11 @@
 // command the round allows, and answers; the verifier is a command-line agent (a shell script)
 // that tries to forge its evidence before it answers PASS and must be stopped by the sandbox.
 #include <gtest/gtest.h>
-#include <httplib.h>
 #include <sys/stat.h>
 
-#include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
 
+#include "agents/mock_chat_server.h"
 #include "core/fs.h"
 #include "tests/e2e_support.h"
 
@@ -19,48 +16,14 @@ namespace kda::e2e {
 namespace fs = std::filesystem;
 namespace {
 
-// Answers each chat-completions request with the next scripted turn, computed from the request
-// (the allowed eval command line is read from the tool description the agent sent).
-class MockModel {
+// A model that answers each request with the next scripted turn, computed from the request (the
+// allowed eval command line is read from the tool description the agent sent); 1,100 tokens each.
+class MockModel : public agents::MockChatServer {
  public:
   using Turn = std::function<Json(const Json& request)>;
-  explicit MockModel(std::vector<Turn> turns) : turns_(turns.begin(), turns.end()) {
-    server_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      const Json request = Json::parse(req.body);
-      requests_.push_back(request);
-      if (turns_.empty()) {
-        res.status = 500;
-        return;
-      }
-      Json message = turns_.front()(request);
-      turns_.pop_front();
-      res.set_content(Json{{"choices", {{{"index", 0}, {"message", message}}}},
-                           {"usage", {{"prompt_tokens", 1000}, {"completion_tokens", 100}}}}
-                          .dump(),
-                      "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  explicit MockModel(const std::vector<Turn>& turns) {
+    for (const Turn& t : turns) then(answer_from(t, 1000, 100));
   }
-  ~MockModel() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  std::vector<Json> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::deque<Turn> turns_;
-  std::vector<Json> requests_;
 };
 
 Json call(const std::string& id, const std::string& name, const Json& args) {

@@ -3,13 +3,10 @@
 #include "agents/openai_agent.h"
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
-#include <deque>
-#include <functional>
-#include <mutex>
 #include <thread>
 
+#include "agents/mock_chat_server.h"
 #include "agents/workspace_tools.h"
 #include "core/fs.h"
 
@@ -17,70 +14,12 @@ namespace kda::agents {
 namespace {
 namespace fs = std::filesystem;
 
-// A server that answers POST /v1/chat/completions from a queue of handlers and keeps every
-// request body it saw.
-class MockServer {
- public:
-  using Reply = std::function<void(const Json& request, httplib::Response&)>;
-  MockServer() {
-    server_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
-      Reply reply;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        requests_.push_back(Json::parse(req.body));
-        if (replies_.empty()) {
-          res.status = 500;
-          res.set_content("no scripted reply left", "text/plain");
-          return;
-        }
-        reply = replies_.front();
-        replies_.pop_front();
-      }
-      reply(requests_.back(), res);
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~MockServer() {
-    server_.stop();
-    thread_.join();
-  }
-  void then(Reply r) { replies_.push_back(std::move(r)); }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  std::vector<Json> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-  size_t replies_left() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return replies_.size();
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::deque<Reply> replies_;
-  std::vector<Json> requests_;
-};
-
 Json tool_call(const std::string& id, const std::string& name, const Json& args) {
   return {{"id", id}, {"type", "function"}, {"function", {{"name", name}, {"arguments", args.dump()}}}};
 }
 
-MockServer::Reply answer(const Json& message, long prompt_tokens = 100, long completion_tokens = 10) {
-  return [=](const Json&, httplib::Response& res) {
-    Json body = {{"id", "c"}, {"object", "chat.completion"},
-                 {"choices", {{{"index", 0}, {"message", message}, {"finish_reason", "stop"}}}},
-                 {"usage", {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens}}}};
-    res.set_content(body.dump(), "application/json");
-  };
-}
-
 // The same turn as server-sent events, the tool call's arguments split across chunks.
-MockServer::Reply streamed_tool_call(const std::string& id, const std::string& name, const std::string& args) {
+MockChatServer::Reply streamed_tool_call(const std::string& id, const std::string& name, const std::string& args) {
   return [=](const Json&, httplib::Response& res) {
     auto event = [](const Json& j) { return "data: " + j.dump() + "\n\n"; };
     const size_t half = args.size() / 2;
@@ -135,7 +74,7 @@ class OpenAiAgentTest : public ::testing::Test {
     return "(no tool message " + id + ")";
   }
 
-  MockServer server_;
+  MockChatServer server_;
   fs::path root_;
 };
 
@@ -150,12 +89,12 @@ TEST_F(OpenAiAgentTest, CompletesAToolCallingSessionThroughA429AMalformedAnswerA
     std::this_thread::sleep_for(std::chrono::milliseconds(1800));
     res.set_content("{}", "application/json");
   });
-  server_.then(answer({{"role", "assistant"}, {"content", ""},
+  server_.then(MockChatServer::answer({{"role", "assistant"}, {"content", ""},
                        {"tool_calls", {tool_call("c1", "list_dir", {{"path", "solution"}})}}}));
-  server_.then(answer({{"role", "assistant"}, {"content", nullptr},
+  server_.then(MockChatServer::answer({{"role", "assistant"}, {"content", nullptr},
                        {"tool_calls", {tool_call("c2", "read_file", {{"path", "solution/kernel.cc"}}),
                                        tool_call("c3", "write_file", {{"path", "solution/kernel.cc"}, {"content", "int kernel() { return 2; }\n"}})}}}));
-  server_.then(answer({{"role", "assistant"}, {"content", R"({"summary": "returned 2", "claims": {}})"}}, 300, 40));
+  server_.then(MockChatServer::answer({{"role", "assistant"}, {"content", R"({"summary": "returned 2", "claims": {}})"}}, 300, 40));
 
   auto agent = make_openai_agent(spec());
   AgentResult r = agent->run(request());
@@ -208,16 +147,16 @@ TEST_F(OpenAiAgentTest, ReadsAStreamedAnswerWhoseToolCallArrivesInPieces) {
 }
 
 TEST_F(OpenAiAgentTest, AReadOnlyRoleIsOfferedNoWriteToolAndCannotLeaveTheWorkspace) {
-  server_.then(answer({{"role", "assistant"}, {"content", ""},
+  server_.then(MockChatServer::answer({{"role", "assistant"}, {"content", ""},
                        {"tool_calls", {tool_call("w", "write_file", {{"path", "solution/kernel.cc"}, {"content", "x"}}),
                                        tool_call("e", "read_file", {{"path", "../secret.txt"}}),
                                        tool_call("a", "read_file", {{"path", (root_ / "secret.txt").string()}}),
                                        tool_call("b", "read_file", {{"path", "solution/kernel.cc"}}),
                                        tool_call("r", "run", {{"command", "rm -rf solution"}})}}}));
-  server_.then(answer({{"role", "assistant"}, {"content", R"({"verdict": "FAIL", "reasons": ["r1"]})"}}));
+  server_.then(MockChatServer::answer({{"role", "assistant"}, {"content", R"({"verdict": "FAIL", "reasons": ["r1"]})"}}));
   fs::create_symlink(root_ / "secret.txt", root_ / "ws/link.txt");
-  server_.then(answer({{"role", "assistant"}, {"content", ""}, {"tool_calls", {tool_call("l", "read_file", {{"path", "link.txt"}})}}}));
-  server_.then(answer({{"role", "assistant"}, {"content", "done"}}));
+  server_.then(MockChatServer::answer({{"role", "assistant"}, {"content", ""}, {"tool_calls", {tool_call("l", "read_file", {{"path", "link.txt"}})}}}));
+  server_.then(MockChatServer::answer({{"role", "assistant"}, {"content", "done"}}));
   AgentResult r = make_openai_agent(spec())->run(request(true));
   ASSERT_TRUE(r.ok()) << r.error;
   const std::vector<Json> seen = server_.requests();
@@ -239,11 +178,11 @@ TEST_F(OpenAiAgentTest, AReadOnlyRoleIsOfferedNoWriteToolAndCannotLeaveTheWorksp
 TEST_F(OpenAiAgentTest, OnlyAllowedCommandsRunAndWithoutAShell) {
   AgentRequest req = request();
   req.permissions.allowed_commands = {"echo kda-eval public"};
-  server_.then(answer({{"role", "assistant"}, {"content", ""},
+  server_.then(MockChatServer::answer({{"role", "assistant"}, {"content", ""},
                        {"tool_calls", {tool_call("ok", "run", {{"command", "echo kda-eval public 'two words' $HOME"}}),
                                        tool_call("no", "run", {{"command", "echo kda-eval hidden"}}),
                                        tool_call("sh", "run", {{"command", "echo; rm -rf solution"}})}}}));
-  server_.then(answer({{"role", "assistant"}, {"content", "ok"}}));
+  server_.then(MockChatServer::answer({{"role", "assistant"}, {"content", "ok"}}));
   AgentResult r = make_openai_agent(spec())->run(req);
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_NE(tool_output("ok").find("kda-eval public two words $HOME\n"), std::string::npos) << tool_output("ok");
