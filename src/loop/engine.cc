@@ -634,17 +634,18 @@ RunOutcome start_run(const RunOptions& original) {
   const fs::path start = opt.start_solution.empty() ? choose_start_solution(task.root, opt.backend) : fs::path(opt.start_solution);
   load_solution(start);  // a broken start solution is an input error now, not in round 1
   Json agent_specs = Json::object();
+  std::optional<agents::AgentConfig> config;  // read once, and only if a configured agent is named
   for (const std::string& a : {opt.writer, opt.verifier}) {
     if (a == "builtin") continue;
     if (a.rfind("script:", 0) == 0) {
       agents::make_scripted_agent(a.substr(7));  // a bad replay file is an input error now
       continue;
     }
-    const agents::AgentConfig config = agents::resolve_agent_config(opt.agents_config);
-    const std::optional<agents::AgentSpec> spec = config.find(a);
+    if (!config) config = agents::resolve_agent_config(opt.agents_config);
+    const std::optional<agents::AgentSpec> spec = config->find(a);
     if (!spec) {
       std::string known = "builtin, script:REPLAY_FILE";
-      for (auto& [name, s] : config.agents) known += ", " + name;
+      for (auto& [name, s] : config->agents) known += ", " + name;
       fail(ErrorKind::kUsage, "unknown agent '" + a + "' (known: " + known + "; configure more in an agents file, docs/agents.md)");
     }
     agent_specs[a] = agents::to_json(*spec);

@@ -63,7 +63,6 @@ TEST(Diff, UnknownKernelNameIsAnActionableError) {
   }
 }
 
-
 // Padding removed the wasted shared-memory wavefronts: the kernel got 37 % faster and its memory
 // throughput % fell. That fall is not "worse": it is judged by percentage x duration, i.e. the
 // memory work, which fell by 70 %. Issue slots busy is a % of active cycles: not judged.

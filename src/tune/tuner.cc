@@ -118,6 +118,10 @@ double speedup_in(const Json& trace) {
 // Fills rows from the tuning database where a measurement exists and by the Judge where it does
 // not; every new verdict is stored the moment it is made, so an interrupted run loses at most
 // the measurement in progress.
+// Round r > 0 of a hidden-check pair is stored under the workload hash + "#<r+1>" and shown with
+// that suffix in the progress lines.
+std::string round_tag(int round) { return round ? "#" + std::to_string(round + 1) : ""; }
+
 class Measurer {
  public:
   Measurer(Judge& judge, Store& store, SessionKeys keys, const TuneOptions& opt, size_t total)
@@ -126,7 +130,7 @@ class Measurer {
   // round > 0 is another, independent measurement of the same pair (a separate record).
   Row measure(const Solution& s, const std::string& hash, const std::vector<const Workload*>& ws, int round = 0) {
     Row row{std::vector<double>(ws.size(), kInf), std::vector<double>(ws.size(), 0.0)};
-    const std::string tag = round ? "#" + std::to_string(round + 1) : "";
+    const std::string tag = round_tag(round);
     std::vector<const Workload*> missing;
     std::vector<size_t> missing_at;
     for (size_t i = 0; i < ws.size(); ++i) {
@@ -162,8 +166,7 @@ class Measurer {
 
  private:
   TuningKey key(const std::string& hash, const Workload& w, int round) const {
-    const std::string wh = workload_hash(w) + (round ? "#" + std::to_string(round + 1) : "");
-    return {hash, wh, keys_.device_key, keys_.toolchain_key, keys_.definition_hash};
+    return {hash, workload_hash(w) + round_tag(round), keys_.device_key, keys_.toolchain_key, keys_.definition_hash};
   }
   void step(const std::string& what) {
     ++done_;
