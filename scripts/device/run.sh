@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The H100 session in one call: evaluates every example on the CUDA backend, measures the spread
 # of the median over 5 repeated evaluations, runs the CUDA red-team candidates, and profiles the
-# example candidate with Nsight Compute. Results land in $OUT (the device tool returns them).
+# example candidate with Nsight Compute; `noise` compares the spread of short calls' medians
+# with and without the launch gate. Results land in $OUT (the device tool returns them).
 # Prerequisite (on the build machine): scripts/device/bundle.sh, and carry .device.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -51,28 +52,74 @@ PY
 done
 
 if want repeat; then
+# The spread of the median over 5 fresh kda eval processes of one solution: vector_add cuda_vec4
+# on N=REP_N, and every other example's CUDA candidate on its largest public workload.
 REP_N="${REP_N:-33554432}"
-log "repeatability: 5 evaluations of vector_add cuda_vec4 on N=$REP_N ($((REP_N * 12 / 1000000)) MB of traffic per call)"
-rep="$work/rep"; kda init "$rep" --example vector_add > /dev/null
-python3 - "$rep/workloads.jsonl" "$REP_N" <<'PY'
-import json, sys
-w = {"definition": "vector_add", "solution": None, "evaluation": None,
-     "workload": {"uuid": "rep", "axes": {"N": int(sys.argv[2])}, "inputs": {}, "kda": {"split": "public"}}}
-open(sys.argv[1], "w").write(json.dumps(w) + "\n")
+log "repeatability: 5 evaluations each, budget ${REP_BUDGET:=1} s; vector_add on N=$REP_N ($((REP_N * 12 / 1000000)) MB per call)"
+for ex in $EXAMPLES; do
+  [ -d "examples/$ex/baseline/cuda" ] || continue
+  sol=$(ls -d examples/$ex/solutions/cuda* | head -1); sol=$(basename "$sol")
+  rep="$work/rep_$ex"; kda init "$rep" --example "$ex" > /dev/null
+  python3 - "$rep/workloads.jsonl" "$REP_N" "$ex" <<'PY'
+import json, math, sys
+path, n, ex = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = [json.loads(l) for l in open(path) if l.strip()]
+if ex == "vector_add":
+    keep = {"definition": "vector_add", "solution": None, "evaluation": None,
+            "workload": {"uuid": "rep", "axes": {"N": n}, "inputs": {}, "kda": {"split": "public"}}}
+else:
+    pub = [r for r in rows if r["workload"]["kda"]["split"] == "public"]
+    keep = max(pub, key=lambda r: math.prod(r["workload"]["axes"].values()))
+open(path, "w").write(json.dumps(keep) + "\n")
 PY
-for i in 1 2 3 4 5; do
-  kda eval "$rep" "$rep/solutions/cuda_vec4" --backend cuda --arch sm_90 --budget 1 --json 2>>"$L/rep.log"
-done > "$OUT/repeat.jsonl"
-python3 - "$OUT/repeat.jsonl" <<'PY' | tee -a "$OUT/summary.txt"
+  for i in 1 2 3 4 5; do
+    kda eval "$rep" "$rep/solutions/$sol" --backend cuda --arch sm_90 --budget "$REP_BUDGET" --json 2>>"$L/rep.log"
+  done > "$OUT/repeat_$ex.jsonl"
+  python3 - "$OUT/repeat_$ex.jsonl" "$ex/$sol" <<'PY' | tee -a "$OUT/summary.txt"
 import json, sys, statistics
-m = [json.loads(l)["evaluation"]["performance"]["latency_ms"] for l in open(sys.argv[1]) if '"PASSED"' in l]
-r = [json.loads(l)["kda"]["performance"]["fraction_of_roofline"] for l in open(sys.argv[1]) if '"PASSED"' in l]
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"PASSED"' in l]
+m = [r["evaluation"]["performance"]["latency_ms"] for r in rows]
 if m:
-    print("medians_ms", [round(x, 5) for x in m], "spread(max-min)/median = %.2f%%" % (100 * (max(m) - min(m)) / statistics.median(m)))
-    print("fraction_of_copy_roofline", [round(x, 3) for x in r])
+    k = [r["kda"]["performance"] for r in rows]
+    print(sys.argv[2], rows[0]["workload"]["uuid"], "medians_ms", [round(x, 5) for x in m],
+          "spread(max-min)/median = %.2f%%" % (100 * (max(m) - min(m)) / statistics.median(m)),
+          "samples", [x["samples"] for x in k], "fraction_of_roofline", [round(x["fraction_of_roofline"], 3) for x in k],
+          "speedup", [round(r["evaluation"]["performance"]["speedup_factor"], 2) for r in rows])
 PY
+done
 fi
 cat "${KDA_CACHE_DIR}"/devices/*.json > "$OUT/device_peaks.json" 2>/dev/null
+
+if want noise; then
+# Short calls (10-100 us), where the host's launch latency is a large part of an ungated time:
+# NOISE_N evaluations of topk cuda_select on four shapes, alternately with the launch gate on
+# and off (KDA_LAUNCH_GATE=0), each a fresh kda eval process.
+log "noise: ${NOISE_N:=5} evaluations each with and without the launch gate, topk cuda_select"
+nz="$work/noise"; kda init "$nz" --example topk > /dev/null
+python3 - "$nz/workloads.jsonl" <<'PY'
+import json, sys
+shapes = [(2, 1536, 768), (128, 1536, 768), (16, 50000, 2048), (512, 4000, 2048)]
+rows = [{"definition": "topk", "solution": None, "evaluation": None,
+         "workload": {"uuid": f"nz-m{m}-n{n}", "axes": {"M": m, "N": n, "K": k}, "inputs": {"scores": {"type": "random"}},
+                      "kda": {"split": "public"}}} for m, n, k in shapes]
+open(sys.argv[1], "w").write("".join(json.dumps(r) + "\n" for r in rows))
+PY
+for i in $(seq "$NOISE_N"); do
+  for g in 1 0; do
+    KDA_LAUNCH_GATE=$g kda eval "$nz" "$nz/solutions/cuda_select" --backend cuda --arch sm_90 --budget "${NOISE_BUDGET:-0.05}" --json 2>>"$L/noise.log" \
+      | sed "s/^/gate=$g /"
+  done
+done > "$OUT/noise.txt"
+python3 - "$OUT/noise.txt" <<'PY' | tee -a "$OUT/summary.txt"
+import json, sys, statistics, collections
+by = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    tag, js = line.split(" ", 1); t = json.loads(js); p = t["evaluation"].get("performance") or {}
+    if p: by[(t["workload"]["uuid"], tag)].append(p["latency_ms"])
+for (w, tag), m in sorted(by.items()):
+    print(f"{w:20s} {tag}  medians_ms {[round(x, 4) for x in m]}  spread {100 * (max(m) - min(m)) / statistics.median(m):.1f} %")
+PY
+fi
 
 if want redteam; then
 log "CUDA red team"

@@ -313,24 +313,45 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
                   "the runner reported " + fmt_ms(reported_total / repeat) + " per call over " + std::to_string(repeat) +
                       " calls but the judge's wall clock saw " + fmt_ms(judge_per_call) + ": the timer was tampered with");
 
-  // Timed phase: batches of fresh/perturbed sets, candidate and baseline interleaved.
+  // Timed phase: batches of fresh/perturbed sets, candidate and baseline interleaved. Each side
+  // samples until its own stop rule holds, on its own half of the budget: a baseline thousands of
+  // times slower than the candidate (one thread per row) must not cap the candidate at the
+  // baseline's minimum sample count, which at 10-100 us per call left medians 5-10 % apart
+  // between two evaluations of the same code. While both sample, neither takes more time than
+  // the other (beyond its first `min_samples`), so a slow spell of the machine hits both.
   std::vector<double> cms, cratio, bms, bratio;
-  auto t0 = std::chrono::steady_clock::now();
   const int kBatch = 4;
   int call_index = 0, batch_index = 0;
+  double cand_seconds = 0, base_seconds = 0;
   std::vector<HostTensor> prev = sets[0];
+  auto seconds_since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
+  StopRule share = opt.stop;  // each side's: half the budget
+  share.budget_seconds /= 2;
   while (true) {
+    const bool cand_done = should_stop(share, summarize(cms), cand_seconds);
+    const bool base_done = should_stop(share, summarize(bms), base_seconds) &&
+                           static_cast<int>(bms.size()) >= std::min(opt.stop.min_samples, opt.stop.max_samples);
+    if (cand_done && base_done) break;
+    const bool run_cand = !cand_done;
+    const bool run_base = !base_done && (cand_done || static_cast<int>(bms.size()) < opt.stop.min_samples ||
+                                         base_seconds <= cand_seconds);
+    auto t_prep = std::chrono::steady_clock::now();
     auto batch = make_sets(w, draw, kBatch, &prev);
     prev = batch.back();
     std::vector<std::vector<HostTensor>> want;
     expected_for(w, batch, &want);
     std::vector<std::vector<std::string>> hashes;
     for (const auto& set : batch) hashes.push_back(hashes_of(set));
+    const double prep = seconds_since(t_prep);
     // The order alternates batch by batch (ABBA...): whoever runs first after the host-side
     // pause of input preparation may meet a cooler GPU or colder host caches, and that must not
     // favour either side.
     auto run_candidate = [&]() -> std::optional<Trace> {
+      auto t_run = std::chrono::steady_clock::now();
       RunResult cr = cand->run(batch, outs, true, 0, opt.call_timeout * kBatch);
+      cand_seconds += seconds_since(t_run) + prep;
       for (size_t k = 0; k < batch.size(); ++k, ++call_index) {
         CallCheck c = check_call(cr.calls[k], false, batch[k], hashes[k], want[k], cr.outputs[k]);
         if (c.status != Status::kPassed) {
@@ -345,7 +366,9 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
       return std::nullopt;
     };
     auto run_baseline = [&] {
+      auto t_run = std::chrono::steady_clock::now();
       RunResult br = basr.run(batch, outs, true, 0, opt.call_timeout * kBatch);
+      base_seconds += seconds_since(t_run) + (run_cand ? 0 : prep);
       for (size_t k = 0; k < batch.size(); ++k) {
         CallCheck c = check_call(br.calls[k], false, batch[k], hashes[k], want[k], br.outputs[k]);
         if (c.status != Status::kPassed)
@@ -355,11 +378,10 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
       }
     };
     const bool candidate_first = (batch_index++ % 2) == 0;
-    if (!candidate_first) run_baseline();
-    if (auto rejected = run_candidate()) return *rejected;
-    if (candidate_first) run_baseline();
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (should_stop(opt.stop, summarize(cms), elapsed) && static_cast<int>(bms.size()) >= opt.stop.min_samples) break;
+    if (run_base && !candidate_first) run_baseline();
+    if (run_cand)
+      if (auto rejected = run_candidate()) return *rejected;
+    if (run_base && candidate_first) run_baseline();
   }
   int dropped = drop_throttled(cms, cratio) + drop_throttled(bms, bratio);
   SampleStats cs = summarize(cms), bs = summarize(bms);
@@ -389,6 +411,12 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   }
   t.status = Status::kPassed;
   return t;
+}
+
+std::string timing_method(const StopRule& stop) {
+  // 2: CUDA launch gate; candidate and baseline sample on their own halves of the budget.
+  return "timing 2; samples " + std::to_string(stop.min_samples) + ".." + std::to_string(stop.max_samples) +
+         "; rel stdev " + std::to_string(stop.target_rel_stdev) + "; budget " + std::to_string(stop.budget_seconds) + " s";
 }
 
 void Judge::Impl::finish_trace(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build) {

@@ -35,6 +35,11 @@ struct EvalOptions {
   std::function<void(const std::string&)> progress;  ///< one short line per step (may be empty)
 };
 
+/// Names the timing method (its version and the stop rule): a measurement made under another is
+/// not comparable, so caches of measurements (kda tune's database) key on it. The version moves
+/// whenever what a sample contains or how many are taken changes.
+std::string timing_method(const StopRule& stop);
+
 struct SolutionResult {
   std::string solution;
   std::string solution_hash;

@@ -37,7 +37,8 @@ std::string tail(const std::string& s, size_t n = 2000) { return s.size() <= n ?
 std::map<std::string, std::string> runner_env(const fs::path& scratch, const std::string& backend) {
   std::map<std::string, std::string> env = {{"HOME", scratch.string()}, {"TMPDIR", scratch.string()},
                                             {"PATH", "/usr/local/bin:/usr/bin:/bin"}};
-  for (const char* k : {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "HIP_VISIBLE_DEVICES"})
+  for (const char* k :
+       {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "HIP_VISIBLE_DEVICES", "KDA_LAUNCH_GATE"})
     if (const char* v = std::getenv(k)) env[k] = v;
   // Under a profiler that injects itself through the environment (Nsight Compute sets
   // CUDA_INJECTION64_PATH; rocprof sets HSA_TOOLS_LIB), the runner must see the judge's whole

@@ -90,7 +90,8 @@ struct SessionKeys {
 SessionKeys session_keys(const TaskDir& task, const TuneOptions& opt, Judge& judge, const std::string& language) {
   SessionKeys k;
   const Json& device = judge.device();
-  k.device_key = sha256_hex(device.dump());
+  // The device as the runners describe it (timer included) and the way samples are taken.
+  k.device_key = Sha256().field(device.dump()).field(timing_method(opt.eval.stop)).hex();
   k.device_name = device.value("name", "unknown device");
   k.toolchain = compiler_version(language);
   k.toolchain_key = Sha256().field(opt.eval.backend).field(k.toolchain).field(opt.eval.arch).hex();
