@@ -106,7 +106,7 @@ open(sys.argv[1], "w").write("".join(json.dumps(r) + "\n" for r in rows))
 PY
 for i in $(seq "$NOISE_N"); do
   for g in 1 0; do
-    KDA_LAUNCH_GATE=$g kda eval "$nz" "$nz/solutions/cuda_select" --backend cuda --arch sm_90 --budget "${NOISE_BUDGET:-0.05}" --json 2>>"$L/noise.log" \
+    KDA_LAUNCH_GATE=$g kda eval "$nz" "$nz/solutions/cuda_select" --backend cuda --arch sm_90 --budget "${NOISE_BUDGET:-0.2}" --json 2>>"$L/noise.log" \
       | sed "s/^/gate=$g /"
   done
 done > "$OUT/noise.txt"

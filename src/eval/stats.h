@@ -23,7 +23,8 @@ struct StopRule {
   double budget_seconds = 2.0;
 };
 
-/// True when sampling may stop: enough samples and quiet enough, or out of budget/cap.
+/// True when sampling may stop: enough samples and quiet enough, or out of budget/cap. Below
+/// `min_samples` only when the samples (ms) alone add up to over 4x the budget.
 bool should_stop(const StopRule& rule, const SampleStats& s, double elapsed_seconds);
 
 /// Drops samples taken while the clock ran under `min_ratio` of the best clock seen (throttling);

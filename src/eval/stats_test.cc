@@ -22,6 +22,10 @@ TEST(Stats, StopsOnlyWithEnoughQuietSamplesOrOutOfBudget) {
   std::vector<double> noisy = {1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2};
   EXPECT_FALSE(should_stop(r, summarize(noisy), 0.5));
   EXPECT_TRUE(should_stop(r, summarize(noisy), 1.5));
+  // Under the minimum, a slow host does not stop sampling; calls slower than 4x the budget do.
+  EXPECT_FALSE(should_stop(r, summarize(few), 30.0));
+  std::vector<double> slow(3, 1500.0);
+  EXPECT_TRUE(should_stop(r, summarize(slow), 4.5));
 }
 
 TEST(Stats, ThrottledSamplesAreDropped) {
