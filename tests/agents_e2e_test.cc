@@ -147,5 +147,97 @@ TEST(AgentsLoop, ACostBudgetStopsTheRunBeforeTheNextRound) {
   EXPECT_NE(bad.err.find("claude"), std::string::npos) << bad.err;
 }
 
+// The research stage with a model writer (issue 5): it times the start candidate with its one
+// allowed eval command, proposes a plan that the built-in analyst sends back (nothing checked on
+// hidden workloads), then proposes one the analyst approves; the run freezes that plan and runs it.
+TEST(AgentsLoop, ResearchAModelWriterRevisesItsPlanUntilTheAnalystApproves) {
+  TempDir dir("kda-agents-e2e");
+  const fs::path cache = dir.path() / "cache";
+  fs::path task = init_task(dir.path(), "rmsnorm");
+  keep_workloads(task, {"rmsnorm-m7-d4097-public", "rmsnorm-m33-d1023-hidden"});
+  const Json public_only = {{"schema_version", 1},
+                            {"tasks", {{{"id", "T1"}, {"goal", "faster"}, {"max_rounds", 1},
+                                        {"criteria", {{{"metric", "geomean_speedup"}, {"op", ">="}, {"value", 1.01}, {"split", "public"}}}}}}}};
+  const Json on_hidden = {{"schema_version", 1},
+                          {"tasks", {{{"id", "T1"}, {"goal", "correct on every hidden workload"}, {"max_rounds", 1},
+                                      {"criteria", {{{"metric", "all_passed"}, {"value", true}, {"split", "hidden"}}}}}}}};
+  MockModel model({
+      [](const Json& req) { return call("p1", "run", {{"command", allowed_command(req, " eval ")}}); },
+      [&](const Json&) {
+        return Json{{"role", "assistant"}, {"content", Json{{"plan", public_only}, {"rationale", "public speedup"}}.dump()}};
+      },
+      [&](const Json&) {
+        return Json{{"role", "assistant"}, {"content", Json{{"plan", on_hidden}, {"rationale", "as the analyst asked"}}.dump()}};
+      },
+      [](const Json&) { return Json{{"role", "assistant"}, {"content", R"({"summary": "kept", "claims": {}, "exhausted": false})"}}; },
+  });
+  write_file_atomic(dir.path() / "agents.json",
+                    Json{{"kda_agents", 1},
+                         {"agents", {{"mock-llm", {{"kind", "openai"}, {"base_url", model.base_url()}, {"model", "m"}, {"stream", false}}}}}}
+                        .dump());
+  const fs::path run = dir.path() / "run";
+  auto r = kda({"run", task.string(), "--run-dir", run.string(), "--writer", "mock-llm", "--agents",
+                (dir.path() / "agents.json").string(), "--budget", "0.1"},
+               cache);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const std::vector<Json> reqs = model.requests();
+  ASSERT_EQ(reqs.size(), 4u);
+  const std::string eval_out = tool_output(reqs[1], "p1");
+  EXPECT_NE(eval_out.find("PASSED"), std::string::npos) << eval_out;
+  EXPECT_EQ(eval_out.find("hidden"), std::string::npos) << "the research writer must not touch hidden workloads";
+  // Round 2's prompt carries the analyst's issues; the round-1 plan was sent back, round 2's frozen.
+  EXPECT_NE(reqs[2].dump().find("no criterion is checked on hidden workloads"), std::string::npos);
+  EXPECT_EQ(read_json_file(run / "research/1/review.json")["verdict"], "REVISE");
+  EXPECT_EQ(read_json_file(run / "research/2/review.json")["verdict"], "APPROVE");
+  EXPECT_EQ(read_json_file(run / "plan.json")["tasks"][0]["criteria"][0]["metric"], "all_passed");
+  const std::string audit = read_file(run / "audit.jsonl");
+  EXPECT_NE(audit.find("research_review"), std::string::npos);
+  EXPECT_NE(audit.find("the built-in analyst"), std::string::npos);
+  EXPECT_LT(audit.find("research_proposal"), audit.find("plan_frozen"));
+  Json status = parse_json(kda({"status", run.string(), "--json"}, cache).out, "status");
+  EXPECT_EQ(status["tasks"][0]["status"], "PASSED") << status.dump();
+  EXPECT_EQ(kda({"audit", "verify", run.string()}, cache).exit_code, 0);
+}
+
+// A command-line analyst (read-only: its attempt to rewrite the proposal is refused) leaves a
+// decision to the person: the run waits before its first round, `kda resume` alone is refused,
+// and `kda resume --accept-plan` freezes the plan and runs it.
+TEST(AgentsLoop, ResearchOpenDecisionsWaitForThePersonsApproval) {
+  TempDir dir("kda-agents-e2e");
+  const fs::path cache = dir.path() / "cache";
+  fs::path task = init_task(dir.path(), "rmsnorm");
+  keep_workloads(task, {"rmsnorm-m7-d4097-public", "rmsnorm-m33-d1023-hidden"});
+  const fs::path analyst = dir.path() / "analyst.sh";
+  write_file_atomic(analyst,
+                    "#!/bin/sh\n"
+                    "echo '{\"forged\": true}' > proposal.json 2>/dev/null && echo FORGED >&2\n"
+                    "echo '{\"verdict\": \"APPROVE\", \"issues\": [], \"open_decisions\": [\"is 1.05x enough for this kernel?\"]}'\n");
+  ::chmod(analyst.c_str(), 0755);
+  write_file_atomic(dir.path() / "agents.json",
+                    Json{{"kda_agents", 1}, {"agents", {{"sh-analyst", {{"kind", "command"}, {"argv", {analyst.string()}}}}}}}.dump());
+  const fs::path run = dir.path() / "run";
+  auto r = kda({"run", task.string(), "--run-dir", run.string(), "--analyst", "sh-analyst", "--agents",
+                (dir.path() / "agents.json").string(), "--budget", "0.1"},
+               cache);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(run / "PLAN_REVIEW.md").find("is 1.05x enough"), std::string::npos);
+  EXPECT_FALSE(read_json_file(run / "run.json").contains("frozen"));
+  EXPECT_FALSE(fs::exists(run / "rounds"));
+  EXPECT_EQ(read_file(run / "research/1/evidence/proposal.json").find("forged"), std::string::npos);
+
+  auto refused = kda({"resume", run.string()}, cache);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--accept-plan"), std::string::npos) << refused.err;
+
+  r = kda({"resume", run.string(), "--accept-plan"}, cache);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(read_json_file(run / "run.json").contains("frozen"));
+  EXPECT_FALSE(fs::exists(run / "PLAN_REVIEW.md"));
+  EXPECT_NE(read_file(run / "audit.jsonl").find("kda resume --accept-plan"), std::string::npos);
+  EXPECT_TRUE(fs::exists(run / "rounds/T1/1/checks.json"));
+  EXPECT_EQ(kda({"audit", "verify", run.string()}, cache).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace kda::e2e

@@ -23,6 +23,7 @@
 #include "loop/builtin_agents.h"
 #include "loop/journal.h"
 #include "loop/plan.h"
+#include "loop/research.h"
 #include "task/task_dir.h"
 #include "wiki/index.h"
 
@@ -118,6 +119,31 @@ fs::path choose_start_solution(const fs::path& task, const std::string& backend)
   return fallback;
 }
 
+// A configured agent runs as it was when the run started: its spec is frozen in run.json.
+std::unique_ptr<agents::Agent> make_named_agent(const Json& meta, const fs::path& dir, const std::string& name,
+                                                agents::Role role) {
+  if (name == "builtin") return role == agents::Role::kWriter ? make_builtin_writer() : make_rule_verifier();
+  if (name.rfind("script:", 0) == 0) return agents::make_scripted_agent(name.substr(7));
+  const Json specs = meta.value("agent_specs", Json::object());
+  if (specs.contains(name)) return agents::make_agent(agents::parse_agent_spec(name, specs[name], (dir / "run.json").string()));
+  fail(ErrorKind::kInput, (dir / "run.json").string() + ": agent '" + name + "' has no frozen spec under agent_specs");
+}
+
+// A model writer may build and time a candidate (`solution`, relative to its workspace or
+// absolute) on the public workloads and search the wiki; the hidden workloads stay out of its
+// reach (the evaluator reads them, not the agent).
+agents::Permissions model_writer_permissions(const Json& meta, const std::string& solution) {
+  agents::Permissions p;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return p;
+  std::string eval = self.string() + " eval " + meta["task_dir"].get<std::string>() + " " + solution +
+                     " --workloads public --backend " + meta.value("backend", std::string("cpu")) + " --budget 0.1";
+  if (!meta.value("arch", std::string()).empty()) eval += " --arch " + meta["arch"].get<std::string>();
+  p.allowed_commands = {eval, self.string() + " wiki search"};
+  return p;
+}
+
 // --- the run ---------------------------------------------------------------------------------
 
 // One process drives a run at a time: a second `kda resume` of the same run is refused.
@@ -157,14 +183,18 @@ struct Run {
     AuditCheck c = audit->verify();
     if (!c.ok) return "the run's audit log is broken at line " + std::to_string(c.bad_line) + ": " + c.problem;
     // run.json is a file too: its frozen hashes (and the evaluator settings they cover) must be
-    // the ones the chain's first record froze.
+    // the ones the chain's plan_frozen record froze (the first such record: the research
+    // stage's records come before it, nothing may freeze twice).
     std::ifstream in(audit->path());
-    std::string first;
-    std::getline(in, first);
-    const Json rec = parse_json(first, audit->path().string() + ":1");
-    if (rec.value("event", "") != "plan_frozen" || !rec.contains("data") || rec["data"].value("frozen", Json()) != meta["frozen"])
-      return "run.json's frozen hashes differ from those in the audit log's plan_frozen record";
-    return "";
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      const Json rec = parse_json(line, audit->path().string() + ":" + std::to_string(n));
+      if (rec.value("event", "") != "plan_frozen") continue;
+      if (!rec.contains("data") || rec["data"].value("frozen", Json()) != meta["frozen"])
+        return "run.json's frozen hashes differ from those in the audit log's plan_frozen record";
+      return "";
+    }
+    return "the audit log has no plan_frozen record";
   }
 
   Json write_step(const PlanTask& t, int n, const Json& tried, const Json& advice) {
@@ -324,27 +354,10 @@ struct Run {
   }
 
   std::unique_ptr<agents::Agent> make_agent(const std::string& name, agents::Role role) {
-    if (name == "builtin") return role == agents::Role::kWriter ? make_builtin_writer() : make_rule_verifier();
-    if (name.rfind("script:", 0) == 0) return agents::make_scripted_agent(name.substr(7));
-    // A configured agent runs as it was when the run started: its spec is frozen in run.json.
-    const Json specs = meta.value("agent_specs", Json::object());
-    if (specs.contains(name)) return agents::make_agent(agents::parse_agent_spec(name, specs[name], (dir / "run.json").string()));
-    fail(ErrorKind::kInput, (dir / "run.json").string() + ": agent '" + name + "' has no frozen spec under agent_specs");
+    return make_named_agent(meta, dir, name, role);
   }
 
-  // A model writer may build and time its candidate on the public workloads and search the
-  // wiki; the hidden workloads stay out of its reach (the evaluator reads them, not the agent).
-  agents::Permissions writer_permissions() const {
-    agents::Permissions p;
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (ec) return p;
-    std::string eval = self.string() + " eval " + meta["task_dir"].get<std::string>() + " solution --workloads public --backend " +
-                       meta.value("backend", std::string("cpu")) + " --budget 0.1";
-    if (!meta.value("arch", std::string()).empty()) eval += " --arch " + meta["arch"].get<std::string>();
-    p.allowed_commands = {eval, self.string() + " wiki search"};
-    return p;
-  }
+  agents::Permissions writer_permissions() const { return model_writer_permissions(meta, "solution"); }
 
   static Json usage_json(const agents::Usage& u) {
     return {{"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens}, {"cost_usd", u.cost_usd}};
@@ -352,8 +365,9 @@ struct Run {
 
   // Tokens and cost spent so far, from the journal (so a resumed run counts what came before).
   std::pair<long, double> spent() const {
-    long tokens = 0;
-    double cost = 0;
+    const Json research = meta.value("research", Json::object()).value("usage", Json::object());
+    long tokens = research.value("prompt_tokens", 0L) + research.value("completion_tokens", 0L);
+    double cost = research.value("cost_usd", 0.0);
     for (const Step& st : journal->steps()) {
       const Json u = st.data.is_object() ? st.data.value("usage", Json::object()) : Json::object();
       tokens += u.value("prompt_tokens", 0L) + u.value("completion_tokens", 0L);
@@ -587,15 +601,11 @@ Run open_run(const fs::path& dir, std::function<void(const std::string&)> status
   return r;
 }
 
-// Writes a new run's files into `dir`: plan, run.json with the frozen hashes, the writer's
-// worktree and the first audit record.
-void lay_out_run(const fs::path& dir, const TaskDir& task, const Plan& plan, const RunOptions& opt, const fs::path& start,
-                 const Json& agent_specs) {
-  write_file_atomic(dir / "plan.json", to_json(plan).dump(1) + "\n");
-  write_file_atomic(dir / "plan.md", to_markdown(plan, task.definition.name));
+// Writes a new run's files into `dir`: run.json (not yet frozen) and the writer's worktree.
+Json lay_out_run(const fs::path& dir, const TaskDir& task, const RunOptions& opt, const fs::path& start, const Json& agent_specs) {
   Json meta = {{"schema_version", kRunSchemaVersion}, {"task_dir", fs::absolute(task.root).string()},
                {"backend", opt.backend}, {"arch", opt.arch}, {"writer", opt.writer}, {"verifier", opt.verifier},
-               {"eval_budget_seconds", opt.eval_budget_seconds}, {"wall_seconds", opt.wall_seconds},
+               {"analyst", opt.analyst}, {"eval_budget_seconds", opt.eval_budget_seconds}, {"wall_seconds", opt.wall_seconds},
                {"sandbox", opt.sandbox}, {"start_solution", fs::absolute(start).string()}, {"created", now_utc()},
                {"max_tokens", opt.max_tokens}, {"max_cost_usd", opt.max_cost_usd}, {"agent_specs", agent_specs}};
   write_file_atomic(dir / "run.json", meta.dump(1) + "\n");
@@ -607,15 +617,37 @@ void lay_out_run(const fs::path& dir, const TaskDir& task, const Plan& plan, con
   git(ws, {"init", "-q"});
   git(ws, {"add", "-A"});
   git(ws, {"commit", "-q", "-m", "start: " + start.filename().string()});
-  // Frozen from here on: the plan, its criteria, the evaluator configuration and the task's
-  // definition, workloads, reference and baseline.
-  meta["frozen"] = frozen_hashes(task.root, dir, meta);
-  write_file_atomic(dir / "run.json", meta.dump(1) + "\n");
-  AuditLog audit(dir / "audit.jsonl");
-  audit.append("plan_frozen", {{"plan_sha256", sha256_file(dir / "plan.json")}, {"frozen", meta["frozen"]},
-                               {"approved_by", opt.accept_plan ? "the person running kda (--accept-plan)"
-                                                               : "the built-in analyst (plan well-formed, every criterion machine-checked)"}});
   write_file_atomic(dir / "lessons.md", "# Lessons (one per round; later rounds and runs read them)\n\n");
+  return meta;
+}
+
+// Freezes the approved plan: from here on the plan, its criteria, the evaluator configuration
+// and the task's definition, workloads, reference and baseline may not change.
+void freeze_plan(const fs::path& dir, const TaskDir& task, const Plan& plan, Json meta, const std::string& approved_by) {
+  write_file_atomic(dir / "plan.json", to_json(plan).dump(1) + "\n");
+  write_file_atomic(dir / "plan.md", to_markdown(plan, task.definition.name));
+  meta["frozen"] = frozen_hashes(task.root, dir, meta);
+  meta.erase("plan_state");
+  write_file_atomic(dir / "run.json", meta.dump(1) + "\n");
+  fs::remove(dir / "PLAN_REVIEW.md");
+  AuditLog(dir / "audit.jsonl").append("plan_frozen", {{"plan_sha256", sha256_file(dir / "plan.json")}, {"frozen", meta["frozen"]},
+                                                      {"approved_by", approved_by}});
+}
+
+// What the person reads when the plan waits for them.
+std::string plan_review_md(const fs::path& dir, const ResearchOutcome& r) {
+  std::string md = "# The plan waits for your approval\n\nThe research stage ran " + std::to_string(r.rounds) +
+                   " round(s) (research/). The proposed plan is plan.json (plan.md to read).\n";
+  auto list = [&](const char* title, const Json& items) {
+    if (items.empty()) return;
+    md += std::string("\n## ") + title + "\n\n";
+    for (const Json& i : items) md += "- " + (i.is_string() ? i.get<std::string>() : i.dump()) + "\n";
+  };
+  list("Decisions left to you", r.open_decisions);
+  list("The analyst's last issues", r.issues);
+  md += "\nEdit plan.json if you wish (`kda plan check plan.json`), then approve and start the rounds with\n`kda resume " +
+        dir.string() + " --accept-plan`.\n";
+  return md;
 }
 
 }  // namespace
@@ -629,13 +661,15 @@ RunOutcome start_run(const RunOptions& original) {
   RunOptions opt = original;
   opt.writer = absolute_agent(opt.writer);
   opt.verifier = absolute_agent(opt.verifier);
+  opt.analyst = absolute_agent(opt.analyst);
   TaskDir task = load_task_dir(opt.task_dir);
-  Plan plan = opt.plan.empty() ? default_plan() : load_plan(opt.plan);
+  std::optional<Plan> given;
+  if (!opt.plan.empty()) given = load_plan(opt.plan);
   const fs::path start = opt.start_solution.empty() ? choose_start_solution(task.root, opt.backend) : fs::path(opt.start_solution);
   load_solution(start);  // a broken start solution is an input error now, not in round 1
   Json agent_specs = Json::object();
   std::optional<agents::AgentConfig> config;  // read once, and only if a configured agent is named
-  for (const std::string& a : {opt.writer, opt.verifier}) {
+  for (const std::string& a : {opt.writer, opt.verifier, opt.analyst}) {
     if (a == "builtin") continue;
     if (a.rfind("script:", 0) == 0) {
       agents::make_scripted_agent(a.substr(7));  // a bad replay file is an input error now
@@ -652,18 +686,62 @@ RunOutcome start_run(const RunOptions& original) {
   }
   const fs::path dir = fs::absolute(opt.run_dir.empty() ? task.store_dir() / "runs" / new_run_id() : opt.run_dir);
   if (fs::exists(dir)) fail(ErrorKind::kUsage, dir.string() + " already exists; continue a run with `kda resume`");
-  // Built under a temporary name and renamed when complete: a run directory either holds a
-  // whole started run or does not exist, whenever the process dies.
+  // Built under a temporary name and renamed when the plan is settled: a run directory either
+  // holds a whole started run (frozen, or waiting for the person's approval) or does not exist,
+  // whenever the process dies.
   const fs::path final_dir = dir;
   const fs::path partial = final_dir.string() + ".starting";
   fs::remove_all(partial);
   fs::create_directories(partial);
-  lay_out_run(partial, task, plan, opt, start, agent_specs);
+  Json meta = lay_out_run(partial, task, opt, start, agent_specs);
+  if (opt.status) opt.status("research: proposing and reviewing the plan");
+  ResearchInput ri;
+  ri.task = &task;
+  ri.dir = partial;
+  ri.start_solution = start;
+  ri.given = given;
+  ri.writer = opt.writer;
+  ri.analyst = opt.analyst;
+  ri.accept_plan = opt.accept_plan;
+  // The research writer times the start candidate as it stands in the worktree.
+  ri.writer_permissions = model_writer_permissions(meta, (partial / "workspace" / "solution").string());
+  ri.make_agent = [&](const std::string& name, agents::Role role) { return make_named_agent(meta, partial, name, role); };
+  AuditLog audit(partial / "audit.jsonl");
+  ri.audit = &audit;
+  const ResearchOutcome research = run_research(ri);
+  meta["research"] = {{"rounds", research.rounds}, {"usage", research.usage}, {"approved", research.approved},
+                      {"issues", research.issues}, {"open_decisions", research.open_decisions}};
+  write_file_atomic(partial / "run.json", meta.dump(1) + "\n");
+  if (research.approved) {
+    freeze_plan(partial, task, research.plan, meta, research.approved_by);
+    fs::rename(partial, final_dir);
+    return resume_run(final_dir, {}, opt.status);
+  }
+  write_file_atomic(partial / "plan.json", to_json(research.plan).dump(1) + "\n");
+  write_file_atomic(partial / "plan.md", to_markdown(research.plan, task.definition.name));
+  meta["plan_state"] = "awaiting_approval";
+  write_file_atomic(partial / "run.json", meta.dump(1) + "\n");
+  write_file_atomic(partial / "PLAN_REVIEW.md", plan_review_md(final_dir, research));
+  audit.append("plan_awaits_approval", {{"open_decisions", research.open_decisions}, {"issues", research.issues}});
   fs::rename(partial, final_dir);
-  return resume_run(final_dir, {}, opt.status);
+  if (opt.status) opt.status("the plan waits for approval: " + (final_dir / "PLAN_REVIEW.md").string());
+  return {final_dir, "paused", Json::array()};
 }
 
-RunOutcome resume_run(const fs::path& run_dir, const fs::path& note, std::function<void(const std::string&)> status) {
+RunOutcome resume_run(const fs::path& run_dir, const fs::path& note, std::function<void(const std::string&)> status,
+                      bool accept_plan) {
+  if (fs::exists(run_dir / "run.json")) {
+    const Json meta = read_json_file(run_dir / "run.json");
+    if (!meta.contains("frozen")) {
+      if (!accept_plan)
+        fail(ErrorKind::kUsage, "the plan of " + run_dir.string() + " waits for your approval: read " +
+                                    (run_dir / "PLAN_REVIEW.md").string() + ", edit plan.json if you wish, then run `kda resume " +
+                                    run_dir.string() + " --accept-plan`");
+      RunLock lock(run_dir);
+      const TaskDir task = load_task_dir(meta["task_dir"].get<std::string>());
+      freeze_plan(run_dir, task, load_plan(run_dir / "plan.json"), meta, "the person running kda (kda resume --accept-plan)");
+    }
+  }
   Run r = open_run(run_dir, std::move(status));
   std::string note_text;
   if (!note.empty()) {
@@ -677,11 +755,12 @@ Json run_status(const fs::path& run_dir) {
   Run r = open_run(run_dir, {}, /*drive=*/false);
   Json steps = Json::array();
   for (const Step& s : r.journal->steps()) steps.push_back({{"seq", s.seq}, {"key", s.key}, {"kind", s.kind}});
-  bool paused = false;
+  // A plan that waits for the person's approval pauses the run before its first round.
+  bool paused = !r.meta.contains("frozen");
   for (const Step& s : r.journal->steps())
     if (s.kind == "escalate" && !r.journal->get(s.key.substr(0, s.key.rfind('/')) + "/answered")) paused = true;
   return {{"run_dir", r.dir.string()}, {"task_dir", r.meta["task_dir"]}, {"backend", r.meta["backend"]},
-          {"paused", paused}, {"tasks", r.summary()}, {"steps", steps.size()}};
+          {"paused", paused}, {"plan_approved", r.meta.contains("frozen")}, {"tasks", r.summary()}, {"steps", steps.size()}};
 }
 
 }  // namespace kda::loop

@@ -23,6 +23,7 @@ struct RunOptions {
   std::string arch;
   std::string writer = "builtin";    ///< builtin, script:REPLAY_FILE, or an agent of the agents config
   std::string verifier = "builtin";
+  std::string analyst = "builtin";   ///< reviews the plan in the research stage (research.h)
   std::filesystem::path agents_config;  ///< empty: $KDA_AGENTS, ~/.config/kda/agents.json, built-ins
   long max_tokens = 0;                  ///< prompt + completion tokens of every agent call; 0: no limit
   double max_cost_usd = 0;              ///< what the agents report they cost; 0: no limit
@@ -32,7 +33,7 @@ struct RunOptions {
   double eval_budget_seconds = 0.3;  ///< timing budget per workload in CHECK
   double wall_seconds = 0;           ///< 0: no limit
   bool sandbox = true;
-  bool accept_plan = false;         ///< approved on the command line (else by the built-in analyst)
+  bool accept_plan = false;         ///< the person approves on the command line (else the analyst must)
   std::function<void(const std::string&)> status;  ///< the live status line (may be empty)
 };
 
@@ -42,12 +43,15 @@ struct RunOutcome {
   Json tasks;         ///< [{id, status, rounds, best_geomean_speedup, best_commit}]
 };
 
-/// Freezes the plan, criteria and baseline (hashes into the audit log), creates the run
-/// directory and the writer's worktree, then runs until done or paused.
+/// Creates the run directory and the writer's worktree, runs the research stage (research.h),
+/// and once the plan is approved freezes the plan, criteria and baseline (hashes into the audit
+/// log) and runs until done or paused. A plan that waits for the person's approval pauses the
+/// run before its first round (state "paused", PLAN_REVIEW.md).
 RunOutcome start_run(const RunOptions& opt);
-/// Continues a run from its journal. `note` (a file) answers an escalation.
+/// Continues a run from its journal. `note` (a file) answers an escalation; `accept_plan`
+/// approves a plan that waits for the person (kUsage error when it waits and this is false).
 RunOutcome resume_run(const std::filesystem::path& run_dir, const std::filesystem::path& note = {},
-                      std::function<void(const std::string&)> status = {});
+                      std::function<void(const std::string&)> status = {}, bool accept_plan = false);
 /// The run's state without changing anything.
 Json run_status(const std::filesystem::path& run_dir);
 

@@ -4,6 +4,7 @@
 #include "core/fs.h"
 #include "loop/journal.h"
 #include "loop/plan.h"
+#include "loop/research.h"
 
 namespace kda::loop {
 
@@ -77,6 +78,33 @@ TEST(Journal, StepsSurviveReopeningAndAreNeverRecordedTwiceDifferently) {
   EXPECT_EQ((*j.get("T1/1/write"))["commit"], "abc");
   EXPECT_FALSE(j.get("T1/1/check"));
   ASSERT_EQ(j.steps().size(), 1u);
+}
+
+TEST(Research, TheBuiltInAnalystSendsBackWhatKdaCannotHoldAWriterTo) {
+  TaskDir task;
+  Workload pub, hid;
+  pub.split = Split::kPublic;
+  hid.split = Split::kHidden;
+  task.workloads = {pub, hid};
+  Json approve = review_plan(default_plan(), task);
+  EXPECT_EQ(approve["verdict"], "APPROVE") << approve.dump();
+  EXPECT_TRUE(approve["open_decisions"].empty());
+
+  Plan weak = parse_plan(parse_json(R"({"schema_version":1,"tasks":[
+      {"id":"T1","goal":"g","criteria":[{"metric":"geomean_speedup","op":">=","value":0.8,"split":"public"}]},
+      {"id":"T2","goal":"g","review_required":false,"criteria":[{"metric":"all_passed","value":true}]}]})", "weak"), "weak");
+  Json r = review_plan(weak, task);
+  EXPECT_EQ(r["verdict"], "REVISE");
+  const std::string issues = r["issues"].dump();
+  EXPECT_NE(issues.find("T1: no criterion is checked on hidden workloads"), std::string::npos) << issues;
+  EXPECT_NE(issues.find("T1: no all_passed criterion"), std::string::npos) << issues;
+  EXPECT_NE(issues.find("slower than the baseline"), std::string::npos) << issues;
+  EXPECT_EQ(issues.find("T2"), std::string::npos) << "T2 is well-formed: " << issues;
+  EXPECT_NE(r["open_decisions"].dump().find("T2 passes without a verifier review"), std::string::npos);
+
+  // Without hidden workloads nothing the writer cannot see exists: that is the person's call.
+  task.workloads = {pub};
+  EXPECT_NE(review_plan(default_plan(), task)["open_decisions"].dump().find("no hidden workloads"), std::string::npos);
 }
 
 }  // namespace kda::loop
