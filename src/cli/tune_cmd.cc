@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "task/task_dir.h"
+#include "tune/router.h"
 #include "tune/tuner.h"
 
 namespace kda::cli {
@@ -47,10 +48,7 @@ void draw_progress(size_t done, size_t total, const std::string& what) {
 }
 
 void print_summary(const TuneReport& r) {
-  std::cout << "router: " << r.router_dir.string() << "\nregimes (" << r.regimes["key"]["label"].get<std::string>() << "):\n";
-  for (const Json& g : r.regimes["regimes"])
-    std::cout << "  " << (g["below"].is_null() ? std::string("rest      ") : "< " + g["below"].dump()) << "  "
-              << g["variant"].get<std::string>() << "\n";
+  std::cout << "router: " << r.router_dir.string() << "\nregimes: " << describe_regimes(r.regimes) << "\n";
   std::cout << "measurements: " << r.measurements_total << " (" << r.measurements_reused << " reused from the tuning database)\n";
   std::printf("public shapes: predicted regret against the per-shape oracle %.2f %%\n", r.public_regret * 100);
   if (r.hidden_workloads == 0) {

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <map>
 #include <numeric>
+#include <tuple>
 
 #include "core/error.h"
 
@@ -117,21 +120,109 @@ Candidate best_for_key(const SegmentationInput& in, const RegimeKey& key, size_t
   return out;
 }
 
-// Leave-one-out cost of segmenting on `key` with at most `count` regimes: each shape is routed
-// by a segmentation fitted without it, and pays that choice's latency. Training cost alone
-// rewards thresholds that only fit the noise of the tuned shapes; this is what an unseen
-// shape would pay.
-double held_out_cost(const SegmentationInput& in, const RegimeKey& key, size_t count) {
+// The input restricted to the shapes `keep` (indices into in.shapes).
+SegmentationInput subset(const SegmentationInput& in, const std::vector<size_t>& keep) {
+  SegmentationInput out;
+  out.var_axes = in.var_axes;
+  out.max_regimes = in.max_regimes;
+  out.tie_tolerance = in.tie_tolerance;
+  out.latency_ms.resize(in.latency_ms.size());
+  for (size_t w : keep) {
+    out.shapes.push_back(in.shapes[w]);
+    for (size_t v = 0; v < in.latency_ms.size(); ++v) out.latency_ms[v].push_back(in.latency_ms[v][w]);
+  }
+  return out;
+}
+
+// The best depth-two tree with at most `max_leaves` leaves: intervals of `outer`, each split
+// again on `inner` (an interval whose best inner split is one regime stays a leaf). Dynamic
+// programming over the outer groups and the leaves spent so far; each outer range's inner
+// split is best_for_key on the shapes it holds.
+Candidate best_tree(const SegmentationInput& in, const RegimeKey& outer, const RegimeKey& inner, size_t max_leaves) {
+  std::vector<int64_t> values;
+  for (const Shape& s : in.shapes) values.push_back(outer.of(s));
+  std::vector<int64_t> groups = values;
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  // Trees deeper in leaves than a few regimes are beyond what a tuning sweep can support.
+  const size_t G = groups.size(), L = std::min<size_t>(max_leaves, 16);
+  if (G < 2 || L < 2) return {};
+  // fit[i][j][c]: the inner split of the shapes in outer groups [i, j) with at most c regimes.
+  std::map<std::tuple<size_t, size_t, size_t>, Candidate> fits;
+  for (size_t i = 0; i < G; ++i)
+    for (size_t j = i + 1; j <= G; ++j) {
+      std::vector<size_t> keep;
+      for (size_t w = 0; w < values.size(); ++w)
+        if (values[w] >= groups[i] && values[w] <= groups[j - 1]) keep.push_back(w);
+      const SegmentationInput part = subset(in, keep);
+      for (size_t c = 1; c <= L; ++c) fits[{i, j, c}] = best_for_key(part, inner, c);
+    }
+  auto fit = [&](size_t i, size_t j, size_t c) -> const Candidate& { return fits.at({i, j, c}); };
+  // dp[l][j]: best cost of groups [0, j) in at most l leaves; from[l][j]: (start, leaves) of the last range.
+  std::vector<std::vector<double>> dp(L + 1, std::vector<double>(G + 1, kInf));
+  std::vector<std::vector<std::pair<size_t, size_t>>> from(L + 1, std::vector<std::pair<size_t, size_t>>(G + 1));
+  for (size_t l = 0; l <= L; ++l) dp[l][0] = 0;
+  for (size_t l = 1; l <= L; ++l)
+    for (size_t j = 1; j <= G; ++j)
+      for (size_t i = 0; i < j; ++i)
+        for (size_t c = 1; c <= l; ++c) {
+          const double cost = dp[l - c][i] + fit(i, j, c).log_cost;
+          if (cost < dp[l][j]) dp[l][j] = cost, from[l][j] = {i, c};
+        }
+  if (!std::isfinite(dp[L][G])) return {};
+  Candidate out;
+  out.log_cost = dp[L][G];
+  out.seg.key = outer;
+  std::vector<Regime> reversed;
+  for (size_t l = L, j = G; j > 0;) {
+    const auto [i, c] = from[l][j];
+    const Segmentation& part = fit(i, j, c).seg;
+    Regime r;
+    if (j < G) r.below = threshold_between(groups[j - 1], groups[j]);
+    if (part.regimes.size() == 1) {
+      r.variant = part.regimes.front().variant;
+    } else {
+      r.inner_key = inner;
+      r.inner = part.regimes;
+    }
+    reversed.push_back(r);
+    l -= c;
+    j = i;
+  }
+  for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) {
+    Regime& last = out.seg.regimes.empty() ? *it : out.seg.regimes.back();
+    if (!out.seg.regimes.empty() && last.inner.empty() && it->inner.empty() && last.variant == it->variant)
+      last.below = it->below;  // adjacent leaves of one specialist merge
+    else
+      out.seg.regimes.push_back(*it);
+  }
+  return out;
+}
+
+using Fit = std::function<Candidate(const SegmentationInput&)>;
+
+// Leave-one-out cost of a way of segmenting: each shape is routed by a segmentation fitted
+// without it, and pays that choice's latency. Training cost alone rewards thresholds that only
+// fit the noise of the tuned shapes; this is what an unseen shape would pay.
+double held_out_cost(const SegmentationInput& in, const Fit& fit) {
   double cost = 0;
   for (size_t w = 0; w < in.shapes.size(); ++w) {
-    SegmentationInput rest = in;
-    rest.shapes.erase(rest.shapes.begin() + static_cast<std::ptrdiff_t>(w));
-    for (auto& row : rest.latency_ms) row.erase(row.begin() + static_cast<std::ptrdiff_t>(w));
-    Candidate c = best_for_key(rest, key, count);
+    std::vector<size_t> keep;
+    for (size_t k = 0; k < in.shapes.size(); ++k)
+      if (k != w) keep.push_back(k);
+    Candidate c = fit(subset(in, keep));
     if (c.seg.regimes.empty()) return kInf;
     cost += std::log(in.latency_ms[c.seg.variant_for(in.shapes[w])][w]);  // +inf if it fails there
   }
   return cost;
+}
+
+size_t route(const RegimeKey& key, const std::vector<Regime>& regimes, const Shape& s) {
+  const int64_t k = key.of(s);
+  for (const Regime& r : regimes)
+    if (!r.below || k < *r.below) return r.inner.empty() ? r.variant : route(r.inner_key, r.inner, s);
+  const Regime& last = regimes.back();
+  return last.inner.empty() ? last.variant : route(last.inner_key, last.inner, s);
 }
 
 }  // namespace
@@ -153,18 +244,28 @@ std::string RegimeKey::label() const {
   return s;
 }
 
-size_t Segmentation::variant_for(const Shape& s) const {
-  const int64_t k = key.of(s);
-  for (const Regime& r : regimes)
-    if (!r.below || k < *r.below) return r.variant;
-  return regimes.back().variant;
-}
+size_t Segmentation::variant_for(const Shape& s) const { return route(key, regimes, s); }
 
 std::vector<size_t> Segmentation::specialists() const {
   std::vector<size_t> out;
-  for (const Regime& r : regimes)
-    if (std::find(out.begin(), out.end(), r.variant) == out.end()) out.push_back(r.variant);
+  std::function<void(const std::vector<Regime>&)> walk = [&](const std::vector<Regime>& rs) {
+    for (const Regime& r : rs) {
+      if (!r.inner.empty()) walk(r.inner);
+      else if (std::find(out.begin(), out.end(), r.variant) == out.end()) out.push_back(r.variant);
+    }
+  };
+  walk(regimes);
   return out;
+}
+
+size_t Segmentation::leaves() const {
+  size_t n = 0;
+  for (const Regime& r : regimes) n += r.inner.empty() ? 1 : r.inner.size();
+  return n;
+}
+
+bool Segmentation::is_tree() const {
+  return std::any_of(regimes.begin(), regimes.end(), [](const Regime& r) { return !r.inner.empty(); });
 }
 
 Segmentation segment(const SegmentationInput& in) {
@@ -197,27 +298,44 @@ Segmentation segment(const SegmentationInput& in) {
   } else {
     struct Choice {
       RegimeKey key;
-      size_t count;
+      std::optional<RegimeKey> inner;  // a tree: `key` outside, `inner` within
+      size_t count;                    // regimes (a tree's leaves)
       double cost;
-    };
-    std::vector<Choice> choices;
-    double lowest = kInf;
-    for (const RegimeKey& key : candidate_keys(in.var_axes))
-      for (size_t count = 1; count <= in.max_regimes; ++count) {
-        choices.push_back({key, count, held_out_cost(in, key, count)});
-        lowest = std::min(lowest, choices.back().cost);
+      Candidate fit(const SegmentationInput& on) const {
+        return inner ? best_tree(on, key, *inner, count) : best_for_key(on, key, count);
       }
+    };
+    // The bound is on specialists (distinct kernels), not on regimes: one specialist may serve
+    // several regimes (short rows and many rows alike). Regimes go up to twice the bound, and a
+    // fit with more specialists than allowed does not count.
+    const size_t most_regimes = 2 * in.max_regimes;
+    std::vector<Choice> choices;
+    const std::vector<RegimeKey> keys = candidate_keys(in.var_axes);
+    for (const RegimeKey& key : keys)
+      for (size_t count = 1; count <= most_regimes; ++count) choices.push_back({key, std::nullopt, count, 0});
+    for (const RegimeKey& outer : keys)
+      for (const RegimeKey& inner : keys)
+        if (outer.axes.size() == 1 && inner.axes.size() == 1 && outer.axes != inner.axes)
+          for (size_t count = 2; count <= most_regimes; ++count) choices.push_back({outer, inner, count, 0});
+    auto within_bound = [&](Candidate c) { return c.seg.specialists().size() <= in.max_regimes ? c : Candidate{}; };
+    double lowest = kInf;
+    for (Choice& c : choices) {
+      c.cost = held_out_cost(in, [&](const SegmentationInput& on) { return within_bound(c.fit(on)); });
+      if (c.cost < kInf && within_bound(c.fit(in)).seg.regimes.empty()) c.cost = kInf;
+      lowest = std::min(lowest, c.cost);
+    }
     const double slack = static_cast<double>(in.shapes.size()) * std::log1p(in.tie_tolerance);
-    // candidate_keys lists single axes first; counts ascend within a key: the first choice within
-    // the slack is the simplest.
+    // Among the choices within the slack the simplest: fewest regimes, a single key before a
+    // tree, fewer axes in the key.
     auto simplest = std::min_element(choices.begin(), choices.end(), [&](const Choice& a, const Choice& b) {
       const bool a_ok = a.cost <= lowest + slack, b_ok = b.cost <= lowest + slack;
       if (a_ok != b_ok) return a_ok;
       if (!a_ok) return a.cost < b.cost;
       if (a.count != b.count) return a.count < b.count;
+      if (a.inner.has_value() != b.inner.has_value()) return !a.inner.has_value();
       return a.key.axes.size() < b.key.axes.size();
     });
-    best = std::isfinite(simplest->cost) ? best_for_key(in, simplest->key, simplest->count) : best_for_key(in, RegimeKey{}, 1);
+    best = std::isfinite(simplest->cost) ? simplest->fit(in) : best_for_key(in, RegimeKey{}, 1);
     best.seg.held_out_geomean_ms = std::exp(simplest->cost / static_cast<double>(in.shapes.size()));
   }
   const double n = static_cast<double>(in.shapes.size());

@@ -2,11 +2,14 @@
 // the fewest shape regimes, each served by one specialist, that make the geometric-mean latency
 // as low as the bound on specialists allows. A regime is an interval of a shape key: one var axis
 // or the product of several (M*N). For each key, dynamic programming over the sorted distinct
-// key values gives the best split into 1..max_regimes intervals. Which key and how many regimes
-// is decided by leave-one-out cross-validation (each tuned shape routed by a split fitted without
-// it): the fewest regimes and the simplest key within `tie_tolerance` of the best held-out cost.
-// The training cost alone prefers thresholds that fit the tuned shapes' noise, and a router
-// built that way loses to a single variant on shapes it never saw.
+// key values gives the best split into 1..max_regimes intervals. Where one key cannot describe
+// the regimes (top-k: splitting a row pays for long rows only when the rows are few), a
+// decision tree of depth two splits on one axis and then, within each interval, on another; its
+// leaves count against the same bound. Which key or tree and how many regimes is decided by
+// leave-one-out cross-validation (each tuned shape routed by a split fitted without it): the
+// fewest regimes, a single key before a tree, and the simplest key within `tie_tolerance` of the
+// best held-out cost. The training cost alone prefers thresholds that fit the tuned shapes'
+// noise, and a router built that way loses to a single variant on shapes it never saw.
 //
 // Latencies are combined geometrically (sum of logs), not summed: a sum would let the largest
 // shape decide every regime, while kda reports (and the acceptance criteria measure) geomeans.
@@ -33,7 +36,11 @@ struct RegimeKey {
 
 struct Regime {
   std::optional<int64_t> below;  ///< shapes whose key < below (none: the last, open regime)
-  size_t variant = 0;            ///< index into the input's variants
+  size_t variant = 0;            ///< index into the input's variants (a leaf's)
+  /// A tree's second level: within this regime, `inner` (leaves) on `inner_key` route the
+  /// shapes and `variant` is unused. Empty: this regime is a leaf.
+  RegimeKey inner_key;
+  std::vector<Regime> inner;
 };
 
 struct Segmentation {
@@ -48,6 +55,8 @@ struct Segmentation {
 
   size_t variant_for(const Shape& s) const;
   std::vector<size_t> specialists() const;  ///< distinct variants, in regime order
+  size_t leaves() const;                    ///< regimes, counting a tree's inner regimes
+  bool is_tree() const;
 };
 
 struct SegmentationInput {

@@ -1,5 +1,6 @@
 #include "tune/router.h"
 
+#include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -94,15 +95,32 @@ std::string key_expression(const Definition& d, const RegimeKey& key) {
 
 // Before reading a shape the router checks the tensor and dimension exist, so a malformed call
 // gets the usual nonzero return instead of a read past the array.
-std::string shape_guard(const Definition& d, const RegimeKey& key) {
+std::string shape_guard(const Definition& d, const std::set<std::string>& axes) {
   std::string g;
-  for (const std::string& axis : key.axes) {
+  for (const std::string& axis : axes) {
     AxisSource s = locate_axis(d, axis);
     const std::string arr = s.output ? "out" : "in", n = s.output ? "n_out" : "n_in";
     g += "  if (" + n + " <= " + std::to_string(s.index) + " || " + arr + "[" + std::to_string(s.index) + "].ndim <= " +
          std::to_string(s.dim) + ") return 1;\n";
   }
   return g;
+}
+
+// The if-chain over one level of regimes; a tree's inner level nests in its outer regime's block.
+void dispatch(std::ostringstream& o, const Definition& d, const RegimeKey& key, const std::vector<Regime>& regimes,
+              const std::vector<size_t>& order, const std::string& var, const std::string& indent) {
+  o << indent << "const int64_t " << var << " = " << key_expression(d, key) << ";\n" << indent << "(void)" << var << ";\n";
+  for (const Regime& r : regimes) {
+    const std::string cond = r.below ? "if (" + var + " < " + std::to_string(*r.below) + ") " : "";
+    if (r.inner.empty()) {
+      const size_t i = std::find(order.begin(), order.end(), r.variant) - order.begin();
+      o << indent << cond << "return kda_specialist_" << i << "::kda_specialist_entry_" << i << "(in, n_in, out, n_out, stream);\n";
+    } else {
+      o << indent << cond << "{\n";
+      dispatch(o, d, r.inner_key, r.inner, order, var + "_inner", indent + "  ");
+      o << indent << "}\n";
+    }
+  }
 }
 
 std::string router_source(const RouterInput& in, const std::vector<size_t>& order) {
@@ -126,22 +144,30 @@ std::string router_source(const RouterInput& in, const std::vector<size_t>& orde
     o << "#undef " << s.entry_function() << "\n}  // namespace kda_specialist_" << i << "\n";
   }
   for (const std::string& m : macros) o << "#undef " << m << "\n";
+  std::set<std::string> axes(seg.key.axes.begin(), seg.key.axes.end());
+  for (const Regime& r : seg.regimes) axes.insert(r.inner_key.axes.begin(), r.inner_key.axes.end());
   o << "\nextern \"C\" __attribute__((visibility(\"default\"))) int kda_entry(const DLTensor* in, int n_in, DLTensor* out, "
        "int n_out, void* stream) {\n"
-    << shape_guard(*in.definition, seg.key) << "  const int64_t key = " << key_expression(*in.definition, seg.key) << ";\n"
-    << "  (void)key;\n";
-  for (const Regime& r : seg.regimes) {
-    const size_t i = std::find(order.begin(), order.end(), r.variant) - order.begin();
-    std::string call = "kda_specialist_" + std::to_string(i) + "::kda_specialist_entry_" + std::to_string(i) +
-                       "(in, n_in, out, n_out, stream);";
-    if (r.below) o << "  if (key < " << *r.below << ") return " << call << "\n";
-    else o << "  return " << call << "\n";
-  }
+    << shape_guard(*in.definition, axes);
+  dispatch(o, *in.definition, seg.key, seg.regimes, order, "key", "  ");
   o << "}\n";
   return o.str();
 }
 
 }  // namespace
+
+std::string describe_regimes(const Json& table) {
+  std::function<std::string(const Json&, const std::string&)> level = [&](const Json& rs, const std::string& key) {
+    std::string s;
+    for (const Json& r : rs) {
+      s += (s.empty() ? "" : "; ") + (r["below"].is_null() ? std::string("else") : key + " < " + r["below"].dump()) + ": ";
+      s += r.contains("inner") ? "[" + level(r["inner"]["regimes"], r["inner"]["key"]["label"].get<std::string>()) + "]"
+                               : r["variant"].get<std::string>();
+    }
+    return s;
+  };
+  return level(table["regimes"], table["key"]["label"].get<std::string>());
+}
 
 Json regime_table(const RouterInput& in) {
   const Segmentation& seg = in.segmentation;
@@ -152,12 +178,21 @@ Json regime_table(const RouterInput& in) {
     specialists.push_back({{"variant", var.solution.name}, {"solution", var.origin}, {"params", var.params},
                            {"hash", var.hash}});
   }
-  Json regimes = Json::array();
-  for (const Regime& r : seg.regimes) {
-    const size_t i = std::find(order.begin(), order.end(), r.variant) - order.begin();
-    regimes.push_back({{"below", r.below ? Json(*r.below) : Json(nullptr)}, {"specialist", i},
-                       {"variant", in.variants[r.variant].solution.name}});
-  }
+  std::function<Json(const std::vector<Regime>&)> level = [&](const std::vector<Regime>& rs) {
+    Json out = Json::array();
+    for (const Regime& r : rs) {
+      Json j = {{"below", r.below ? Json(*r.below) : Json(nullptr)}};
+      if (!r.inner.empty()) {
+        j["inner"] = {{"key", to_json(r.inner_key)}, {"regimes", level(r.inner)}};
+      } else {
+        j["specialist"] = std::find(order.begin(), order.end(), r.variant) - order.begin();
+        j["variant"] = in.variants[r.variant].solution.name;
+      }
+      out.push_back(j);
+    }
+    return out;
+  };
+  const Json regimes = level(seg.regimes);
   return Json{{"kda_regimes", kRegimesSchemaVersion},
               {"definition", in.definition->name},
               {"backend", in.backend},
@@ -196,10 +231,7 @@ Solution write_router(const fs::path& dir, const RouterInput& in) {
   const Json table = regime_table(in);
   write_file_atomic(dir / "regimes.json", table.dump(1) + "\n");
 
-  std::string description = "Shape router generated by kda tune: key " + in.segmentation.key.label() + ";";
-  for (const Json& r : table["regimes"])
-    description += " " + (r["below"].is_null() ? std::string("rest") : "< " + r["below"].dump()) + " -> " +
-                   r["variant"].get<std::string>() + ";";
+  std::string description = "Shape router generated by kda tune: " + describe_regimes(table) + " (regimes.json)";
   Json sol = {{"name", in.name},
               {"definition", in.definition->name},
               {"author", "kda tune"},

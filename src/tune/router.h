@@ -22,7 +22,7 @@
 
 namespace kda {
 
-inline constexpr int kRegimesSchemaVersion = 1;
+inline constexpr int kRegimesSchemaVersion = 2;  ///< 2: a regime may hold an inner level ("inner")
 
 struct RouterInput {
   std::string name;                    ///< the router solution's name
@@ -39,5 +39,7 @@ Solution write_router(const std::filesystem::path& dir, const RouterInput& in);
 
 /// The regime table (regimes.json) for `in`; docs/tune.md describes the format.
 Json regime_table(const RouterInput& in);
+/// One line for people: "N < 2897: v1; N < 23171: [M < 91: v2; else: v3]; else: v4".
+std::string describe_regimes(const Json& table);
 
 }  // namespace kda

@@ -100,6 +100,39 @@ TEST(Router, DispatchesEachRegimeToItsSpecialistWithItsParametersBakedIn) {
   EXPECT_EQ(table["specialists"].size(), 3u);
 }
 
+// A depth-two tree: N first, then M within the long rows; one specialist serves two leaves.
+TEST(Router, DispatchesATreeOfRegimes) {
+  TempDir dir("kda-router-test");
+  Definition def = scale_definition();
+  RouterInput in;
+  in.name = "scale_cpu_tree";
+  in.backend = "cpu";
+  in.definition = &def;
+  in.variants = {variant(2), variant(3), variant(5)};
+  in.segmentation.key.axes = {"N"};
+  Regime long_rows;
+  long_rows.inner_key.axes = {"M"};
+  long_rows.inner = {{8, 1}, {std::nullopt, 0}};
+  in.segmentation.regimes = {{1000, 0}, long_rows};
+  in.segmentation.regimes[1].below = std::nullopt;
+  EXPECT_EQ(in.segmentation.leaves(), 3u);
+  EXPECT_EQ(in.segmentation.specialists(), (std::vector<size_t>{0, 1}));
+  Solution router = write_router(dir.path() / "router", in);
+  BuildResult b = build_solution(router, {.backend = "cpu", .cache_root = dir.path() / "builds"});
+  ASSERT_TRUE(b.ok) << b.log;
+  void* lib = dlopen(b.library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(lib, nullptr) << dlerror();
+  EXPECT_EQ(call(lib, 64, 999), 2.0f);   // N < 1000: SCALE=2 whatever M
+  EXPECT_EQ(call(lib, 4, 4096), 3.0f);   // long rows, few of them: SCALE=3
+  EXPECT_EQ(call(lib, 64, 4096), 2.0f);  // long rows, many: SCALE=2 again
+  dlclose(lib);
+  Json table = parse_json(read_file(dir.path() / "router" / "regimes.json"), "regimes.json");
+  EXPECT_EQ(table["regimes"][1]["inner"]["key"]["label"], "M");
+  EXPECT_EQ(table["regimes"][1]["inner"]["regimes"][0]["variant"], "scale[SCALE=3]");
+  EXPECT_EQ(describe_regimes(table), "N < 1000: scale[SCALE=2]; else: [M < 8: scale[SCALE=3]; else: scale[SCALE=2]]");
+  EXPECT_NE(router.description.find("M < 8: scale[SCALE=3]"), std::string::npos) << router.description;
+}
+
 TEST(Router, AKeyAxisInNoTensorIsAClearError) {
   TempDir dir("kda-router-test");
   Definition def = scale_definition();

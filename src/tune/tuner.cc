@@ -293,7 +293,7 @@ TuneReport tune(const TaskDir& task, const TuneOptions& opt) {
   Solution router = write_router(rep.router_dir, ri);
   rep.regimes_json = rep.router_dir / "regimes.json";
   rep.regimes = regime_table(ri);
-  say("router: " + std::to_string(seg.regimes.size()) + " regimes on " + seg.key.label() + ", predicted regret " +
+  say("router: " + std::to_string(seg.leaves()) + " regimes (" + describe_regimes(rep.regimes) + "), predicted regret " +
       std::to_string(seg.regret * 100) + " % on the tuned shapes");
 
   // The check: hidden shapes, never used above. The surviving variants give the oracle there.
