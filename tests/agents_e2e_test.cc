@@ -150,10 +150,12 @@ TEST(AgentsLoop, ACostBudgetStopsTheRunBeforeTheNextRound) {
 // The research stage with a model writer (issue 5): it times the start candidate with its one
 // allowed eval command, proposes a plan that the built-in analyst sends back (nothing checked on
 // hidden workloads), then proposes one the analyst approves; the run freezes that plan and runs it.
+// The task sits under a directory with a space in its name: the allowed command must still work.
 TEST(AgentsLoop, ResearchAModelWriterRevisesItsPlanUntilTheAnalystApproves) {
   TempDir dir("kda-agents-e2e");
   const fs::path cache = dir.path() / "cache";
-  fs::path task = init_task(dir.path(), "rmsnorm");
+  fs::create_directories(dir.path() / "my tasks");
+  fs::path task = init_task(dir.path() / "my tasks", "rmsnorm");
   keep_workloads(task, {"rmsnorm-m7-d4097-public", "rmsnorm-m33-d1023-hidden"});
   const Json public_only = {{"schema_version", 1},
                             {"tasks", {{{"id", "T1"}, {"goal", "faster"}, {"max_rounds", 1},

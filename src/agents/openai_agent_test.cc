@@ -8,6 +8,7 @@
 
 #include "agents/mock_chat_server.h"
 #include "agents/workspace_tools.h"
+#include "core/error.h"
 #include "core/fs.h"
 
 namespace kda::agents {
@@ -225,6 +226,15 @@ TEST_F(OpenAiAgentTest, AMissingApiKeyIsNamedBeforeAnyRequest) {
 TEST(CommandLine, SplitsOnWhitespaceAndGroupsQuotes) {
   EXPECT_EQ(split_command_line("kda eval  /t 'a b' \"c d\"e"), (std::vector<std::string>{"kda", "eval", "/t", "a b", "c de"}));
   EXPECT_THROW(split_command_line("echo 'open"), std::runtime_error);
+}
+
+TEST(CommandLine, QuotedWordsSplitBackToThemselves) {
+  for (const std::string w : {"/plain/path", "/runs/my task/solution", "/it's here", "a\tb", "$HOME x"}) {
+    EXPECT_EQ(split_command_line("kda eval " + quote_command_word(w) + " --x"), (std::vector<std::string>{"kda", "eval", w, "--x"}))
+        << quote_command_word(w);
+  }
+  EXPECT_EQ(quote_command_word("/plain/path"), "/plain/path");
+  EXPECT_THROW(quote_command_word("both ' and \""), kda::Error);
 }
 
 }  // namespace

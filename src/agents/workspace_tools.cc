@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/error.h"
 #include "core/fs.h"
 #include "core/subprocess.h"
 
@@ -29,6 +30,14 @@ std::string arg_string(const Json& a, const char* key) {
 }
 
 }  // namespace
+
+std::string quote_command_word(const std::string& word) {
+  const bool plain = !word.empty() && word.find_first_of(" \t\n'\"\\$`") == std::string::npos;
+  if (plain) return word;
+  if (word.find('\'') == std::string::npos) return "'" + word + "'";
+  if (word.find_first_of("\"\\$`") == std::string::npos) return "\"" + word + "\"";
+  fail(ErrorKind::kInput, "the path " + word + " holds quote characters kda cannot put on an agent's command line; rename it");
+}
 
 std::vector<std::string> split_command_line(const std::string& line) {
   std::vector<std::string> words;

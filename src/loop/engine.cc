@@ -20,6 +20,7 @@
 #include "agents/config.h"
 #include "agents/factory.h"
 #include "agents/scripted_agent.h"
+#include "agents/workspace_tools.h"
 #include "loop/builtin_agents.h"
 #include "loop/journal.h"
 #include "loop/plan.h"
@@ -137,10 +138,12 @@ agents::Permissions model_writer_permissions(const Json& meta, const std::string
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return p;
-  std::string eval = self.string() + " eval " + meta["task_dir"].get<std::string>() + " " + solution +
-                     " --workloads public --backend " + meta.value("backend", std::string("cpu")) + " --budget 0.1";
-  if (!meta.value("arch", std::string()).empty()) eval += " --arch " + meta["arch"].get<std::string>();
-  p.allowed_commands = {eval, self.string() + " wiki search"};
+  // Paths are quoted: a task directory with a space in its name must stay one word.
+  const auto q = agents::quote_command_word;
+  std::string eval = q(self.string()) + " eval " + q(meta["task_dir"].get<std::string>()) + " " + q(solution) +
+                     " --workloads public --backend " + q(meta.value("backend", std::string("cpu"))) + " --budget 0.1";
+  if (!meta.value("arch", std::string()).empty()) eval += " --arch " + q(meta["arch"].get<std::string>());
+  p.allowed_commands = {eval, q(self.string()) + " wiki search"};
   return p;
 }
 
