@@ -239,6 +239,17 @@ TEST(AgentsLoop, ResearchOpenDecisionsWaitForThePersonsApproval) {
   EXPECT_NE(read_file(run / "audit.jsonl").find("kda resume --accept-plan"), std::string::npos);
   EXPECT_TRUE(fs::exists(run / "rounds/T1/1/checks.json"));
   EXPECT_EQ(kda({"audit", "verify", run.string()}, cache).exit_code, 0);
+
+  // A kill between the plan_frozen record and run.json's update: resume finishes the freeze from
+  // the record (no approval asked again) and the integrity check still holds.
+  Json meta = read_json_file(run / "run.json");
+  const Json frozen = meta["frozen"];
+  meta.erase("frozen");
+  write_file_atomic(run / "run.json", meta.dump(1));
+  r = kda({"resume", run.string()}, cache);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_json_file(run / "run.json")["frozen"], frozen);
+  EXPECT_EQ(kda({"audit", "verify", run.string()}, cache).exit_code, 0);
 }
 
 }  // namespace

@@ -229,11 +229,12 @@ TEST(CommandLine, SplitsOnWhitespaceAndGroupsQuotes) {
 }
 
 TEST(CommandLine, QuotedWordsSplitBackToThemselves) {
-  for (const std::string w : {"/plain/path", "/runs/my task/solution", "/it's here", "a\tb", "$HOME x"}) {
+  for (const std::string w : {"/plain/path", "/runs/my task/solution", "/it's here", "a\tb", "$HOME x", "/data/topk(v2);x"}) {
     EXPECT_EQ(split_command_line("kda eval " + quote_command_word(w) + " --x"), (std::vector<std::string>{"kda", "eval", w, "--x"}))
         << quote_command_word(w);
   }
   EXPECT_EQ(quote_command_word("/plain/path"), "/plain/path");
+  EXPECT_EQ(quote_command_word("/data/topk(v2)"), "'/data/topk(v2)'");
   EXPECT_THROW(quote_command_word("both ' and \""), kda::Error);
 }
 

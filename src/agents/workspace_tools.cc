@@ -1,6 +1,8 @@
 #include "agents/workspace_tools.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/error.h"
@@ -32,7 +34,10 @@ std::string arg_string(const Json& a, const char* key) {
 }  // namespace
 
 std::string quote_command_word(const std::string& word) {
-  const bool plain = !word.empty() && word.find_first_of(" \t\n'\"\\$`") == std::string::npos;
+  // Only letters, digits and _./:=@%+,- stay bare: anything else means something to a shell.
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::strchr("_./:=@%+,-", c) != nullptr;
+  });
   if (plain) return word;
   if (word.find('\'') == std::string::npos) return "'" + word + "'";
   if (word.find_first_of("\"\\$`") == std::string::npos) return "\"" + word + "\"";

@@ -37,9 +37,9 @@ class WorkspaceTools {
 
 /// Splits a command line into words: whitespace separates, '...' and "..." group, no expansion.
 std::vector<std::string> split_command_line(const std::string& line);
-/// `word` as split_command_line reads it back (and a POSIX shell too, for words without `$`,
-/// backquotes or backslashes inside double quotes): as is when plain, else quoted. Throws
-/// kda::Error(kInput) for a word holding both quote characters, which cannot be written so.
+/// `word` as split_command_line and a POSIX shell read it back: bare when made only of letters,
+/// digits and _./:=@%+,- ; else in single quotes, or double quotes when it holds a single quote
+/// (and no ", \, $ or backquote). Throws kda::Error(kInput) for a word that fits neither.
 std::string quote_command_word(const std::string& word);
 
 }  // namespace kda::agents

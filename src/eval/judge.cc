@@ -323,7 +323,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // calls, and the budget's hard cap for very slow calls (stats.h) would stop at one batch.
   std::vector<double> cms, cratio, bms, bratio;
   const int kBatch = 4;
-  int call_index = 0, batch_index = 0;
+  int call_index = 0, both_index = 0;
   double cand_seconds = 0, base_seconds = 0;
   std::vector<HostTensor> prev = sets[0];
   auto seconds_since = [](std::chrono::steady_clock::time_point t) {
@@ -377,7 +377,8 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
         bratio.push_back(br.calls[k].clock_ratio);
       }
     };
-    const bool candidate_first = (batch_index++ % 2) == 0;
+    // Counted over the batches both sides run, or one side's lone batches would fix the order.
+    const bool candidate_first = !(run_cand && run_base) || (both_index++ % 2) == 0;
     if (run_base && !candidate_first) run_baseline();
     if (run_cand)
       if (auto rejected = run_candidate()) return *rejected;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <random>
 
 #include "audit/audit_log.h"
@@ -147,6 +148,17 @@ agents::Permissions model_writer_permissions(const Json& meta, const std::string
   return p;
 }
 
+// The audit log's plan_frozen record (the first: nothing may freeze twice), if there is one.
+std::optional<Json> plan_frozen_record(const fs::path& audit_path) {
+  std::ifstream in(audit_path);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    Json rec = parse_json(line, audit_path.string() + ":" + std::to_string(n));
+    if (rec.value("event", "") == "plan_frozen") return rec;
+  }
+  return std::nullopt;
+}
+
 // --- the run ---------------------------------------------------------------------------------
 
 // One process drives a run at a time: a second `kda resume` of the same run is refused.
@@ -188,16 +200,11 @@ struct Run {
     // run.json is a file too: its frozen hashes (and the evaluator settings they cover) must be
     // the ones the chain's plan_frozen record froze (the first such record: the research
     // stage's records come before it, nothing may freeze twice).
-    std::ifstream in(audit->path());
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-      const Json rec = parse_json(line, audit->path().string() + ":" + std::to_string(n));
-      if (rec.value("event", "") != "plan_frozen") continue;
-      if (!rec.contains("data") || rec["data"].value("frozen", Json()) != meta["frozen"])
-        return "run.json's frozen hashes differ from those in the audit log's plan_frozen record";
-      return "";
-    }
-    return "the audit log has no plan_frozen record";
+    const std::optional<Json> rec = plan_frozen_record(audit->path());
+    if (!rec) return "the audit log has no plan_frozen record";
+    if (!rec->contains("data") || (*rec)["data"].value("frozen", Json()) != meta["frozen"])
+      return "run.json's frozen hashes differ from those in the audit log's plan_frozen record";
+    return "";
   }
 
   Json write_step(const PlanTask& t, int n, const Json& tried, const Json& advice) {
@@ -581,13 +588,14 @@ struct Run {
   }
 };
 
-Run open_run(const fs::path& dir, std::function<void(const std::string&)> status, bool drive = true) {
+Run open_run(const fs::path& dir, std::function<void(const std::string&)> status, bool drive = true,
+             std::unique_ptr<RunLock> held = nullptr) {
   if (!fs::exists(dir / "run.json"))
     fail(ErrorKind::kNotFound, dir.string() + " is not a run directory (no run.json); `kda run` prints the run directory");
   Run r;
   r.dir = fs::absolute(dir);
   if (drive) {
-    r.lock = std::make_unique<RunLock>(dir);
+    r.lock = held ? std::move(held) : std::make_unique<RunLock>(dir);
     // A process killed inside a git command leaves its lock behind; we hold the run's lock, so
     // no git process of ours is running in this worktree.
     std::error_code ec;
@@ -626,15 +634,26 @@ Json lay_out_run(const fs::path& dir, const TaskDir& task, const RunOptions& opt
 
 // Freezes the approved plan: from here on the plan, its criteria, the evaluator configuration
 // and the task's definition, workloads, reference and baseline may not change.
+// The record goes into the audit log first and run.json follows: a kill in between leaves a run
+// whose resume completes run.json from the record (complete_freeze), never a frozen run.json
+// without its record.
 void freeze_plan(const fs::path& dir, const TaskDir& task, const Plan& plan, Json meta, const std::string& approved_by) {
   write_file_atomic(dir / "plan.json", to_json(plan).dump(1) + "\n");
   write_file_atomic(dir / "plan.md", to_markdown(plan, task.definition.name));
-  meta["frozen"] = frozen_hashes(task.root, dir, meta);
+  const Json frozen = frozen_hashes(task.root, dir, meta);
+  AuditLog(dir / "audit.jsonl").append("plan_frozen", {{"plan_sha256", sha256_file(dir / "plan.json")}, {"frozen", frozen},
+                                                      {"approved_by", approved_by}});
+  meta["frozen"] = frozen;
   meta.erase("plan_state");
   write_file_atomic(dir / "run.json", meta.dump(1) + "\n");
   fs::remove(dir / "PLAN_REVIEW.md");
-  AuditLog(dir / "audit.jsonl").append("plan_frozen", {{"plan_sha256", sha256_file(dir / "plan.json")}, {"frozen", meta["frozen"]},
-                                                      {"approved_by", approved_by}});
+}
+
+void complete_freeze(const fs::path& dir, Json meta, const Json& record) {
+  meta["frozen"] = record.at("data").at("frozen");
+  meta.erase("plan_state");
+  write_file_atomic(dir / "run.json", meta.dump(1) + "\n");
+  fs::remove(dir / "PLAN_REVIEW.md");
 }
 
 // What the person reads when the plan waits for them.
@@ -706,6 +725,8 @@ RunOutcome start_run(const RunOptions& original) {
   ri.writer = opt.writer;
   ri.analyst = opt.analyst;
   ri.accept_plan = opt.accept_plan;
+  ri.max_tokens = opt.max_tokens;
+  ri.max_cost_usd = opt.max_cost_usd;
   // The research writer times the start candidate as it stands in the worktree.
   ri.writer_permissions = model_writer_permissions(meta, (partial / "workspace" / "solution").string());
   ri.make_agent = [&](const std::string& name, agents::Role role) { return make_named_agent(meta, partial, name, role); };
@@ -733,19 +754,25 @@ RunOutcome start_run(const RunOptions& original) {
 
 RunOutcome resume_run(const fs::path& run_dir, const fs::path& note, std::function<void(const std::string&)> status,
                       bool accept_plan) {
+  std::unique_ptr<RunLock> lock;
   if (fs::exists(run_dir / "run.json")) {
+    // Under the run's lock from here on: a second resume cannot freeze the plan twice.
+    lock = std::make_unique<RunLock>(run_dir);
     const Json meta = read_json_file(run_dir / "run.json");
     if (!meta.contains("frozen")) {
-      if (!accept_plan)
-        fail(ErrorKind::kUsage, "the plan of " + run_dir.string() + " waits for your approval: read " +
-                                    (run_dir / "PLAN_REVIEW.md").string() + ", edit plan.json if you wish, then run `kda resume " +
-                                    run_dir.string() + " --accept-plan`");
-      RunLock lock(run_dir);
-      const TaskDir task = load_task_dir(meta["task_dir"].get<std::string>());
-      freeze_plan(run_dir, task, load_plan(run_dir / "plan.json"), meta, "the person running kda (kda resume --accept-plan)");
+      if (const std::optional<Json> record = plan_frozen_record(run_dir / "audit.jsonl")) {
+        complete_freeze(run_dir, meta, *record);  // approved before a kill: finish what was begun
+      } else {
+        if (!accept_plan)
+          fail(ErrorKind::kUsage, "the plan of " + run_dir.string() + " waits for your approval: read " +
+                                      (run_dir / "PLAN_REVIEW.md").string() + ", edit plan.json if you wish, then run `kda resume " +
+                                      run_dir.string() + " --accept-plan`");
+        const TaskDir task = load_task_dir(meta["task_dir"].get<std::string>());
+        freeze_plan(run_dir, task, load_plan(run_dir / "plan.json"), meta, "the person running kda (kda resume --accept-plan)");
+      }
     }
   }
-  Run r = open_run(run_dir, std::move(status));
+  Run r = open_run(run_dir, std::move(status), true, std::move(lock));
   std::string note_text;
   if (!note.empty()) {
     if (!fs::exists(note)) fail(ErrorKind::kNotFound, "note " + note.string() + " does not exist");

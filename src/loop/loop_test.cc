@@ -102,6 +102,14 @@ TEST(Research, TheBuiltInAnalystSendsBackWhatKdaCannotHoldAWriterTo) {
   EXPECT_EQ(issues.find("T2"), std::string::npos) << "T2 is well-formed: " << issues;
   EXPECT_NE(r["open_decisions"].dump().find("T2 passes without a verifier review"), std::string::npos);
 
+  // "all_passed == false" is no correctness criterion, whatever plan.md would have said.
+  Plan lax = parse_plan(parse_json(R"({"schema_version":1,"tasks":[{"id":"T1","goal":"g","criteria":[
+      {"metric":"all_passed","value":false},{"metric":"geomean_speedup","op":">=","value":1.1}]}]})", "lax"), "lax");
+  Json l = review_plan(lax, task);
+  EXPECT_EQ(l["verdict"], "REVISE");
+  EXPECT_NE(l["issues"].dump().find("no all_passed criterion"), std::string::npos) << l.dump();
+  EXPECT_NE(lax.tasks[0].criteria[0].describe().find("false"), std::string::npos) << lax.tasks[0].criteria[0].describe();
+
   // Without hidden workloads nothing the writer cannot see exists: that is the person's call.
   task.workloads = {pub};
   EXPECT_NE(review_plan(default_plan(), task)["open_decisions"].dump().find("no hidden workloads"), std::string::npos);

@@ -49,7 +49,10 @@ bool compare(double a, const std::string& op, double b) {
 }  // namespace
 
 std::string Criterion::describe() const {
-  if (metric == "all_passed") return std::string("status == PASSED on all ") + split + " workloads";
+  if (metric == "all_passed") {
+    const std::string each = std::string("status == PASSED on all ") + split + " workloads";
+    return op == "==" && value == 1 ? each : "all_passed(" + split + ") " + op + " " + (value != 0 ? "true" : "false");
+  }
   char v[32];
   std::snprintf(v, sizeof v, "%g", value);
   return metric + "(" + split + ") " + op + " " + v;

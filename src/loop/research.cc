@@ -107,7 +107,8 @@ Proposal propose(const ResearchInput& in, int round, const Json& issues, const f
   prompt += "\nAnswer only JSON: {\"plan\": <the plan>, \"rationale\": \"why these tasks and thresholds\"}.\n";
   write_file_atomic(rd / "writer_prompt.md", prompt);
   auto writer = in.make_agent(in.writer, agents::Role::kWriter);
-  agents::AgentRequest req{agents::Role::kWriter, prompt, rd, in.writer_permissions, std::chrono::seconds(1800), rd / "writer"};
+  agents::AgentRequest req{agents::Role::kWriter, prompt, rd / "writer_workspace", in.writer_permissions,
+                           std::chrono::seconds(1800), rd / "writer"};
   agents::AgentResult res = writer->run(req);
   add_usage(usage, res.usage);
   p.author = in.writer;
@@ -187,7 +188,9 @@ Json review_plan(const Plan& plan, const TaskDir& task) {
     bool correctness = false, on_hidden = false;
     for (const Criterion& c : t.criteria) {
       on_hidden = on_hidden || c.split == "hidden" || c.split == "all";
-      if (c.metric == "all_passed" && c.split != "public") correctness = true;
+      if (c.metric == "all_passed" && c.split != "public" && c.op == "==" && c.value == 1) correctness = true;
+      if (c.metric == "all_passed" && !(c.op == "==" && c.value == 1))
+        issues.push_back("task " + t.id + ": " + c.describe() + " does not ask for every workload to pass");
       const bool lower_bound = c.op == ">=" || c.op == ">";
       if ((c.metric == "geomean_speedup" || c.metric == "min_speedup") && lower_bound && c.value < 1.0)
         issues.push_back("task " + t.id + ": " + c.describe() + " accepts a candidate slower than the baseline");
@@ -219,14 +222,17 @@ ResearchOutcome run_research(const ResearchInput& in) {
   Json verdict;
   for (int n = 1; n <= rounds; ++n) {
     const fs::path rd = root / std::to_string(n);
-    fs::create_directories(rd / "evidence");
-    write_file_atomic(rd / "brief.md", brief_md);
+    fs::create_directories(rd / "writer_workspace");
+    write_file_atomic(rd / "writer_workspace" / "brief.md", brief_md);
     Proposal p = propose(in, n, issues, rd, out.usage);
     Json proposal = {{"round", n}, {"author", p.author}, {"rationale", p.rationale}};
     if (p.plan) proposal["plan"] = to_json(*p.plan);
     else proposal["problem"] = p.problem;
     write_file_atomic(rd / "proposal.json", proposal.dump(1) + "\n");
-    // The analyst's workspace: the brief and the proposal, read-only to it.
+    // The analyst's workspace, made after the writer is done and outside its workspace: the
+    // brief and the proposal only, read-only to it.
+    fs::remove_all(rd / "evidence");
+    fs::create_directories(rd / "evidence");
     write_file_atomic(rd / "evidence" / "brief.md", brief_md);
     write_file_atomic(rd / "evidence" / "proposal.json", proposal.dump(1) + "\n");
     in.audit->append("research_proposal", {{"round", n}, {"author", p.author}, {"proposal_sha256", sha256_hex(proposal.dump())}});
@@ -238,6 +244,12 @@ ResearchOutcome run_research(const ResearchInput& in) {
     if (p.plan) last = p.plan;
     issues = verdict["issues"];
     if (verdict["verdict"] == "APPROVE") break;
+    const long tokens = out.usage.value("prompt_tokens", 0L) + out.usage.value("completion_tokens", 0L);
+    const double cost = out.usage.value("cost_usd", 0.0);
+    if ((in.max_tokens > 0 && tokens >= in.max_tokens) || (in.max_cost_usd > 0 && cost >= in.max_cost_usd)) {
+      in.audit->append("budget_exhausted", {{"stage", "research"}, {"round", n}, {"tokens", tokens}, {"cost_usd", cost}});
+      break;
+    }
   }
   out.issues = verdict.value("issues", Json::array());
   out.open_decisions = verdict.value("open_decisions", Json::array());

@@ -37,6 +37,8 @@ struct ResearchInput {
   std::string writer = "builtin";        ///< agent names, as in RunOptions
   std::string analyst = "builtin";
   bool accept_plan = false;              ///< the person approved on the command line
+  long max_tokens = 0;                   ///< the run's budgets: no further research round past them
+  double max_cost_usd = 0;
   agents::Permissions writer_permissions;  ///< the commands a model writer may run
   /// Makes a non-builtin agent by name (the engine's factory: frozen specs, script:FILE).
   std::function<std::unique_ptr<agents::Agent>(const std::string& name, agents::Role role)> make_agent;
