@@ -48,6 +48,20 @@ std::string tool_output(const Json& request, const std::string& id) {
   return "";
 }
 
+// An agents file (docs/agents.md) in `dir` naming `agents`; returns its path.
+fs::path write_agents(const fs::path& dir, const Json& agents) {
+  const fs::path file = dir / "agents.json";
+  write_file_atomic(file, Json{{"kda_agents", 1}, {"agents", agents}}.dump());
+  return file;
+}
+
+// A shell script that a command-line agent runs.
+fs::path write_script(const fs::path& file, const std::string& body) {
+  write_file_atomic(file, "#!/bin/sh\n" + body);
+  ::chmod(file.c_str(), 0755);
+  return file;
+}
+
 TEST(AgentsLoop, AModelWriterAndACommandLineVerifierCompleteATaskAndTheVerifierCannotForgeItsEvidence) {
   TempDir dir("kda-agents-e2e");
   const fs::path cache = dir.path() / "cache";
@@ -70,23 +84,17 @@ TEST(AgentsLoop, AModelWriterAndACommandLineVerifierCompleteATaskAndTheVerifierC
         return Json{{"role", "assistant"}, {"content", R"({"summary": "ROW_SPLIT_MIN 8192", "claims": {}, "exhausted": false})"}};
       },
   });
-  const fs::path verifier = dir.path() / "verifier.sh";
-  write_file_atomic(verifier,
-                    "#!/bin/sh\n"
-                    "echo '{\"forged\": true}' > evidence.json 2>/dev/null && echo FORGED >&2\n"
-                    "echo '{\"verdict\": \"PASS\", \"reasons\": [\"criteria hold in checks\"], \"requests\": []}'\n");
-  ::chmod(verifier.c_str(), 0755);
-  write_file_atomic(dir.path() / "agents.json",
-                    Json{{"kda_agents", 1},
-                         {"agents", {{"mock-llm", {{"kind", "openai"}, {"base_url", model.base_url()}, {"model", "m"},
-                                                   {"stream", false}, {"max_retries", 1}, {"request_timeout_seconds", 60},
-                                                   {"usd_per_million_prompt_tokens", 1.0}}},
-                                     {"sh-verifier", {{"kind", "command"}, {"argv", {verifier.string()}}}}}}}
-                        .dump());
+  const fs::path verifier = write_script(dir.path() / "verifier.sh",
+                                         "echo '{\"forged\": true}' > evidence.json 2>/dev/null && echo FORGED >&2\n"
+                                         "echo '{\"verdict\": \"PASS\", \"reasons\": [\"criteria hold in checks\"], \"requests\": []}'\n");
+  const fs::path agents = write_agents(dir.path(), {{"mock-llm", {{"kind", "openai"}, {"base_url", model.base_url()}, {"model", "m"},
+                                                                 {"stream", false}, {"max_retries", 1}, {"request_timeout_seconds", 60},
+                                                                 {"usd_per_million_prompt_tokens", 1.0}}},
+                                                    {"sh-verifier", {{"kind", "command"}, {"argv", {verifier.string()}}}}});
 
   const fs::path run = dir.path() / "run";
   auto r = kda({"run", task.string(), "--plan", (dir.path() / "plan.json").string(), "--accept-plan", "--run-dir", run.string(),
-                "--writer", "mock-llm", "--verifier", "sh-verifier", "--agents", (dir.path() / "agents.json").string(),
+                "--writer", "mock-llm", "--verifier", "sh-verifier", "--agents", agents.string(),
                 "--budget", "0.1", "--max-cost", "100"},
                cache);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -127,21 +135,18 @@ TEST(AgentsLoop, ACostBudgetStopsTheRunBeforeTheNextRound) {
   // Each answer reports 1,100 tokens; at 1000 $ per million prompt tokens one round costs 1 $.
   auto answer = [](const Json&) { return Json{{"role", "assistant"}, {"content", R"({"summary": "nothing", "claims": {}})"}}; };
   MockModel model({answer, answer, answer, answer});
-  write_file_atomic(dir.path() / "agents.json",
-                    Json{{"kda_agents", 1},
-                         {"agents", {{"pricey", {{"kind", "openai"}, {"base_url", model.base_url()}, {"model", "m"}, {"stream", false},
-                                                 {"usd_per_million_prompt_tokens", 1000.0}}}}}}
-                        .dump());
+  const fs::path agents = write_agents(dir.path(), {{"pricey", {{"kind", "openai"}, {"base_url", model.base_url()}, {"model", "m"},
+                                                               {"stream", false}, {"usd_per_million_prompt_tokens", 1000.0}}}});
   const fs::path run = dir.path() / "run";
   auto r = kda({"run", task.string(), "--plan", (dir.path() / "plan.json").string(), "--accept-plan", "--run-dir", run.string(),
-                "--writer", "pricey", "--agents", (dir.path() / "agents.json").string(), "--budget", "0.1", "--max-cost", "1.5"},
+                "--writer", "pricey", "--agents", agents.string(), "--budget", "0.1", "--max-cost", "1.5"},
                cache);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(model.requests().size(), 2u) << "two rounds (1 $ each) reach the 1.5 $ budget; a third must not start";
   EXPECT_NE(read_file(run / "audit.jsonl").find("budget_exhausted"), std::string::npos);
 
   // An unknown agent name is a usage error that lists the known ones.
-  auto bad = kda({"run", task.string(), "--writer", "nobody", "--agents", (dir.path() / "agents.json").string()}, cache);
+  auto bad = kda({"run", task.string(), "--writer", "nobody", "--agents", agents.string()}, cache);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("pricey"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("claude"), std::string::npos) << bad.err;
@@ -173,13 +178,10 @@ TEST(AgentsLoop, ResearchAModelWriterRevisesItsPlanUntilTheAnalystApproves) {
       },
       [](const Json&) { return Json{{"role", "assistant"}, {"content", R"({"summary": "kept", "claims": {}, "exhausted": false})"}}; },
   });
-  write_file_atomic(dir.path() / "agents.json",
-                    Json{{"kda_agents", 1},
-                         {"agents", {{"mock-llm", {{"kind", "openai"}, {"base_url", model.base_url()}, {"model", "m"}, {"stream", false}}}}}}
-                        .dump());
+  const fs::path agents =
+      write_agents(dir.path(), {{"mock-llm", {{"kind", "openai"}, {"base_url", model.base_url()}, {"model", "m"}, {"stream", false}}}});
   const fs::path run = dir.path() / "run";
-  auto r = kda({"run", task.string(), "--run-dir", run.string(), "--writer", "mock-llm", "--agents",
-                (dir.path() / "agents.json").string(), "--budget", "0.1"},
+  auto r = kda({"run", task.string(), "--run-dir", run.string(), "--writer", "mock-llm", "--agents", agents.string(), "--budget", "0.1"},
                cache);
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
@@ -210,17 +212,13 @@ TEST(AgentsLoop, ResearchOpenDecisionsWaitForThePersonsApproval) {
   const fs::path cache = dir.path() / "cache";
   fs::path task = init_task(dir.path(), "rmsnorm");
   keep_workloads(task, {"rmsnorm-m7-d4097-public", "rmsnorm-m33-d1023-hidden"});
-  const fs::path analyst = dir.path() / "analyst.sh";
-  write_file_atomic(analyst,
-                    "#!/bin/sh\n"
-                    "echo '{\"forged\": true}' > proposal.json 2>/dev/null && echo FORGED >&2\n"
-                    "echo '{\"verdict\": \"APPROVE\", \"issues\": [], \"open_decisions\": [\"is 1.05x enough for this kernel?\"]}'\n");
-  ::chmod(analyst.c_str(), 0755);
-  write_file_atomic(dir.path() / "agents.json",
-                    Json{{"kda_agents", 1}, {"agents", {{"sh-analyst", {{"kind", "command"}, {"argv", {analyst.string()}}}}}}}.dump());
+  const fs::path analyst = write_script(
+      dir.path() / "analyst.sh",
+      "echo '{\"forged\": true}' > proposal.json 2>/dev/null && echo FORGED >&2\n"
+      "echo '{\"verdict\": \"APPROVE\", \"issues\": [], \"open_decisions\": [\"is 1.05x enough for this kernel?\"]}'\n");
+  const fs::path agents = write_agents(dir.path(), {{"sh-analyst", {{"kind", "command"}, {"argv", {analyst.string()}}}}});
   const fs::path run = dir.path() / "run";
-  auto r = kda({"run", task.string(), "--run-dir", run.string(), "--analyst", "sh-analyst", "--agents",
-                (dir.path() / "agents.json").string(), "--budget", "0.1"},
+  auto r = kda({"run", task.string(), "--run-dir", run.string(), "--analyst", "sh-analyst", "--agents", agents.string(), "--budget", "0.1"},
                cache);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(read_file(run / "PLAN_REVIEW.md").find("is 1.05x enough"), std::string::npos);

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "core/json_io.h"
+
 namespace kda::agents {
 
 enum class Role { kWriter, kVerifier, kAnalyst, kConsultant };
@@ -51,6 +53,11 @@ struct AgentResult {
   std::string error;          ///< empty on success; otherwise what went wrong, in words
   bool ok() const { return exit_status == 0 && !timed_out && error.empty(); }
 };
+
+/// {"prompt_tokens", "completion_tokens", "cost_usd"}: how the loop journals and audits usage.
+Json usage_json(const Usage& u);
+/// SHA-256 of the agent's main transcript file; "" when it wrote none.
+std::string transcript_sha256(const AgentResult& r);
 
 class Agent {
  public:

@@ -166,16 +166,6 @@ class ScriptedAgent : public Agent {
 
 }  // namespace
 
-const char* role_name(Role r) {
-  switch (r) {
-    case Role::kWriter: return "writer";
-    case Role::kVerifier: return "verifier";
-    case Role::kAnalyst: return "analyst";
-    case Role::kConsultant: return "consultant";
-  }
-  return "writer";
-}
-
 std::unique_ptr<Agent> make_scripted_agent(const fs::path& replay_file) {
   return std::make_unique<ScriptedAgent>(replay_file);
 }

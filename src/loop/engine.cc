@@ -259,8 +259,8 @@ struct Run {
     }
     Json step = {{"commit", commit}, {"parent", parent}, {"diff_files", files}, {"diff_sha256", sha256_hex(patch)}, {"ok", res.ok()}, {"error", res.error},
                  {"exhausted", final_msg.value("exhausted", false)}, {"claims", final_msg.value("claims", Json::object())},
-                 {"params", final_msg.value("params", Json())}, {"transcript_sha256", res.transcript.empty() || !fs::exists(res.transcript) ? "" : sha256_file(res.transcript)},
-                 {"prompt_sha256", sha256_hex(prompt)}, {"usage", usage_json(res.usage)}};
+                 {"params", final_msg.value("params", Json())}, {"transcript_sha256", agents::transcript_sha256(res)},
+                 {"prompt_sha256", sha256_hex(prompt)}, {"usage", agents::usage_json(res.usage)}};
     log("write", {{"task", t.id}, {"round", n}, {"commit", commit}, {"parent", parent}, {"diff_sha256", step["diff_sha256"]},
                   {"prompt_sha256", step["prompt_sha256"]}, {"transcript_sha256", step["transcript_sha256"]}});
     journal->put(key, "write", step);
@@ -358,7 +358,7 @@ struct Run {
     if (!res.ok()) verdict = {{"verdict", "FAIL"}, {"reasons", Json::array({"the verifier failed: " + res.error})}, {"requests", Json::array()}};
     write_file_atomic(rd / "review.json", verdict.dump(1) + "\n");
     log("review", {{"task", t.id}, {"round", n}, {"verdict", verdict["verdict"]}, {"review_sha256", sha256_hex(verdict.dump())}});
-    verdict["usage"] = usage_json(res.usage);
+    verdict["usage"] = agents::usage_json(res.usage);
     journal->put(key, "review", verdict);
     return verdict;
   }
@@ -368,10 +368,6 @@ struct Run {
   }
 
   agents::Permissions writer_permissions() const { return model_writer_permissions(meta, "solution"); }
-
-  static Json usage_json(const agents::Usage& u) {
-    return {{"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens}, {"cost_usd", u.cost_usd}};
-  }
 
   // Tokens and cost spent so far, from the journal (so a resumed run counts what came before).
   std::pair<long, double> spent() const {
@@ -735,9 +731,8 @@ RunOutcome start_run(const RunOptions& original) {
   const ResearchOutcome research = run_research(ri);
   meta["research"] = {{"rounds", research.rounds}, {"usage", research.usage}, {"approved", research.approved},
                       {"issues", research.issues}, {"open_decisions", research.open_decisions}};
-  write_file_atomic(partial / "run.json", meta.dump(1) + "\n");
   if (research.approved) {
-    freeze_plan(partial, task, research.plan, meta, research.approved_by);
+    freeze_plan(partial, task, research.plan, meta, research.approved_by);  // writes run.json
     fs::rename(partial, final_dir);
     return resume_run(final_dir, {}, opt.status);
   }

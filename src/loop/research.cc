@@ -59,23 +59,16 @@ std::string plan_format_note() {
          "`kda plan check` validates it (docs/loop.md).\n";
 }
 
-Json usage_json(const agents::Usage& u) {
-  return {{"prompt_tokens", u.prompt_tokens}, {"completion_tokens", u.completion_tokens}, {"cost_usd", u.cost_usd}};
-}
-
 void add_usage(Json& total, const agents::Usage& u) {
   total["prompt_tokens"] = total.value("prompt_tokens", 0L) + u.prompt_tokens;
   total["completion_tokens"] = total.value("completion_tokens", 0L) + u.completion_tokens;
   total["cost_usd"] = total.value("cost_usd", 0.0) + u.cost_usd;
 }
 
-std::string transcript_hash(const agents::AgentResult& r) {
-  return r.transcript.empty() || !fs::exists(r.transcript) ? "" : sha256_file(r.transcript);
-}
-
 struct Proposal {
   std::optional<Plan> plan;
   std::string author, rationale, problem;  // problem: why there is no valid plan
+  Json session = Json::object();           // a model writer's prompt and transcript hashes, usage
 };
 
 Proposal propose(const ResearchInput& in, int round, const Json& issues, const fs::path& rd, Json& usage) {
@@ -112,8 +105,8 @@ Proposal propose(const ResearchInput& in, int round, const Json& issues, const f
   agents::AgentResult res = writer->run(req);
   add_usage(usage, res.usage);
   p.author = in.writer;
-  in.audit->append("research_proposal_made", {{"round", round}, {"writer", in.writer}, {"prompt_sha256", sha256_hex(prompt)},
-                                              {"transcript_sha256", transcript_hash(res)}, {"usage", usage_json(res.usage)}});
+  p.session = {{"prompt_sha256", sha256_hex(prompt)}, {"transcript_sha256", agents::transcript_sha256(res)},
+               {"usage", agents::usage_json(res.usage)}};
   if (!res.ok()) {
     p.problem = "the writer failed: " + res.error;
     return p;
@@ -169,7 +162,7 @@ Json review(const ResearchInput& in, int round, const Proposal& p, const fs::pat
   agents::AgentResult res = analyst->run(req);
   add_usage(usage, res.usage);
   Json v = parse_review(res);
-  v["transcript_sha256"] = transcript_hash(res);
+  v["transcript_sha256"] = agents::transcript_sha256(res);
   return v;
 }
 
@@ -235,7 +228,9 @@ ResearchOutcome run_research(const ResearchInput& in) {
     fs::create_directories(rd / "evidence");
     write_file_atomic(rd / "evidence" / "brief.md", brief_md);
     write_file_atomic(rd / "evidence" / "proposal.json", proposal.dump(1) + "\n");
-    in.audit->append("research_proposal", {{"round", n}, {"author", p.author}, {"proposal_sha256", sha256_hex(proposal.dump())}});
+    Json record = {{"round", n}, {"author", p.author}, {"proposal_sha256", sha256_hex(proposal.dump())}};
+    record.update(p.session);
+    in.audit->append("research_proposal", record);
     verdict = review(in, n, p, rd, out.usage);
     write_file_atomic(rd / "review.json", verdict.dump(1) + "\n");
     in.audit->append("research_review", {{"round", n}, {"analyst", in.analyst}, {"verdict", verdict["verdict"]},

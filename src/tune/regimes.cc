@@ -39,6 +39,20 @@ int64_t threshold_between(int64_t a, int64_t b) {
   return std::clamp<int64_t>(static_cast<int64_t>(mid), a + 1, b);
 }
 
+// Each shape's key value, and the distinct values ascending: the groups a split runs over.
+struct KeyGroups {
+  std::vector<int64_t> values, groups;
+};
+
+KeyGroups group_by(const SegmentationInput& in, const RegimeKey& key) {
+  KeyGroups g;
+  for (const Shape& s : in.shapes) g.values.push_back(key.of(s));
+  g.groups = g.values;
+  std::sort(g.groups.begin(), g.groups.end());
+  g.groups.erase(std::unique(g.groups.begin(), g.groups.end()), g.groups.end());
+  return g;
+}
+
 struct Candidate {
   Segmentation seg;
   double log_cost = kInf;
@@ -49,11 +63,9 @@ struct Candidate {
 Candidate best_for_key(const SegmentationInput& in, const RegimeKey& key, size_t max_count = 0) {
   const size_t n_var = in.latency_ms.size();
   // Distinct key values, ascending; per group and variant, the summed log latency.
-  std::vector<int64_t> values;
-  for (const Shape& s : in.shapes) values.push_back(key.of(s));
-  std::vector<int64_t> groups = values;
-  std::sort(groups.begin(), groups.end());
-  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  const KeyGroups kg = group_by(in, key);
+  const std::vector<int64_t>& values = kg.values;
+  const std::vector<int64_t>& groups = kg.groups;
   const size_t G = groups.size();
   std::vector<std::vector<double>> prefix(n_var, std::vector<double>(G + 1, 0.0));
   for (size_t v = 0; v < n_var; ++v) {
@@ -139,11 +151,9 @@ SegmentationInput subset(const SegmentationInput& in, const std::vector<size_t>&
 // programming over the outer groups and the leaves spent so far; each outer range's inner
 // split is best_for_key on the shapes it holds.
 Candidate best_tree(const SegmentationInput& in, const RegimeKey& outer, const RegimeKey& inner, size_t max_leaves) {
-  std::vector<int64_t> values;
-  for (const Shape& s : in.shapes) values.push_back(outer.of(s));
-  std::vector<int64_t> groups = values;
-  std::sort(groups.begin(), groups.end());
-  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  const KeyGroups kg = group_by(in, outer);
+  const std::vector<int64_t>& values = kg.values;
+  const std::vector<int64_t>& groups = kg.groups;
   // Trees deeper in leaves than a few regimes are beyond what a tuning sweep can support.
   const size_t G = groups.size(), L = std::min<size_t>(max_leaves, 16);
   if (G < 2 || L < 2) return {};

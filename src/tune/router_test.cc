@@ -68,14 +68,20 @@ float call(void* lib, int64_t m, int64_t n) {
   return y.back();
 }
 
+// A router over SCALE variants of `def` on the CPU backend; the segmentation is the test's.
+RouterInput scale_router(const std::string& name, const Definition& def, std::vector<Variant> variants) {
+  RouterInput in;
+  in.name = name;
+  in.backend = "cpu";
+  in.definition = &def;
+  in.variants = std::move(variants);
+  return in;
+}
+
 TEST(Router, DispatchesEachRegimeToItsSpecialistWithItsParametersBakedIn) {
   TempDir dir("kda-router-test");
   Definition def = scale_definition();
-  RouterInput in;
-  in.name = "scale_cpu_router";
-  in.backend = "cpu";
-  in.definition = &def;
-  in.variants = {variant(2), variant(3), variant(5)};
+  RouterInput in = scale_router("scale_cpu_router", def, {variant(2), variant(3), variant(5)});
   in.segmentation.key.axes = {"M", "N"};
   in.segmentation.regimes = {{100, 0}, {10000, 2}, {std::nullopt, 1}};
   Solution router = write_router(dir.path() / "router", in);
@@ -104,11 +110,7 @@ TEST(Router, DispatchesEachRegimeToItsSpecialistWithItsParametersBakedIn) {
 TEST(Router, DispatchesATreeOfRegimes) {
   TempDir dir("kda-router-test");
   Definition def = scale_definition();
-  RouterInput in;
-  in.name = "scale_cpu_tree";
-  in.backend = "cpu";
-  in.definition = &def;
-  in.variants = {variant(2), variant(3), variant(5)};
+  RouterInput in = scale_router("scale_cpu_tree", def, {variant(2), variant(3), variant(5)});
   in.segmentation.key.axes = {"N"};
   Regime long_rows;
   long_rows.inner_key.axes = {"M"};
@@ -136,11 +138,7 @@ TEST(Router, DispatchesATreeOfRegimes) {
 TEST(Router, AKeyAxisInNoTensorIsAClearError) {
   TempDir dir("kda-router-test");
   Definition def = scale_definition();
-  RouterInput in;
-  in.name = "r";
-  in.backend = "cpu";
-  in.definition = &def;
-  in.variants = {variant(2)};
+  RouterInput in = scale_router("r", def, {variant(2)});
   in.segmentation.key.axes = {"K"};
   in.segmentation.regimes = {{std::nullopt, 0}};
   EXPECT_THROW(write_router(dir.path() / "router", in), Error);
