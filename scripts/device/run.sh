@@ -72,9 +72,11 @@ else:
     keep = max(pub, key=lambda r: math.prod(r["workload"]["axes"].values()))
 open(path, "w").write(json.dumps(keep) + "\n")
 PY
+  t0=$SECONDS
   for i in 1 2 3 4 5; do
     kda eval "$rep" "$rep/solutions/$sol" --backend cuda --arch sm_90 --budget "$REP_BUDGET" --json 2>>"$L/rep.log"
   done > "$OUT/repeat_$ex.jsonl"
+  echo "$ex: 5 evaluations in $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
   python3 - "$OUT/repeat_$ex.jsonl" "$ex/$sol" <<'PY' | tee -a "$OUT/summary.txt"
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1]) if '"PASSED"' in l]
@@ -83,7 +85,7 @@ if m:
     k = [r["kda"]["performance"] for r in rows]
     print(sys.argv[2], rows[0]["workload"]["uuid"], "medians_ms", [round(x, 5) for x in m],
           "spread(max-min)/median = %.2f%%" % (100 * (max(m) - min(m)) / statistics.median(m)),
-          "samples", [x["samples"] for x in k], "fraction_of_roofline", [round(x["fraction_of_roofline"], 3) for x in k],
+          "samples", [x["samples"] for x in k], "rel_stdev", [round(x["rel_stdev"], 3) for x in k], "iqr_ms", [round(x["iqr_ms"], 5) for x in k], "fraction_of_roofline", [round(x["fraction_of_roofline"], 3) for x in k],
           "speedup", [round(r["evaluation"]["performance"]["speedup_factor"], 2) for r in rows])
 PY
 done

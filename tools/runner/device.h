@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,6 +30,13 @@ class Device {
   virtual void fill(void* dst, uint8_t byte, size_t n) = 0;
   /// `p` (from alloc) as host-readable memory, or nullptr when it must be downloaded first.
   virtual const void* host_view(const void* p) { (void)p; return nullptr; }
+  /// Host memory that transfers fast (CUDA: page-locked), for scratch buffers; release_host frees it.
+  virtual void* alloc_host(size_t bytes) { return std::malloc(std::max<size_t>(bytes, 1)); }
+  virtual void release_host(void* p) { std::free(p); }
+  /// Best effort: makes the host range [p, p + n) transfer fast (CUDA: registers it page-locked),
+  /// replacing the range pinned before; pin_host(nullptr, 0) releases it. Called before the
+  /// range is unmapped, so the device never holds pages the process has given back.
+  virtual void pin_host(void* p, size_t n) { (void)p; (void)n; }
   /// Evicts the last-level cache (CPU: writes 2x LLC; CUDA: writes 2x L2 and resets persisting
   /// lines) so that every sample starts cold.
   virtual void flush_caches() = 0;

@@ -63,6 +63,7 @@ class Slot {
   }
   ~Slot() {
     for (size_t i = 0; i < ptrs_.size(); ++i) layouts_[i].host ? std::free(ptrs_[i]) : dev_.release(ptrs_[i]);
+    if (scratch_) dev_.release_host(scratch_);
   }
   void upload(const uint8_t* src) {
     for (size_t i = 0; i < ptrs_.size(); ++i) {
@@ -82,14 +83,14 @@ class Slot {
   }
   std::vector<uint64_t> hashes() {
     std::vector<uint64_t> out;
-    std::vector<uint8_t> tmp;
     for (size_t i = 0; i < ptrs_.size(); ++i) {
-      // Host memory is hashed where it lies; device memory is copied out first.
+      // Host memory is hashed where it lies; device memory is copied out first, into a scratch
+      // buffer that lives as long as the slot (a fresh one per call cost a page fault per 4 KiB).
       const void* host = layouts_[i].host ? ptrs_[i] : dev_.host_view(ptrs_[i]);
       if (!host) {
-        tmp.resize(layouts_[i].nbytes);
-        dev_.download(tmp.data(), ptrs_[i], tmp.size());
-        host = tmp.data();
+        uint8_t* tmp = scratch(layouts_[i].nbytes);
+        dev_.download(tmp, ptrs_[i], layouts_[i].nbytes);
+        host = tmp;
       }
       out.push_back(fast_hash64(host, layouts_[i].nbytes));
     }
@@ -99,10 +100,22 @@ class Slot {
   int count() const { return static_cast<int>(views_.size()); }
 
  private:
+  uint8_t* scratch(size_t bytes) {
+    if (bytes > scratch_bytes_) {
+      if (scratch_) dev_.release_host(scratch_);
+      scratch_ = static_cast<uint8_t*>(dev_.alloc_host(bytes));
+      if (!scratch_) throw std::runtime_error("out of host memory for the input hash");
+      scratch_bytes_ = bytes;
+    }
+    return scratch_;
+  }
+
   Device& dev_;
   std::vector<TensorLayout>& layouts_;
   std::vector<void*> ptrs_;
   std::vector<DLTensor> views_;
+  uint8_t* scratch_ = nullptr;
+  size_t scratch_bytes_ = 0;
 };
 
 namespace {
@@ -134,7 +147,9 @@ struct Session::Held {
 };
 
 Session::Session(Device& device, EntryFn entry, SharedRegion* shm) : device_(device), entry_(entry), shm_(shm) {}
-Session::~Session() = default;
+Session::~Session() {
+  if (shm_) device_.pin_host(nullptr, 0);  // before the region is unmapped
+}
 
 wire::Frame Session::handle(const wire::Frame& request) {
   switch (request.type) {
@@ -173,9 +188,12 @@ wire::Frame Session::run(const wire::Frame& req) {
   resp.type = wire::Type::kRunResult;
   if (req.json.contains("shm")) {
     const size_t out_offset = req.json.at("shm").at("out_offset").get<size_t>();
-    if (!shm_ || !req.blob.empty() || in_bytes > out_offset / n ||
-        (out_bytes && out_bytes > (SIZE_MAX - out_offset) / n) || !shm_->map(out_offset + out_bytes * n))
+    if (!shm_ || !req.blob.empty() || in_bytes > out_offset / n || (out_bytes && out_bytes > (SIZE_MAX - out_offset) / n))
       throw std::runtime_error("run request: the shared region does not hold its layout");
+    const size_t need = out_offset + out_bytes * n;
+    if (need > shm_->size()) device_.pin_host(nullptr, 0);  // map() moves the mapping
+    if (!shm_->map(need)) throw std::runtime_error("run request: the shared region does not hold its layout");
+    device_.pin_host(shm_->data(), shm_->size());
     in_base = shm_->data();
     out_base = shm_->data() + out_offset;
   } else {
