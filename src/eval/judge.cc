@@ -321,11 +321,15 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // the other (beyond its first `min_samples`), so a slow spell of the machine hits both. The
   // judge's own input preparation is charged to neither: at 16 M elements it can outlast the
   // calls, and the budget's hard cap for very slow calls (stats.h) would stop at one batch.
+  // Neither is a side's first batch: it grows the memory shared with the runner from one set to
+  // a batch (at 64 MB a set, populating those pages took half a second, and left a 1 s share
+  // three batches).
   std::vector<double> cms, cratio, bms, bratio;
   const int kBatch = 4;
   int call_index = 0, both_index = 0;
   double cand_seconds = 0, base_seconds = 0;
   std::vector<HostTensor> prev = sets[0];
+  RunResult cand_spare, base_spare;  // output buffers reused batch after batch
   auto seconds_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   };
@@ -350,8 +354,8 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     // favour either side.
     auto run_candidate = [&]() -> std::optional<Trace> {
       auto t_run = std::chrono::steady_clock::now();
-      RunResult cr = cand->run(batch, outs, true, 0, opt.call_timeout * kBatch);
-      cand_seconds += seconds_since(t_run);
+      RunResult cr = cand->run(batch, outs, true, 0, opt.call_timeout * kBatch, &cand_spare);
+      if (!cms.empty()) cand_seconds += seconds_since(t_run);  // the first batch is set-up, below
       for (size_t k = 0; k < batch.size(); ++k, ++call_index) {
         CallCheck c = check_call(cr.calls[k], false, batch[k], hashes[k], want[k], cr.outputs[k]);
         if (c.status != Status::kPassed) {
@@ -363,12 +367,13 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
         cms.push_back(cr.calls[k].ms);
         cratio.push_back(cr.calls[k].clock_ratio);
       }
+      cand_spare = std::move(cr);
       return std::nullopt;
     };
     auto run_baseline = [&] {
       auto t_run = std::chrono::steady_clock::now();
-      RunResult br = basr.run(batch, outs, true, 0, opt.call_timeout * kBatch);
-      base_seconds += seconds_since(t_run);
+      RunResult br = basr.run(batch, outs, true, 0, opt.call_timeout * kBatch, &base_spare);
+      if (!bms.empty()) base_seconds += seconds_since(t_run);
       for (size_t k = 0; k < batch.size(); ++k) {
         CallCheck c = check_call(br.calls[k], false, batch[k], hashes[k], want[k], br.outputs[k]);
         if (c.status != Status::kPassed)
@@ -376,6 +381,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
         bms.push_back(br.calls[k].ms);
         bratio.push_back(br.calls[k].clock_ratio);
       }
+      base_spare = std::move(br);
     };
     // Counted over the batches both sides run, or one side's lone batches would fix the order.
     const bool candidate_first = !(run_cand && run_base) || (both_index++ % 2) == 0;

@@ -66,9 +66,11 @@ class RunnerClient {
   const Json& ready_info() const { return ready_; }  ///< {"pid", "device", "sandbox"}
   pid_t pid() const;
 
+  /// `recycled`: a previous result whose output buffers are reused (their pages are already
+  /// mapped; a fresh 64 MB output costs more in page faults than a whole GPU call).
   RunResult run(const std::vector<std::vector<HostTensor>>& input_sets,
                 const std::vector<HostTensor>& output_templates, bool flush, int late_write_check_ms,
-                std::chrono::milliseconds timeout);
+                std::chrono::milliseconds timeout, RunResult* recycled = nullptr);
   /// N back-to-back calls on the buffers left on the device by the preceding run(); returns the
   /// runner's per-call times and sets `judge_wall_ms` to the judge's own measurement of the request.
   std::vector<double> batch(int repeat, std::chrono::milliseconds timeout, double* judge_wall_ms);
