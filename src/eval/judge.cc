@@ -280,12 +280,14 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     t.reason = std::move(reason);
     return t;
   };
-  // Fresh candidate and baseline processes per workload: nothing either cached or broke carries
-  // over, and the order of the workloads does not change their times. A baseline runner that had
-  // served earlier workloads slowed the candidate's memory-bound calls on the next one (H100,
-  // rmsnorm 4096 x 4096 after the smaller public shapes: 0.0496 against 0.0467 ms, relative
-  // stdev 2.7 % against 1.4 %); a fresh reference runner made no difference.
-  if (base) {
+  // A fresh candidate process per workload: nothing it cached or broke carries over. On a GPU
+  // the baseline's process is fresh too: one that had served earlier workloads slowed the
+  // candidate's memory-bound calls on the next (H100, rmsnorm 4096 x 4096 after the smaller
+  // public shapes: 0.0496 against 0.0467 ms, relative stdev 2.7 % against 1.4 %; a fresh
+  // reference runner made no difference). On the CPU backend no such effect exists to remove,
+  // and a runner's start costs more than a small workload's whole evaluation (its flush buffer
+  // and shared memory are fresh pages), so the baseline runner lives for the session.
+  if (base && opt.backend != "cpu") {
     base->stop();
     base.reset();
   }
