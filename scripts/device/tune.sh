@@ -7,14 +7,14 @@
 #   by the device call's time limit resumes in the next call (RESUME=path/to/task.tgz, carried
 #   in .device/) and reuses every finished measurement.
 # Prerequisite (build machine): scripts/device/bundle.sh, and carry .device.
-# Env: EXAMPLE (topk), SOLUTION (cuda_select for topk, else cuda_warp), SPACE (a JSON object
+# Env: EXAMPLE (topk), SOLUTION (default: the example's first cuda* solution), SPACE (a JSON object
 # replacing the solution's kda.param_space), KEEP_PUBLIC (a Python expression over the axes dict
 # `a` that keeps a public workload), ROUNDS, BUDGET, MIN_SAMPLES, TUNE_SECONDS.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/device/env.sh
 EXAMPLE="${EXAMPLE:-topk}"
-if [ "$EXAMPLE" = topk ]; then SOLUTION="${SOLUTION:-cuda_select}"; else SOLUTION="${SOLUTION:-cuda_warp}"; fi
+SOLUTION="${SOLUTION:-$(basename "$(ls -d examples/"$EXAMPLE"/solutions/cuda* | head -1)")}"
 OUT="${OUT:-/tmp/kda-device-out}/$EXAMPLE"; mkdir -p "$OUT"
 work=/tmp/kda-tune; task="$work/$EXAMPLE"; mkdir -p "$work"; rm -rf "$task"
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; nvcc --version | tail -1; date -u; } | tee "$OUT/tune.txt"
