@@ -2,10 +2,10 @@
 // kda is configured with KDA_CUDA. Everything here runs inside the untrusted runner process.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>

@@ -103,6 +103,7 @@ class Slot {
   uint8_t* scratch(size_t bytes) {
     if (bytes > scratch_bytes_) {
       if (scratch_) dev_.release_host(scratch_);
+      scratch_bytes_ = 0;
       scratch_ = static_cast<uint8_t*>(dev_.alloc_host(bytes));
       if (!scratch_) throw std::runtime_error("out of host memory for the input hash");
       scratch_bytes_ = bytes;
