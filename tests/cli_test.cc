@@ -85,6 +85,28 @@ TEST_F(Cli, ChangedBaselineStopsTheRun) {
   EXPECT_EQ(kda({"audit", "verify", task.string()}, cache()).exit_code, 0);
 }
 
+TEST_F(Cli, ACrashingBaselineStopsTheEvaluationAndIsNotBlamedOnTheCandidate) {
+  fs::path task = init_task(dir.path(), "vector_add");
+  write_vector_add_workloads(task, {100, 5000});
+  // A pinned baseline that dies on large inputs (re-pinned, as a person would after editing it).
+  for (auto& e : fs::directory_iterator(task / "baseline" / "cpp"))
+    if (e.path().extension() == ".cc") {
+      std::string src = read_file(e.path());
+      const std::string body = "const int64_t n = in[0].shape[0];";
+      ASSERT_NE(src.find(body), std::string::npos);
+      src.replace(src.find(body), body.size(), body + " if (n > 1000) __builtin_trap();");
+      write_file_atomic(e.path(), src);
+    }
+  ASSERT_EQ(kda({"store", "pin", task.string(), "baseline"}, cache()).exit_code, 0);
+  auto r = kda({"eval", task.string(), (task / "solutions" / "cpp_omp").string(), "--json", "--budget", "0.1"}, cache());
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_TRUE(mentions(r.err, "pinned baseline's runner failed on workload")) << r.err;
+  // The workload before it was judged as usual; no trace blames the candidate for the crash.
+  auto traces = traces_of(r.out);
+  ASSERT_EQ(traces.size(), 1u) << r.out;
+  EXPECT_EQ(traces[0]["evaluation"]["status"], "PASSED");
+}
+
 TEST_F(Cli, BadInputGetsOneClearMessageAndDocumentedCode) {
   // Missing task directory: not found (4).
   auto r = kda({"eval", (dir.path() / "nope").string(), "x"}, cache());

@@ -66,11 +66,13 @@ void run_eval(const EvalArgs& a) {
   opt.progress = [](const std::string& line) { std::fprintf(stderr, "kda: %s\n", line.c_str()); };
   Judge judge(task, opt);
   std::vector<SolutionResult> results;
-  for (const Solution& s : sols) {
-    results.push_back(judge.evaluate(s));
-    if (a.json)
-      for (const Trace& t : results.back().traces) std::cout << to_json(t).dump() << "\n" << std::flush;
-  }
+  // With --json each trace is printed as soon as it is judged (it is in the store by then), so an
+  // evaluation stopped by an error still shows every verdict reached before it.
+  auto print_trace = [&a](const Trace& t) {
+    if (a.json) std::cout << to_json(t).dump() << "\n" << std::flush;
+  };
+  for (const Solution& s : sols)
+    results.push_back(judge.evaluate(s, task.select(opt.workloads), print_trace));
   judge.finish();
   if (!a.json) print_results(std::cout, results);
 }

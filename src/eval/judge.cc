@@ -87,8 +87,10 @@ struct Judge::Impl {
   BuildResult baseline_build, reference_build;
   std::string reference_backend;
   std::unique_ptr<RunnerClient> reference, base;
+  bool base_has_run = false;  // the current baseline runner has made its untimed first call
   Peaks peaks;
   Json device;
+  bool peaks_known = false;
 
   Impl(const TaskDir& t, EvalOptions o)
       : task(t), opt(std::move(o)), runner_exe(locate_runner(opt.runner_exe)), store(task.store_dir()),
@@ -203,9 +205,16 @@ struct Judge::Impl {
       } catch (const RunnerFailure& f) {
         fail(ErrorKind::kInput, "the baseline runner could not start: " + f.reason + "\n" + f.log);
       }
-      if (!device.is_object()) {  // once per judge: the runner is replaced per workload
+      base_has_run = false;
+      if (!peaks_known) {  // once per judge: on a GPU the runner is replaced per workload
         device = base->ready_info().value("device", Json::object());
-        peaks = load_or_measure_peaks(device, [&] { return base->calibrate(std::chrono::minutes(5)); });
+        try {
+          peaks = load_or_measure_peaks(device, [&] { return base->calibrate(std::chrono::minutes(5)); });
+        } catch (const RunnerFailure& f) {
+          base.reset();
+          fail(ErrorKind::kEnvironment, "measuring the device's peaks failed: " + f.reason + "\n" + f.log);
+        }
+        peaks_known = true;
       }
     }
     return *base;
@@ -287,11 +296,21 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // reference runner made no difference). On the CPU backend no such effect exists to remove,
   // and a runner's start costs more than a small workload's whole evaluation (its flush buffer
   // and shared memory are fresh pages), so the baseline runner lives for the session.
-  if (base && opt.backend != "cpu") {
+  if (base && base_has_run && opt.backend != "cpu") {
     base->stop();
     base.reset();
   }
   RunnerClient& basr = baseline_runner();
+  // Runs one of the pinned baseline's requests; its runner failing is not the candidate's doing.
+  auto run_pinned_baseline = [&](const std::vector<std::vector<HostTensor>>& batch, const std::vector<HostTensor>& outs,
+                                 RunResult* recycled) {
+    try {
+      return basr.run(batch, outs, true, 0, opt.call_timeout * static_cast<int>(batch.size()), recycled);
+    } catch (const RunnerFailure& f) {
+      base.reset();
+      fail(ErrorKind::kInput, "the pinned baseline's runner failed on workload " + w.uuid + ": " + f.reason + "\n" + f.log);
+    }
+  };
   if (cand) {
     cand->stop();
     cand.reset();
@@ -324,6 +343,13 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     return reject(Status::kRejected, "wall_clock_contradiction",
                   "the runner reported " + fmt_ms(reported_total / repeat) + " per call over " + std::to_string(repeat) +
                       " calls but the judge's wall clock saw " + fmt_ms(judge_per_call) + ": the timer was tampered with");
+
+  // A fresh baseline runner makes one untimed call first, as the candidate's correctness call is:
+  // a runner's first call is not behind the CUDA launch gate and may carry one-time set-up.
+  if (!base_has_run) {
+    run_pinned_baseline(sets, outs, nullptr);
+    base_has_run = true;
+  }
 
   // Timed phase: batches of fresh/perturbed sets, candidate and baseline interleaved. Each side
   // samples until its own stop rule holds, on its own half of the budget: a baseline thousands of
@@ -384,7 +410,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     };
     auto run_baseline = [&] {
       auto t_run = std::chrono::steady_clock::now();
-      RunResult br = basr.run(batch, outs, true, 0, opt.call_timeout * kBatch, &base_spare);
+      RunResult br = run_pinned_baseline(batch, outs, &base_spare);
       if (!bms.empty()) base_seconds += seconds_since(t_run);
       for (size_t k = 0; k < batch.size(); ++k) {
         CallCheck c = check_call(br.calls[k], false, batch[k], hashes[k], want[k], br.outputs[k]);

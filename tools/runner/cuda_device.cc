@@ -119,17 +119,20 @@ class CudaDevice final : public Device {
   void release_host(void* p) override { cudaFreeHost(p); }
   // Copies from pageable memory go through the driver's staging buffers at a fraction of the
   // bus rate; at 64 MB per set they cost more than the call, so samples were few per budget.
+  // Best effort: where registering fails (limits on locked memory), it is not tried again and
+  // the copies stay pageable. Errors are cleared here so that none is blamed on the next call.
   void pin_host(void* p, size_t n) override {
     if (p == pinned_ && n == pinned_bytes_) return;
-    if (pinned_) cudaHostUnregister(pinned_);
+    if (pinned_ && cudaHostUnregister(pinned_) != cudaSuccess) cudaGetLastError();
     pinned_ = nullptr;
     pinned_bytes_ = 0;
-    if (!p || n == 0) return;
+    if (!p || n == 0 || pin_failed_) return;
     if (cudaHostRegister(p, n, cudaHostRegisterDefault) == cudaSuccess) {
       pinned_ = p;
       pinned_bytes_ = n;
     } else {
-      cudaGetLastError();  // not sticky; pageable copies still work
+      cudaGetLastError();
+      pin_failed_ = true;
     }
   }
   void flush_caches() override {
@@ -236,6 +239,7 @@ class CudaDevice final : public Device {
   bool gated_ = false;
   void* pinned_ = nullptr;
   size_t pinned_bytes_ = 0;
+  bool pin_failed_ = false;
   int calls_ = 0, timeouts_in_row_ = 0;
   Nvml nvml_;
 };
