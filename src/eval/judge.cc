@@ -461,7 +461,8 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
 std::string timing_method(const StopRule& stop) {
   // 2: CUDA launch gate; candidate and baseline sample on their own halves of the budget.
   // 3: a side's first batch is not charged to its budget (more samples at large sets).
-  // 4: a fresh baseline runner per workload (times no longer depend on the workloads' order).
+  // 4: a fresh baseline runner per workload on GPUs (times no longer depend on the workloads'
+  //    order), after one untimed call.
   return "timing 4; samples " + std::to_string(stop.min_samples) + ".." + std::to_string(stop.max_samples) +
          "; rel stdev " + std::to_string(stop.target_rel_stdev) + "; budget " + std::to_string(stop.budget_seconds) + " s";
 }
