@@ -393,7 +393,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     auto run_candidate = [&]() -> std::optional<Trace> {
       auto t_run = std::chrono::steady_clock::now();
       RunResult cr = cand->run(batch, outs, true, 0, opt.call_timeout * kBatch, &cand_spare);
-      if (!cms.empty()) cand_seconds += seconds_since(t_run);  // the first batch is set-up, below
+      if (!cms.empty()) cand_seconds += seconds_since(t_run);  // the first batch is set-up (above)
       for (size_t k = 0; k < batch.size(); ++k, ++call_index) {
         CallCheck c = check_call(cr.calls[k], false, batch[k], hashes[k], want[k], cr.outputs[k]);
         if (c.status != Status::kPassed) {
