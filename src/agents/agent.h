@@ -42,6 +42,13 @@ struct Usage {
   long prompt_tokens = 0;
   long completion_tokens = 0;
   double cost_usd = 0;
+  long tokens() const { return prompt_tokens + completion_tokens; }
+  Usage& operator+=(const Usage& o) {
+    prompt_tokens += o.prompt_tokens;
+    completion_tokens += o.completion_tokens;
+    cost_usd += o.cost_usd;
+    return *this;
+  }
 };
 
 struct AgentResult {
@@ -56,6 +63,10 @@ struct AgentResult {
 
 /// {"prompt_tokens", "completion_tokens", "cost_usd"}: how the loop journals and audits usage.
 Json usage_json(const Usage& u);
+/// The inverse of usage_json; absent fields (or a non-object) count as zero.
+Usage usage_from_json(const Json& j);
+/// True when a budget is set (> 0) and `spent` has reached it: the loop's token and cost limits.
+bool budget_reached(const Usage& spent, long max_tokens, double max_cost_usd);
 /// SHA-256 of the agent's main transcript file; "" when it wrote none.
 std::string transcript_sha256(const AgentResult& r);
 

@@ -370,16 +370,11 @@ struct Run {
   agents::Permissions writer_permissions() const { return model_writer_permissions(meta, "solution"); }
 
   // Tokens and cost spent so far, from the journal (so a resumed run counts what came before).
-  std::pair<long, double> spent() const {
-    const Json research = meta.value("research", Json::object()).value("usage", Json::object());
-    long tokens = research.value("prompt_tokens", 0L) + research.value("completion_tokens", 0L);
-    double cost = research.value("cost_usd", 0.0);
-    for (const Step& st : journal->steps()) {
-      const Json u = st.data.is_object() ? st.data.value("usage", Json::object()) : Json::object();
-      tokens += u.value("prompt_tokens", 0L) + u.value("completion_tokens", 0L);
-      cost += u.value("cost_usd", 0.0);
-    }
-    return {tokens, cost};
+  agents::Usage spent() const {
+    agents::Usage total = agents::usage_from_json(meta.value("research", Json::object()).value("usage", Json::object()));
+    for (const Step& st : journal->steps())
+      if (st.data.is_object()) total += agents::usage_from_json(st.data.value("usage", Json::object()));
+    return total;
   }
 
   Json read_lessons() {
@@ -463,9 +458,9 @@ struct Run {
         const long max_tokens = meta.value("max_tokens", 0L);
         const double max_cost = meta.value("max_cost_usd", 0.0);
         if (max_tokens > 0 || max_cost > 0) {
-          const auto [tokens, cost] = spent();
-          if ((max_tokens > 0 && tokens >= max_tokens) || (max_cost > 0 && cost >= max_cost)) {
-            log("budget_exhausted", {{"task", t.id}, {"round", n}, {"tokens", tokens}, {"cost_usd", cost},
+          const agents::Usage used = spent();
+          if (agents::budget_reached(used, max_tokens, max_cost)) {
+            log("budget_exhausted", {{"task", t.id}, {"round", n}, {"tokens", used.tokens()}, {"cost_usd", used.cost_usd},
                                      {"max_tokens", max_tokens}, {"max_cost_usd", max_cost}});
             return outcome("stopped");
           }

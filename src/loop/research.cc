@@ -59,19 +59,13 @@ std::string plan_format_note() {
          "`kda plan check` validates it (docs/loop.md).\n";
 }
 
-void add_usage(Json& total, const agents::Usage& u) {
-  total["prompt_tokens"] = total.value("prompt_tokens", 0L) + u.prompt_tokens;
-  total["completion_tokens"] = total.value("completion_tokens", 0L) + u.completion_tokens;
-  total["cost_usd"] = total.value("cost_usd", 0.0) + u.cost_usd;
-}
-
 struct Proposal {
   std::optional<Plan> plan;
   std::string author, rationale, problem;  // problem: why there is no valid plan
   Json session = Json::object();           // a model writer's prompt and transcript hashes, usage
 };
 
-Proposal propose(const ResearchInput& in, int round, const Json& issues, const fs::path& rd, Json& usage) {
+Proposal propose(const ResearchInput& in, int round, const Json& issues, const fs::path& rd, agents::Usage& usage) {
   Proposal p;
   if (in.given) {
     p.plan = in.given;
@@ -103,7 +97,7 @@ Proposal propose(const ResearchInput& in, int round, const Json& issues, const f
   agents::AgentRequest req{agents::Role::kWriter, prompt, rd / "writer_workspace", in.writer_permissions,
                            std::chrono::seconds(1800), rd / "writer"};
   agents::AgentResult res = writer->run(req);
-  add_usage(usage, res.usage);
+  usage += res.usage;
   p.author = in.writer;
   p.session = {{"prompt_sha256", sha256_hex(prompt)}, {"transcript_sha256", agents::transcript_sha256(res)},
                {"usage", agents::usage_json(res.usage)}};
@@ -142,7 +136,7 @@ Json parse_review(const agents::AgentResult& res) {
   }
 }
 
-Json review(const ResearchInput& in, int round, const Proposal& p, const fs::path& rd, Json& usage) {
+Json review(const ResearchInput& in, int round, const Proposal& p, const fs::path& rd, agents::Usage& usage) {
   if (!p.plan) return {{"verdict", "REVISE"}, {"issues", Json::array({p.problem})}, {"open_decisions", Json::array()}};
   if (in.analyst == "builtin") return review_plan(*p.plan, *in.task);
   const std::string prompt =
@@ -160,7 +154,7 @@ Json review(const ResearchInput& in, int round, const Proposal& p, const fs::pat
   auto analyst = in.make_agent(in.analyst, agents::Role::kAnalyst);
   agents::AgentRequest req{agents::Role::kAnalyst, prompt, rd / "evidence", ro, std::chrono::seconds(900), rd / "analyst"};
   agents::AgentResult res = analyst->run(req);
-  add_usage(usage, res.usage);
+  usage += res.usage;
   Json v = parse_review(res);
   v["transcript_sha256"] = agents::transcript_sha256(res);
   return v;
@@ -213,11 +207,12 @@ ResearchOutcome run_research(const ResearchInput& in) {
   const int rounds = in.given ? 1 : kMaxResearchRounds;
   std::optional<Plan> last;
   Json verdict;
+  agents::Usage usage;
   for (int n = 1; n <= rounds; ++n) {
     const fs::path rd = root / std::to_string(n);
     fs::create_directories(rd / "writer_workspace");
     write_file_atomic(rd / "writer_workspace" / "brief.md", brief_md);
-    Proposal p = propose(in, n, issues, rd, out.usage);
+    Proposal p = propose(in, n, issues, rd, usage);
     Json proposal = {{"round", n}, {"author", p.author}, {"rationale", p.rationale}};
     if (p.plan) proposal["plan"] = to_json(*p.plan);
     else proposal["problem"] = p.problem;
@@ -231,7 +226,7 @@ ResearchOutcome run_research(const ResearchInput& in) {
     Json record = {{"round", n}, {"author", p.author}, {"proposal_sha256", sha256_hex(proposal.dump())}};
     record.update(p.session);
     in.audit->append("research_proposal", record);
-    verdict = review(in, n, p, rd, out.usage);
+    verdict = review(in, n, p, rd, usage);
     write_file_atomic(rd / "review.json", verdict.dump(1) + "\n");
     in.audit->append("research_review", {{"round", n}, {"analyst", in.analyst}, {"verdict", verdict["verdict"]},
                                          {"review_sha256", sha256_hex(verdict.dump())}});
@@ -239,13 +234,13 @@ ResearchOutcome run_research(const ResearchInput& in) {
     if (p.plan) last = p.plan;
     issues = verdict["issues"];
     if (verdict["verdict"] == "APPROVE") break;
-    const long tokens = out.usage.value("prompt_tokens", 0L) + out.usage.value("completion_tokens", 0L);
-    const double cost = out.usage.value("cost_usd", 0.0);
-    if ((in.max_tokens > 0 && tokens >= in.max_tokens) || (in.max_cost_usd > 0 && cost >= in.max_cost_usd)) {
-      in.audit->append("budget_exhausted", {{"stage", "research"}, {"round", n}, {"tokens", tokens}, {"cost_usd", cost}});
+    if (agents::budget_reached(usage, in.max_tokens, in.max_cost_usd)) {
+      in.audit->append("budget_exhausted",
+                       {{"stage", "research"}, {"round", n}, {"tokens", usage.tokens()}, {"cost_usd", usage.cost_usd}});
       break;
     }
   }
+  out.usage = agents::usage_json(usage);
   out.issues = verdict.value("issues", Json::array());
   out.open_decisions = verdict.value("open_decisions", Json::array());
   if (!last) {
