@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "task/build_flags.h"
 #include "task/json_guard.h"
 
 namespace kda {
@@ -85,10 +86,8 @@ Solution parse(const Json& j, const std::string& origin, const fs::path* dir) {
     if (auto p = k->find("params"); p != k->end() && !p->is_null()) {
       expect_object(*p, kc.at("params"));
       for (auto& [name, v] : p->items()) {
-        bool ident = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
-        for (char c : name) ident &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-        if (!ident) kc.at("params").at(name).fail("parameter names must be C identifiers");
-        if (!v.is_number() && !v.is_string() && !v.is_boolean()) kc.at("params").at(name).fail("expected a number, string or boolean");
+        // Each param becomes -DNAME=VALUE on the compiler's command line (task/build_flags.h).
+        if (std::string why = param_problem(name, v); !why.empty()) kc.at("params").at(name).fail(why);
         s.params[name] = v;
       }
     }
@@ -99,7 +98,7 @@ Solution parse(const Json& j, const std::string& origin, const fs::path* dir) {
         if (!s.params.count(name)) sc.at(name).fail("names no parameter in kda.params (declare its default there)");
         if (!values.is_array() || values.empty()) sc.at(name).fail("expected a non-empty array of values");
         for (auto& v : values) {
-          if (!v.is_number() && !v.is_string() && !v.is_boolean()) sc.at(name).fail("expected numbers, strings or booleans");
+          if (std::string why = param_problem(name, v); !why.empty()) sc.at(name).fail(why);
           s.param_space[name].push_back(v);
         }
       }
@@ -110,6 +109,8 @@ Solution parse(const Json& j, const std::string& origin, const fs::path* dir) {
         if (!x.is_string()) kc.at("build_flags").fail("expected strings");
         s.extra_flags.push_back(x.get<std::string>());
       }
+      // The compiler is untrusted code's first host: only code-generation flags reach it.
+      if (std::string why = build_flags_problem(s.language, s.extra_flags); !why.empty()) kc.at("build_flags").fail(why);
     }
   }
   return s;
