@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "audit/task_store.h"
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "core/error.h"
@@ -22,6 +23,7 @@ struct EvalArgs {
   bool json = false;
   bool no_sandbox = false;
   bool require_sandbox = false;
+  bool new_store = false;
   double budget = 1.0;
   double timeout = 20;
   int min_samples = 10;
@@ -54,6 +56,8 @@ void run_eval(const EvalArgs& a) {
   if (task.select(a.workloads).empty())
     fail(ErrorKind::kInput, task.root.string() + ": no " + a.workloads + " workloads in workloads.jsonl");
 
+  prepare_task_store(task.root, {.command = a.new_store ? "kda eval --new-store" : "kda eval", .allow_new = a.new_store,
+                                 .warn = [](const std::string& m) { std::fprintf(stderr, "kda: WARNING: %s\n", m.c_str()); }});
   EvalOptions opt;
   opt.backend = a.backend;
   opt.workloads = a.workloads;
@@ -90,6 +94,7 @@ void add_eval_command(CLI::App& root) {
   cmd->add_flag("--json", a->json, "Print one flashinfer-bench-style trace per line instead of a table");
   cmd->add_flag("--no-sandbox", a->no_sandbox, "Run candidates unconfined (debugging only)");
   cmd->add_flag("--require-sandbox", a->require_sandbox, "Refuse to run unless Landlock and seccomp are enforced");
+  cmd->add_flag("--new-store", a->new_store, "Start a new store where this machine's earlier store for the task is gone");
   cmd->add_option("--budget", a->budget, "Timing budget per solution and workload, seconds")->capture_default_str();
   cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str();
   cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str();

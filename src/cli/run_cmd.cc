@@ -2,6 +2,7 @@
 // status line goes to stderr. A thin layer over src/loop.
 #include <iostream>
 
+#include "audit/task_store.h"
 #include "cli/commands.h"
 #include "loop/engine.h"
 
@@ -31,6 +32,7 @@ void add_run_command(CLI::App& root) {
   auto run_dir = std::make_shared<std::string>();
   auto no_sandbox = std::make_shared<bool>(false);
   auto accept = std::make_shared<bool>(false);
+  auto new_store = std::make_shared<bool>(false);
   auto* cmd = root.add_subcommand("run", "Run the gated loop on a task: plan, write, check, review (docs/loop.md)");
   cmd->add_option("TASK_DIR", *task, "Task directory")->required();
   cmd->add_option("--backend", opt->backend, "cpu, cuda or hip")->capture_default_str();
@@ -50,7 +52,10 @@ void add_run_command(CLI::App& root) {
   cmd->add_option("--budget", opt->eval_budget_seconds, "Timing budget per workload in each CHECK, seconds")->capture_default_str();
   cmd->add_option("--wall-time", opt->wall_seconds, "Stop after this many seconds (0: no limit)")->capture_default_str();
   cmd->add_flag("--no-sandbox", *no_sandbox, "Run candidates unconfined (only for code you trust)");
+  cmd->add_flag("--new-store", *new_store, "Start a new store where this machine's earlier store for the task is gone");
   cmd->callback([=] {
+    prepare_task_store(*task, {.command = *new_store ? "kda run --new-store" : "kda run", .allow_new = *new_store,
+                               .warn = [](const std::string& m) { std::cerr << "kda: WARNING: " << m << "\n"; }});
     opt->task_dir = *task;
     opt->plan = *plan;
     opt->run_dir = *run_dir;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "audit/task_store.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "task/task_dir.h"
@@ -28,6 +29,7 @@ struct TuneArgs {
   bool fresh = false;
   bool no_sandbox = false;
   bool require_sandbox = false;
+  bool new_store = false;
   double budget = 0.5;
   double timeout = 20;
   int min_samples = 10;
@@ -63,6 +65,8 @@ void print_summary(const TuneReport& r) {
 
 void run_tune(const TuneArgs& a) {
   TaskDir task = load_task_dir(a.task);
+  prepare_task_store(task.root, {.command = a.new_store ? "kda tune --new-store" : "kda tune", .allow_new = a.new_store,
+                                 .warn = [](const std::string& m) { std::fprintf(stderr, "kda: WARNING: %s\n", m.c_str()); }});
   TuneOptions opt;
   for (const std::string& s : a.solutions) opt.solutions.push_back(s);
   opt.max_specialists = a.max_specialists;
@@ -104,6 +108,7 @@ void add_tune_command(CLI::App& root) {
   cmd->add_flag("--fresh", a->fresh, "Measure again even where the tuning database has a result");
   cmd->add_flag("--no-sandbox", a->no_sandbox, "Run candidates unconfined (debugging only)");
   cmd->add_flag("--require-sandbox", a->require_sandbox, "Refuse to run unless Landlock and seccomp are enforced");
+  cmd->add_flag("--new-store", a->new_store, "Start a new store where this machine's earlier store for the task is gone");
   cmd->add_option("--budget", a->budget, "Timing budget per variant and workload, seconds")->capture_default_str();
   cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str();
   cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str();

@@ -17,6 +17,7 @@
 #include "eval/compare.h"
 #include "eval/fast_hash.h"
 #include "eval/peaks.h"
+#include "eval/pins.h"
 #include "eval/runner_client.h"
 #include "sandbox/child.h"
 #include "sandbox/sandbox.h"
@@ -94,7 +95,7 @@ struct Judge::Impl {
 
   Impl(const TaskDir& t, EvalOptions o)
       : task(t), opt(std::move(o)), runner_exe(locate_runner(opt.runner_exe)), store(task.store_dir()),
-        audit(task.store_dir() / "audit.jsonl") {}
+        audit(task.store_dir() / "audit.jsonl", &store) {}
 
   // Processes the judge must not kill when it sweeps up what a failed candidate left behind.
   std::vector<pid_t> trusted_pids() const {
@@ -150,6 +151,7 @@ struct Judge::Impl {
     check_sandbox();
     definition_hash = sha256_file(task.root / "definition.json");
     workloads_hash = fs::exists(task.root / "workloads.jsonl") ? sha256_file(task.root / "workloads.jsonl") : "";
+    check_task_input_pins(task, store, audit, [this](const std::string& m) { say(m); });  // tolerances, workloads
     seed = fresh_seed();
     seed64 = seed_to_u64(seed);
     commitment = sha256_hex(seed);

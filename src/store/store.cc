@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <ctime>
+#include <random>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -13,12 +14,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// SQLite errors in the terms a user acts on: a full disk or a failing device is the environment
+// (exit 6, the store itself is intact: SQLite rolled the write back); anything else is integrity.
+[[noreturn]] void sqlite_fail(sqlite3* db, int rc, const std::string& where) {
+  int primary = rc & 0xff;
+  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if (primary == SQLITE_FULL)
+    fail(ErrorKind::kEnvironment, where + ": the disk is full (" + msg + "); free space on the filesystem holding " +
+                                      where + " and run the command again (the store is intact: the write was rolled back)");
+  if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_BUSY ||
+      primary == SQLITE_LOCKED || primary == SQLITE_NOMEM)
+    fail(ErrorKind::kEnvironment, where + ": " + msg + " (SQLite error " + std::to_string(rc) +
+                                      "); check the filesystem and its permissions, then run the command again");
+  fail(ErrorKind::kIntegrity, where + ": " + msg);
+}
+
 // A prepared statement that finalizes itself; errors carry the database path.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql, const fs::path& where) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK)
-      fail(ErrorKind::kIntegrity, where.string() + ": " + sqlite3_errmsg(db));
+    if (int rc = sqlite3_prepare_v2(db, sql, -1, &st_, nullptr); rc != SQLITE_OK) sqlite_fail(db, rc, where.string());
   }
   ~Stmt() { sqlite3_finalize(st_); }
   Stmt& bind(int i, const std::string& s) {
@@ -29,7 +44,8 @@ class Stmt {
     int rc = sqlite3_step(st_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    fail(ErrorKind::kIntegrity, std::string("store: ") + sqlite3_errmsg(db_));
+    const char* file = sqlite3_db_filename(db_, "main");
+    sqlite_fail(db_, rc, std::string("store ") + (file ? file : "kda.db"));
   }
   std::string text(int col) const {
     auto p = sqlite3_column_text(st_, col);
@@ -37,6 +53,10 @@ class Stmt {
   }
   int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
   double real(int col) const { return sqlite3_column_double(st_, col); }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(st_, i, v);
+    return *this;
+  }
   Stmt& bind(int i, double v) {
     sqlite3_bind_double(st_, i, v);
     return *this;
@@ -49,11 +69,20 @@ class Stmt {
 
 void exec(sqlite3* db, const char* sql, const fs::path& where) {
   char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
+  if (int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     sqlite3_free(err);
-    fail(ErrorKind::kIntegrity, where.string() + ": " + msg);
+    sqlite_fail(db, rc, where.string());
   }
+}
+
+std::string random_id() {
+  std::random_device rd;
+  std::string bytes;
+  for (int i = 0; i < 4; ++i) {
+    uint32_t v = rd();
+    bytes.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  return sha256_hex(bytes).substr(0, 32);
 }
 
 }  // namespace
@@ -67,9 +96,12 @@ std::string utc_now() {
   return buf;
 }
 
+bool store_exists(const fs::path& dir) { return fs::exists(dir / "kda.db"); }
+
 Store::Store(const fs::path& dir) : dir_(dir) {
   fs::create_directories(dir_ / "objects");
   fs::path db_path = dir_ / "kda.db";
+  created_ = !fs::exists(db_path);
   if (sqlite3_open(db_path.c_str(), &db_) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -82,9 +114,14 @@ Store::Store(const fs::path& dir) : dir_(dir) {
     Stmt v(db_, "PRAGMA user_version", db_path);
     if (v.step()) version = static_cast<int>(v.integer(0));
   } catch (const Error&) {
+    // Only a file that is not a database is a damaged store; a locked, unreadable or full one is
+    // intact and the error above says what to fix.
+    bool notadb = (sqlite3_errcode(db_) & 0xff) == SQLITE_NOTADB;
     sqlite3_close(db_);
     db_ = nullptr;
-    fail(ErrorKind::kIntegrity, db_path.string() + " is not a kda store (not an SQLite database); move it away to start a new store");
+    if (!notadb) throw;
+    fail(ErrorKind::kIntegrity, db_path.string() + " is not a kda store (not an SQLite database); restore it from a "
+                                "backup, or move it away and run 'kda init --store-only TASK_DIR' to start a new store");
   }
   if (version > kStoreSchemaVersion) {
     sqlite3_close(db_);
@@ -114,7 +151,22 @@ Store::Store(const fs::path& dir) : dir_(dir) {
          "PRAGMA user_version=2;"
          "COMMIT;",
          db_path);
+    version = 2;
   }
+  if (version == 2) {
+    // A v2 store's audit log predates the anchor: the first anchored append adopts it and says so.
+    std::string upgraded = created_ ? "" : "INSERT OR IGNORE INTO meta(key, value) VALUES('anchor_adopt', '2');";
+    exec(db_,
+         ("BEGIN;"
+          "CREATE TABLE IF NOT EXISTS audit_chain(seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, event TEXT, time TEXT);"
+          "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);" +
+          upgraded + "PRAGMA user_version=3;COMMIT;").c_str(),
+         db_path);
+  }
+  // Every store has an identity, so that a store put in another's place can be told apart
+  // (src/audit/task_store.h); one upgraded from schema 2 gets its identity now.
+  if (!meta("store_id")) set_meta("store_id", random_id());
+  if (created_) set_meta("created_at", utc_now());
 }
 
 Store::~Store() { sqlite3_close(db_); }
@@ -192,6 +244,39 @@ std::optional<TuningRecord> Store::tuning(const TuningKey& k) const {
   if (!s.step()) return std::nullopt;
   return TuningRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.real(5),
                       parse_json(s.text(6), "store tuning record"), s.text(7)};
+}
+
+std::vector<ChainLink> Store::anchored_chain() const {
+  Stmt s(db_, "SELECT seq, hash, event, time FROM audit_chain ORDER BY seq", dir_);
+  std::vector<ChainLink> out;
+  while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3)});
+  return out;
+}
+
+void Store::anchor_link(const ChainLink& l) {
+  // The WHERE clause makes the append conditional inside SQLite: a link that does not extend the
+  // anchor by exactly one is not written (a racing writer or a bug), and we say so.
+  Stmt(db_, "INSERT INTO audit_chain(seq, hash, event, time) SELECT ?1, ?2, ?3, ?4"
+            " WHERE ?1 = (SELECT COUNT(*) FROM audit_chain) + 1", dir_)
+      .bind(1, l.seq).bind(2, l.hash).bind(3, l.event).bind(4, l.time).step();
+  if (sqlite3_changes(db_) != 1)
+    fail(ErrorKind::kIntegrity, (dir_ / "kda.db").string() + ": the audit anchor does not end at record " +
+                                    std::to_string(l.seq - 1) + "; run 'kda audit verify' on the task");
+}
+
+void Store::truncate_anchor(int64_t keep) {
+  Stmt(db_, "DELETE FROM audit_chain WHERE seq > ?1", dir_).bind(1, keep).step();
+}
+
+std::optional<std::string> Store::meta(const std::string& key) const {
+  Stmt s(db_, "SELECT value FROM meta WHERE key = ?1", dir_);
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void Store::set_meta(const std::string& key, const std::string& value) {
+  Stmt(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", dir_).bind(1, key).bind(2, value).step();
 }
 
 int64_t Store::tuning_count() const {

@@ -105,4 +105,38 @@ TEST(Store, ASchemaOneStoreIsMigratedAndKeepsItsTraces) {
   EXPECT_EQ(s.tuning_count(), 1);
 }
 
+TEST(Store, ASchemaTwoStoreGetsAnAnchorToAdoptAndAnIdentity) {
+  TempDir d("kda-store-test");
+  {
+    Store s(d.path());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((d.path() / "kda.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE audit_chain; DROP TABLE meta; PRAGMA user_version=2;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  Store s(d.path());
+  EXPECT_FALSE(s.created());
+  EXPECT_EQ(s.meta("anchor_adopt"), "2");
+  EXPECT_EQ(s.meta("store_id").value_or("").size(), 32u);
+  EXPECT_TRUE(s.anchored_chain().empty());
+}
+
+TEST(Store, TheAnchorOnlyGrowsByOneLinkAtATime) {
+  TempDir d("kda-store-test");
+  Store s(d.path());
+  EXPECT_TRUE(s.created());
+  s.anchor_link({1, "h1", "store_created", "t"});
+  s.anchor_link({2, "h2", "verdict", "t"});
+  EXPECT_THROW(s.anchor_link({4, "h4", "verdict", "t"}), Error);
+  EXPECT_THROW(s.anchor_link({2, "h2b", "verdict", "t"}), Error);
+  ASSERT_EQ(s.anchored_chain().size(), 2u);
+  EXPECT_EQ(s.anchored_chain()[1].hash, "h2");
+  s.truncate_anchor(1);
+  EXPECT_EQ(s.anchored_chain().size(), 1u);
+  Store again(d.path());
+  EXPECT_FALSE(again.created());
+  EXPECT_EQ(again.meta("store_id"), s.meta("store_id"));
+}
+
 }  // namespace kda
