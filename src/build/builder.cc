@@ -1,14 +1,23 @@
 #include "build/builder.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 
+#include "build/diagnostics.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
 #include "core/subprocess.h"
+#include "sandbox/confined_run.h"
+#include "task/build_flags.h"
 
 #ifndef KDA_DLPACK_INCLUDE
 #define KDA_DLPACK_INCLUDE "/usr/include"
@@ -71,12 +80,100 @@ std::vector<std::string> compile_flags(const Solution& s, const std::string& arc
   } else if (s.language == "hip") {
     flags = {"-std=c++17", "-O3", "--offload-arch=" + arch, "-shared", "-fPIC"};
   }
-  for (auto& [name, value] : s.params) {
-    std::string v = value.is_string() ? value.get<std::string>() : value.dump();
-    flags.push_back("-D" + name + "=" + v);
-  }
+  for (auto& [name, value] : s.params) flags.push_back("-D" + name + "=" + param_define_value(value));
   flags.insert(flags.end(), s.extra_flags.begin(), s.extra_flags.end());
   return flags;
+}
+
+// The same checks as at load (task/build_flags.h), for solutions made in code (tuner variants),
+// plus what only the build knows: a cuda -arch/-gencode must name the target's architecture.
+void check_inputs(const Solution& s, const std::string& arch) {
+  for (auto& [name, value] : s.params)
+    if (std::string why = param_problem(name, value); !why.empty()) fail(ErrorKind::kInput, s.name + ": kda.params: " + why);
+  if (std::string why = build_flags_problem(s.language, s.extra_flags); !why.empty())
+    fail(ErrorKind::kInput, s.name + ": kda.build_flags: " + why);
+  if (s.language != "cuda") return;
+  const std::string digits = arch.substr(arch.find('_') + 1);
+  for (const std::string& a : cuda_arches_in_flags(s.extra_flags))
+    if (a.substr(a.find('_') + 1) != digits)
+      fail(ErrorKind::kInput, s.name + ": kda.build_flags names " + a + ", but this build targets " + arch +
+                                  " (docs/sandbox.md: -arch and -gencode may only name the target)");
+}
+
+// The root of the toolchain the compiler resolves to (/usr/local/cuda-13.0 for its bin/nvcc),
+// readable by the confined build wherever it lies.
+fs::path toolchain_root(const std::string& cc) {
+  auto exe = find_program(cc);
+  if (!exe) return {};
+  std::error_code ec;
+  fs::path real = fs::canonical(*exe, ec);
+  return ec ? fs::path() : real.parent_path().parent_path();
+}
+
+// The compiler sees only what a build needs: no API keys or other secrets of kda's environment,
+// which `#include "/proc/self/environ"` would otherwise read.
+std::map<std::string, std::string> compiler_env(const fs::path& staging) {
+  std::map<std::string, std::string> env = {{"HOME", staging.string()}, {"TMPDIR", staging.string()},
+                                            {"LC_ALL", "C"}, {"LANG", "C"},
+                                            {"PATH", "/usr/local/bin:/usr/bin:/bin"}};
+  for (const char* k : {"PATH", "LD_LIBRARY_PATH", "CUDA_HOME", "CUDA_PATH", "ROCM_PATH", "HIP_PATH", "HIP_PLATFORM",
+                        "HIP_CLANG_PATH", "NVCC_CCBIN", "NVCC_PREPEND_FLAGS", "NVCC_APPEND_FLAGS"})
+    if (const char* v = std::getenv(k)) env[k] = v;
+  return env;
+}
+
+// Read-only: system and toolchain paths, the solution's sources and the DLPack headers; full
+// access: the staging directory (outputs and the compiler's temporary files). Not the task
+// directory, the store, the rest of the cache or $HOME.
+SandboxPolicy build_policy(const fs::path& src_dir, const fs::path& staging, const fs::path& toolchain) {
+  SandboxPolicy p;
+  p.read_only = {"/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt", "/proc", src_dir,
+                 dlpack_include()};
+  if (!toolchain.empty()) p.read_only.push_back(toolchain);
+  p.read_write = {"/dev/null"};
+  p.scratch = staging;
+  p.cpu_seconds = 1200;
+  p.address_space = 32ull << 30;  // cc1plus and cicc use a few GiB at most; a runaway one stops here
+  p.file_size = 1ull << 30;
+  p.open_files = 1024;
+  p.allow_exec = true;
+  return p;
+}
+
+// Directories whose headers are public text, so their diagnostics need no hiding.
+std::vector<std::string> public_include_dirs(const fs::path& toolchain) {
+  std::vector<std::string> dirs = {"/usr/include", "/usr/lib/gcc", "/usr/local/include", "/usr/lib/llvm",
+                                   "/opt/rocm", dlpack_include()};
+  if (!toolchain.empty()) dirs.push_back((toolchain / "include").string()), dirs.push_back((toolchain / "targets").string());
+  return dirs;
+}
+
+bool landlock_available() {
+  static const bool ok = [] {
+    SandboxStatus st = probe_sandbox();
+    if (st.landlock_abi == 0)
+      std::fprintf(stderr, "kda: warning: Landlock unavailable: compilers run WITHOUT filesystem confinement "
+                           "(a solution's #include can read any file kda can)\n");
+    return st.landlock_abi > 0;
+  }();
+  return ok;
+}
+
+// A publish directory (<key>.tmp.<pid>) whose process is gone was left by a build that died
+// half-way; it is never mistaken for a build (only <key>/ok is), but it takes space.
+void remove_stale_temporaries(const fs::path& root) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    auto pos = name.find(".tmp.");
+    if (pos == std::string::npos) continue;
+    char* end = nullptr;
+    long pid = std::strtol(name.c_str() + pos + 5, &end, 10);
+    if (pid <= 0 || (end && *end)) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) continue;  // still building
+    std::error_code rm;
+    fs::remove_all(it->path(), rm);
+  }
 }
 
 // When the entry point names a function other than kda_entry, a one-line shim exports the ABI
@@ -95,10 +192,14 @@ bool is_translation_unit(const std::string& path) {
   return false;
 }
 
-std::string trim_log(std::string log, const fs::path& staging) {
-  // Paths of the throwaway staging dir mean nothing to the reader.
-  std::string prefix = staging.string() + "/";
+// Paths of the throwaway staging dir and of the sources' directory mean nothing to the reader.
+std::string strip_prefix(std::string log, const fs::path& dir) {
+  std::string prefix = dir.string() + "/";
   for (size_t p; (p = log.find(prefix)) != std::string::npos;) log.erase(p, prefix.size());
+  return log;
+}
+
+std::string truncate_log(std::string log) {
   const size_t kMax = 4000;
   if (log.size() > kMax) log = log.substr(0, kMax) + "\n[... diagnostics truncated]";
   return log;
@@ -145,6 +246,7 @@ BuildResult build_solution(const Solution& s, const BuildOptions& opt) {
   std::string arch = opt.arch;
   if (arch.empty() && s.language == "cuda") arch = detect_cuda_arch();
   if (arch.empty() && s.language == "hip") arch = "gfx942";
+  check_inputs(s, arch);
   std::vector<std::string> flags = compile_flags(s, arch);
   std::string fn = s.entry_function();
   bool needs_shim = fn != "kda_entry";
@@ -166,36 +268,58 @@ BuildResult build_solution(const Solution& s, const BuildOptions& opt) {
 
   // Sources live on beside the library (<key>.src/): debug line info points there, so
   // profilers (ncu --import-source) and debuggers find the code of a cached build. Builds of
-  // one key write identical files, so concurrent builders do not disturb each other.
+  // one key write identical files (each atomically), so concurrent builders do not disturb each
+  // other and a directory a killed build left half-written is completed by the next one.
   fs::path src_dir = root / (res.key + ".src");
+  fs::create_directories(root);
+  remove_stale_temporaries(root);
   TempDir staging("kda-build");
   std::vector<std::string> argv = {cc};
   argv.insert(argv.end(), flags.begin(), flags.end());
   argv.push_back("-I" + dlpack_include());
   argv.push_back("-I" + src_dir.string());
+  std::vector<std::string> own;
   for (const SourceFile& f : s.sources) {
     write_file_atomic(src_dir / f.path, f.content);
+    own.push_back(f.path);
     if (is_translation_unit(f.path)) argv.push_back((src_dir / f.path).string());
   }
   if (needs_shim) {
     std::string shim = s.language == "cuda" ? "kda_shim.cu" : "kda_shim.cc";
     write_file_atomic(src_dir / shim, shim_source(fn));
+    own.push_back(shim);
     argv.push_back((src_dir / shim).string());
   }
   fs::path out = staging.path() / "libsolution.so";
   argv.push_back("-o");
   argv.push_back(out.string());
   for (auto& a : argv) res.command += (res.command.empty() ? "" : " ") + a;
-  res.command = trim_log(trim_log(res.command, staging.path()), src_dir);
+  res.command = strip_prefix(strip_prefix(res.command, staging.path()), src_dir);
 
-  auto r = run_process({.argv = argv, .cwd = staging.path(), .timeout = std::chrono::minutes(10)});
-  res.log = trim_log(trim_log(r.err + r.out, staging.path()), src_dir);
+  // The compiler runs untrusted input: confined (src/sandbox/confined_run.h), killed with kda.
+  const fs::path toolchain = toolchain_root(cc);
+  const bool confine = landlock_available();
+  if (!confine && opt.require_sandbox)
+    fail(ErrorKind::kEnvironment, "--require-sandbox: this kernel lacks Landlock, so the compiler cannot be confined");
+  ConfinedSpec spec;
+  spec.argv = argv;
+  spec.env = compiler_env(staging.path());
+  spec.cwd = staging.path();
+  spec.policy = build_policy(src_dir, staging.path(), toolchain);
+  spec.confine = confine;
+  spec.timeout = opt.timeout;
+  ConfinedResult r = run_confined(spec);
+  res.confined = confine;
+  res.log = truncate_log(scrub_diagnostics(strip_prefix(strip_prefix(r.output, staging.path()), src_dir), own,
+                                           public_include_dirs(toolchain)));
   if (!r.ok()) {
-    if (r.timed_out) res.log = "compiler timed out after 10 minutes\n" + res.log;
+    if (r.timed_out)
+      res.log = "compiler timed out after " + std::to_string(opt.timeout.count() / 1000) + " s and was killed\n" + res.log;
+    else if (r.signal)
+      res.log = std::string("compiler killed by signal ") + std::to_string(r.signal) + "\n" + res.log;
     return res;
   }
   // Publish atomically: copy into a temp dir inside the cache, then rename.
-  fs::create_directories(root);
   fs::path tmp = root / (res.key + ".tmp." + std::to_string(::getpid()));
   fs::create_directories(tmp);
   fs::copy_file(out, tmp / "libsolution.so", fs::copy_options::overwrite_existing);

@@ -5,6 +5,7 @@
 // A failed build is a value (ok == false, trimmed diagnostics), never an exception.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,6 +18,8 @@ struct BuildOptions {
   std::string backend = "cpu";  ///< cpu | cuda | hip: decides the accepted languages
   std::string arch;             ///< cuda: "sm_90" (empty: from the GPU, else sm_90); hip: gfx942...
   std::filesystem::path cache_root;  ///< empty: cache_dir()/builds
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};  ///< wall clock of one compile
+  bool require_sandbox = false;  ///< kEnvironment instead of an unconfined build without Landlock
 };
 
 struct BuildResult {
@@ -27,12 +30,15 @@ struct BuildResult {
   std::string entry_symbol = "kda_entry";
   std::string toolchain;  ///< compiler version line
   std::string command;    ///< the compile command, for the log
-  std::string log;        ///< trimmed diagnostics when !ok (or warnings)
+  std::string log;        ///< trimmed, scrubbed diagnostics when !ok (or warnings)
+  bool confined = false;  ///< the compiler ran under Landlock + seccomp (false: kernel lacks it)
 };
 
 /// Which solution languages a backend runs: cpu -> cpp, cuda -> cuda, hip -> hip.
 std::string language_for_backend(const std::string& backend);
 
+/// Compiles inside a confinement of its own (docs/sandbox.md, "Builds"). Throws kda::Error(kInput)
+/// for flags or params outside the allow-list, kEnvironment for require_sandbox without Landlock.
 BuildResult build_solution(const Solution& s, const BuildOptions& opt);
 
 /// The compiler's version line ("g++ (Debian 12.2.0-14) 12.2.0"); cached per process.

@@ -117,14 +117,18 @@ void apply_seccomp(const SandboxPolicy& p, SandboxStatus& st) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!ctx) fail(ErrorKind::kEnvironment, "seccomp_init failed");
   const uint32_t kill = SCMP_ACT_KILL_PROCESS;
-  for (int sys : {SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev), SCMP_SYS(execve),
-                  SCMP_SYS(execveat), SCMP_SYS(personality), SCMP_SYS(unshare), SCMP_SYS(setns), SCMP_SYS(mount),
+  if (!p.allow_exec) {
+    rule(ctx, kill, SCMP_SYS(execve));
+    rule(ctx, kill, SCMP_SYS(execveat));
+  }
+  for (int sys : {SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev), SCMP_SYS(personality),
+                  SCMP_SYS(unshare), SCMP_SYS(setns), SCMP_SYS(mount),
                   SCMP_SYS(umount2), SCMP_SYS(pivot_root), SCMP_SYS(chroot), SCMP_SYS(bpf), SCMP_SYS(perf_event_open),
                   SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
                   SCMP_SYS(io_uring_setup), SCMP_SYS(kexec_load), SCMP_SYS(init_module), SCMP_SYS(finit_module),
                   SCMP_SYS(delete_module), SCMP_SYS(reboot), SCMP_SYS(swapon), SCMP_SYS(swapoff)})
     rule(ctx, kill, sys);
-  if (p.forbid_process_creation) {
+  if (p.forbid_process_creation && !p.allow_exec) {
     rule(ctx, kill, SCMP_SYS(fork));
     rule(ctx, kill, SCMP_SYS(vfork));
     // Threads (CLONE_THREAD) are fine; a new process is not. clone3 hides its flags in memory
@@ -132,20 +136,23 @@ void apply_seccomp(const SandboxPolicy& p, SandboxStatus& st) {
     rule(ctx, kill, SCMP_SYS(clone), 1, SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
     rule(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3));
   }
-  if (p.forbid_exec_mappings) {
+  if (p.forbid_exec_mappings && !p.allow_exec) {
     for (int sys : {SCMP_SYS(mmap), SCMP_SYS(mprotect)})
       rule(ctx, kill, sys, 1, SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
     rule(ctx, kill, SCMP_SYS(pkey_mprotect), 1, SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC));
   }
-  // Signals only to itself.
+  // Signals only to itself (a toolchain's supervisor must reach its descendants: Landlock scopes
+  // its signals instead).
   const pid_t self = ::getpid();
   const uint32_t deny = SCMP_ACT_ERRNO(EPERM);
-  rule(ctx, deny, SCMP_SYS(kill), 1, SCMP_A0_32(SCMP_CMP_NE, static_cast<uint32_t>(self)));
-  rule(ctx, deny, SCMP_SYS(tgkill), 1, SCMP_A0_32(SCMP_CMP_NE, static_cast<uint32_t>(self)));
-  rule(ctx, deny, SCMP_SYS(rt_sigqueueinfo), 1, SCMP_A0_32(SCMP_CMP_NE, static_cast<uint32_t>(self)));
-  rule(ctx, deny, SCMP_SYS(rt_tgsigqueueinfo), 1, SCMP_A0_32(SCMP_CMP_NE, static_cast<uint32_t>(self)));
-  rule(ctx, deny, SCMP_SYS(tkill));
-  rule(ctx, deny, SCMP_SYS(pidfd_send_signal));
+  if (!p.allow_exec) {
+    rule(ctx, deny, SCMP_SYS(kill), 1, SCMP_A0_32(SCMP_CMP_NE, static_cast<uint32_t>(self)));
+    rule(ctx, deny, SCMP_SYS(tgkill), 1, SCMP_A0_32(SCMP_CMP_NE, static_cast<uint32_t>(self)));
+    rule(ctx, deny, SCMP_SYS(rt_sigqueueinfo), 1, SCMP_A0_32(SCMP_CMP_NE, static_cast<uint32_t>(self)));
+    rule(ctx, deny, SCMP_SYS(rt_tgsigqueueinfo), 1, SCMP_A0_32(SCMP_CMP_NE, static_cast<uint32_t>(self)));
+    rule(ctx, deny, SCMP_SYS(tkill));
+    rule(ctx, deny, SCMP_SYS(pidfd_send_signal));
+  }
   // No network: only Unix-domain sockets.
   rule(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, SCMP_A0_32(SCMP_CMP_NE, AF_UNIX));
   int rc = seccomp_load(ctx);

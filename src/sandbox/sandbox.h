@@ -26,6 +26,12 @@ struct SandboxPolicy {
   /// and signals untouched. For agents (a read-only verifier that is a model CLI needs the
   /// network and its own child processes), never for candidate code.
   bool filesystem_only = false;
+  /// For a trusted toolchain run on untrusted input (a compiler on a candidate's sources):
+  /// execve and child processes stay allowed, and signals are left to Landlock's scoping (a
+  /// supervisor kills its own descendants; ABI >= 6 keeps them from signalling anything outside),
+  /// while network sockets, ptrace, namespaces, bpf and the rest stay refused. Implies
+  /// forbid_process_creation = forbid_exec_mappings = false.
+  bool allow_exec = false;
 };
 
 /// The default policy for a runner: system dirs read-only, /dev read-write, scratch private.
