@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "eval/judge.h"
 #include "task/task_dir.h"
 
@@ -73,7 +74,7 @@ void run_eval(const EvalArgs& a) {
   // With --json each trace is printed as soon as it is judged (it is in the store by then), so an
   // evaluation stopped by an error still shows every verdict reached before it.
   auto print_trace = [&a](const Trace& t) {
-    if (a.json) std::cout << to_json(t).dump() << "\n" << std::flush;
+    if (a.json) std::cout << dump_json(to_json(t)) << "\n" << std::flush;
   };
   for (const Solution& s : sols)
     results.push_back(judge.evaluate(s, task.select(opt.workloads), print_trace));

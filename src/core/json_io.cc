@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/utf8.h"
 
 namespace kda {
 
@@ -26,6 +27,13 @@ std::string type_name(const Json& v) { return v.type_name(); }
 }  // namespace
 
 Json parse_json(std::string_view text, const std::string& origin) {
+  // Bytes that are not UTF-8 (quoted from a candidate or an agent, or in a record stored before
+  // kda replaced them on write) read as U+FFFD instead of making the record unreadable.
+  std::string repaired;
+  if (!is_valid_utf8(text)) {
+    repaired = valid_utf8(text);
+    text = repaired;
+  }
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {

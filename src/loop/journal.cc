@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "core/error.h"
+#include "core/utf8.h"
 
 namespace kda::loop {
 namespace {
@@ -62,9 +63,9 @@ std::optional<Json> Journal::get(const std::string& key) const {
 }
 
 void Journal::put(const std::string& key, const std::string& kind, const Json& data) {
-  const std::string body = data.dump();
+  const std::string body = dump_json(data);  // agents' and candidates' text may not be UTF-8
   if (auto existing = get(key)) {
-    if (existing->dump() == body) return;
+    if (dump_json(*existing) == body) return;
     fail(ErrorKind::kIntegrity, path_.string() + ": step " + key + " is already recorded with a different result");
   }
   Stmt ins(db_, "INSERT INTO steps(key, kind, data) VALUES(?, ?, ?)", path_);

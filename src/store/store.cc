@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "core/utf8.h"
 
 namespace kda {
 namespace fs = std::filesystem;
@@ -212,7 +213,7 @@ int64_t Store::add_trace(const std::string& solution_hash, const Json& trace) {
                              ? trace["workload"].value("uuid", "") : "";
   Stmt(db_, "INSERT INTO traces(solution, solution_hash, workload, status, created_at, json) VALUES(?1,?2,?3,?4,?5,?6)", dir_)
       .bind(1, trace.value("solution", "")).bind(2, solution_hash).bind(3, workload).bind(4, status)
-      .bind(5, utc_now()).bind(6, trace.dump()).step();
+      .bind(5, utc_now()).bind(6, dump_json(trace)).step();
   return sqlite3_last_insert_rowid(db_);
 }
 
@@ -234,7 +235,7 @@ void Store::put_tuning(const TuningKey& k, const TuningRecord& r) {
             " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)", dir_)
       .bind(1, k.variant_hash).bind(2, k.workload_hash).bind(3, k.device_key).bind(4, k.toolchain_key)
       .bind(5, k.definition_hash).bind(6, r.variant).bind(7, r.workload).bind(8, r.device).bind(9, r.toolchain)
-      .bind(10, r.status).bind(11, r.latency_ms).bind(12, r.trace.dump()).bind(13, utc_now()).step();
+      .bind(10, r.status).bind(11, r.latency_ms).bind(12, dump_json(r.trace)).bind(13, utc_now()).step();
 }
 
 std::optional<TuningRecord> Store::tuning(const TuningKey& k) const {

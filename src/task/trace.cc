@@ -1,6 +1,7 @@
 #include "task/trace.h"
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "task/json_guard.h"
 
 namespace kda {
@@ -21,7 +22,7 @@ std::optional<Status> parse_status(std::string_view s) {
 
 Json to_json(const Trace& t) {
   Json eval = {{"status", to_string(t.status)},
-               {"log", t.log},
+               {"log", valid_utf8(t.log)},  // a candidate's or compiler's bytes (issue 14 §4)
                {"environment", {{"hardware", t.environment.hardware},
                                 {"libs", {{"toolchain", t.environment.toolchain}, {"driver", t.environment.driver}}}}},
                {"timestamp", t.timestamp}};
@@ -46,7 +47,7 @@ Json to_json(const Trace& t) {
   const Provenance& pv = t.provenance;
   Json k = {{"schema_version", kTraceSchemaVersion},
             {"reason_code", t.reason_code},
-            {"reason", t.reason},
+            {"reason", valid_utf8(t.reason)},
             {"environment", {{"backend", t.environment.backend}, {"host", t.environment.host}}},
             {"performance", kperf},
             {"provenance", {{"definition_hash", pv.definition_hash}, {"solution_hash", pv.solution_hash},
