@@ -47,6 +47,9 @@ TEST_P(RedTeam, GetsItsSpecificNonPassedVerdict) {
   fs::path cand = fs::path(KDA_SOURCE_DIR) / "tests/redteam" / name;
   fs::remove(fs::path("/tmp/kda-redteam-survivor"));
   fs::remove(fs::path("/tmp/kda-redteam-ctor-escape"));
+  // build_include_secret includes this file: it stands for the task's hidden workloads.
+  const std::string secret = "kda-redteam-hidden-bytes-5c1e";
+  write_file_atomic("/tmp/kda-redteam-task-secret.txt", secret + " = 1;\n");
   auto r = kda({"eval", task_.string(), cand.string(), "--json", "--timeout", "3", "--budget", "0.2"}, dir_->path() / "cache");
   ASSERT_EQ(r.exit_code, 0) << r.describe() << "\n" << r.err;
   auto traces = traces_of(r.out);
@@ -56,6 +59,8 @@ TEST_P(RedTeam, GetsItsSpecificNonPassedVerdict) {
     EXPECT_EQ(t["kda"]["reason_code"], want["reason_code"]) << name << ": " << t["kda"].dump();
     EXPECT_FALSE(t["kda"]["reason"].get<std::string>().empty());
   }
+  EXPECT_EQ(r.out.find(secret), std::string::npos) << "bytes of a file outside the solution reached the output";
+  EXPECT_EQ(r.err.find(secret), std::string::npos) << "bytes of a file outside the solution reached the output";
   if (name == "fork_survivor") {
     std::this_thread::sleep_for(std::chrono::milliseconds(3500));
     EXPECT_FALSE(fs::exists("/tmp/kda-redteam-survivor")) << "a forked child outlived the run";

@@ -66,11 +66,15 @@ struct RunnerClient::Impl {
   fs::path scratch;
   fs::path log_path;
   SharedRegion shm;  ///< input sets and outputs of RUN requests (fd 5 in the runner)
+  RunnerLimits limits;
+  std::unique_ptr<LimitGroup> group;  ///< the runner's cgroup caps; null where none can be made
+  bool address_space_capped = false;  ///< the fallback: RLIMIT_AS on the CPU backend
 
   ~Impl() {
     if (to_runner >= 0) ::close(to_runner);
     if (from_runner >= 0) ::close(from_runner);
     child.kill_all();
+    group.reset();
     std::error_code ec;
     if (!scratch.empty()) fs::remove_all(scratch, ec);
   }
@@ -80,6 +84,48 @@ struct RunnerClient::Impl {
     std::stringstream ss;
     ss << in.rdbuf();
     return tail(ss.str());
+  }
+
+  // A cap the runner ran into, by the kernel's own count where a cgroup holds it, else by the
+  // judge's (threads alive now, scratch bytes): "" when none.
+  std::string limit_hit(std::string* reason, int sig = 0, const std::string& log = "") {
+    if (group) {
+      std::string code = group->exceeded();
+      if (!code.empty()) {
+        *reason = group->describe(code);
+        return code;
+      }
+    } else if (long n = thread_count(child.pid()); n > 0 && static_cast<uint64_t>(n) > limits.max_tasks) {
+      *reason = "the runner had " + std::to_string(n) + " threads, over its limit of " + std::to_string(limits.max_tasks);
+      return "thread_limit";
+    }
+    if (sig == SIGXFSZ) {
+      *reason = "a file the candidate wrote exceeded the runner's file size limit";
+      return "scratch_limit";
+    }
+    if (limits.scratch_bytes) {
+      uint64_t used = directory_bytes(scratch.string());
+      if (used > limits.scratch_bytes) {
+        *reason = "the runner's scratch directory holds " + std::to_string(used >> 20) + " MiB, over its limit of " +
+                  std::to_string(limits.scratch_bytes >> 20) + " MiB";
+        return "scratch_limit";
+      }
+    }
+    // Without a memory cgroup, RLIMIT_AS makes allocations fail; the runner then dies of the
+    // failed allocation (the log is the candidate's, but it can only rename its own failure).
+    if (address_space_capped && sig && log.find("bad_alloc") != std::string::npos) {
+      *reason = "an allocation failed at the runner's address-space limit of " + std::to_string(limits.memory_bytes >> 20) + " MiB";
+      return "memory_limit";
+    }
+    return "";
+  }
+
+  // After an answer: a cap passed during the call ends the runner with a RUNTIME_ERROR naming it.
+  void check_limits() {
+    std::string reason, code = limit_hit(&reason);
+    if (code.empty()) return;
+    child.kill_all();
+    throw RunnerFailure{Status::kRuntimeError, code, reason, log_tail()};
   }
 
   // The runner went away or broke the protocol: classify what happened.
@@ -99,6 +145,9 @@ struct RunnerClient::Impl {
     std::string how = child.describe();
     auto sig = child.term_signal();
     child.kill_all();
+    std::string log = log_tail(), limit_reason;
+    if (std::string code = limit_hit(&limit_reason, sig.value_or(0), log); !code.empty())
+      throw RunnerFailure{Status::kRuntimeError, code, limit_reason + " " + during + " (" + how + ")", log};
     if (sig && *sig == SIGSYS)
       throw RunnerFailure{Status::kRejected, "sandbox_violation",
                           "the candidate made a forbidden system call " + during + " (" + how + ")", log_tail()};
@@ -115,6 +164,7 @@ struct RunnerClient::Impl {
       auto deadline = std::chrono::steady_clock::now() + timeout;
       wire::Frame resp = wire::read_frame(from_runner, deadline);
       if (resp.type == wire::Type::kError) {
+        check_limits();
         child.kill_all();
         throw RunnerFailure{Status::kRuntimeError, resp.json.value("code", "runner_error"),
                             "runner error " + during + ": " + resp.json.value("message", "?"), log_tail()};
@@ -154,6 +204,19 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
   spec.argv = {cfg.runner_exe.string(), "--backend", cfg.backend, "--library", cfg.library.string(),
                "--scratch", impl_->scratch.string()};
   if (!cfg.sandbox) spec.argv.push_back("--no-sandbox");
+  // Caps (sandbox/limit_group.h): a cgroup the runner joins before it loads the library; without
+  // one, RLIMIT_AS on the CPU backend and the judge's own counts after every request.
+  impl_->limits = cfg.limits;
+  if (cfg.sandbox) {
+    std::string why_not;
+    impl_->group = LimitGroup::create(cfg.limits, &why_not);
+    if (impl_->group)
+      for (const std::string& f : impl_->group->join_files()) spec.argv.insert(spec.argv.end(), {"--cgroup", f});
+    if ((!impl_->group || !impl_->group->caps_memory()) && cfg.backend == "cpu" && cfg.limits.memory_bytes) {
+      spec.argv.insert(spec.argv.end(), {"--memory-limit", std::to_string(cfg.limits.memory_bytes)});
+      impl_->address_space_capped = true;
+    }
+  }
   spec.env = runner_env(impl_->scratch, cfg.backend);
   spec.cwd = impl_->scratch;
   impl_->shm = SharedRegion::create();
@@ -230,6 +293,7 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
               {"flush", flush}, {"late_write_check_ms", late_ms}, {"shm", {{"out_offset", out_offset}}}};
   auto t0 = std::chrono::steady_clock::now();
   wire::Frame resp = impl_->request(std::move(req), wire::Type::kRunResult, timeout, "during a call");
+  impl_->check_limits();
   RunResult r;
   if (recycled) r.outputs = std::move(recycled->outputs);
   r.judge_wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -281,6 +345,7 @@ std::vector<double> RunnerClient::batch(int repeat, std::chrono::milliseconds ti
   req.json = {{"repeat", repeat}};  // runs on the buffers of the preceding RUN
   auto t0 = std::chrono::steady_clock::now();
   wire::Frame resp = impl_->request(std::move(req), wire::Type::kBatchResult, timeout, "during a timed batch");
+  impl_->check_limits();
   *judge_wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   try {
     auto ms = resp.json.at("ms").get<std::vector<double>>();

@@ -14,6 +14,7 @@
 
 #include "core/json_io.h"
 #include "eval/protocol.h"
+#include "sandbox/limit_group.h"
 #include "task/tensor.h"
 #include "task/trace.h"
 
@@ -25,6 +26,9 @@ struct RunnerConfig {
   std::filesystem::path library;
   bool sandbox = true;
   std::chrono::milliseconds start_timeout{60000};
+  /// Threads, memory and scratch bytes of the runner; a runner past one is a RUNTIME_ERROR whose
+  /// reason_code names it (thread_limit, memory_limit, scratch_limit; docs/sandbox.md "Limits").
+  RunnerLimits limits = default_runner_limits();
 };
 
 /// A runner-side failure, already classified.

@@ -7,6 +7,12 @@
 //
 // usage: kda-runner --backend cpu|cuda --library LIB.so [--entry kda_entry] [--scratch DIR]
 //                   [--device N] [--no-sandbox] [--requests FILE --responses FILE]
+//                   [--cgroup PROCS_FILE]... [--memory-limit BYTES]
+//
+// --cgroup: a cgroup.procs file of the group the judge made for this runner (sandbox/limit_group.h);
+// the runner joins it first, before any candidate code exists in it, so every thread the
+// candidate starts counts against the group's caps. --memory-limit: RLIMIT_AS, for the CPU
+// backend where no memory cgroup could be made (CUDA reserves far more address space than memory).
 //
 // --requests/--responses replace the two pipes with files: the runner answers a recorded
 // sequence of requests on its own. `kda profile run --task` uses this so that Nsight Compute
@@ -20,9 +26,11 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 #include <thread>
 
 #include "eval/protocol.h"
+#include "sandbox/limit_group.h"
 #include "sandbox/sandbox.h"
 #include "tools/runner/device.h"
 #include "tools/runner/session.h"
@@ -37,6 +45,8 @@ struct Args {
   std::string requests, responses;
   int device = 0;
   bool sandbox = true;
+  std::vector<std::string> cgroups;
+  uint64_t memory_limit = 0;
 };
 
 Args parse_args(int argc, char** argv) {
@@ -58,6 +68,8 @@ Args parse_args(int argc, char** argv) {
     else if (k == "--no-sandbox") a.sandbox = false;
     else if (k == "--requests") a.requests = value();
     else if (k == "--responses") a.responses = value();
+    else if (k == "--cgroup") a.cgroups.push_back(value());
+    else if (k == "--memory-limit") a.memory_limit = std::stoull(value());
     else {
       std::fprintf(stderr, "kda-runner: unknown argument %s\n", k.c_str());
       std::exit(2);
@@ -95,6 +107,10 @@ int main(int argc, char** argv) {
     shm = kda::SharedRegion::adopt(5);
     have_shm = true;
   }
+  if (std::string why = kda::join_limit_group(args.cgroups); !why.empty()) {
+    send_error(kOut, 0, "runner", why);
+    return 3;
+  }
   try {
     std::string error;
     std::unique_ptr<kda::runner::Device> device =
@@ -113,6 +129,7 @@ int main(int argc, char** argv) {
       kda::SandboxPolicy policy = kda::default_runner_policy(args.scratch);
       policy.read_only.push_back(std::filesystem::absolute(args.library).parent_path());
       policy.forbid_exec_mappings = false;
+      if (args.backend == "cpu") policy.address_space = args.memory_limit;
       st = kda::apply_sandbox(policy);
     }
     void* lib = dlopen(args.library.c_str(), RTLD_NOW | RTLD_LOCAL);
