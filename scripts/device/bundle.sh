@@ -16,5 +16,9 @@ for f in .device/bin/*; do
     esac
   done
 done
+# libcupti is opened at run time (the CUDA runner's timer, tools/runner/cupti_timer.h), so ldd
+# does not list it.
+cupti=$(find -L /usr/local/cuda /usr/local/cuda-* -name 'libcupti.so.[0-9]*' 2>/dev/null | head -1 || true)
+if [ -n "$cupti" ]; then cp -L -n "$cupti" .device/lib/; else echo "bundle: no libcupti found (the runner will use its fallback timer)"; fi
 cp -r "$(dirname "$(find /usr/include -name dlpack.h -path '*dlpack/*' | head -1)")" .device/include/
 echo "bundled: $(ls .device/bin) + $(ls .device/lib | wc -l) libraries"

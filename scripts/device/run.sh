@@ -142,6 +142,36 @@ kda eval "$rt" tests/redteam/patch_clock --backend cpu --no-sandbox --budget 0.2
   | python3 -c 'import json,sys; [print("patch_clock --no-sandbox", json.loads(l)["evaluation"]["status"], json.loads(l)["kda"]["reason_code"]) for l in sys.stdin]' \
   | tee -a "$OUT/summary.txt"
 fi
+if want streams; then
+# The stream red team (issue 14 §2): each candidate beside the honest kernel (cuda_plain) on
+# tiny to large vector_add shapes, timed by CUPTI and, to show what the fallback timer does,
+# with KDA_CUPTI=0. Latency ratios against cuda_plain of the same timer.
+log "stream red team: CUPTI timer and the events+wall-bound fallback"
+st="$work/streams"; kda init "$st" --example vector_add > /dev/null
+python3 - "$st/workloads.jsonl" <<'PY'
+import json, sys
+rows = [{"definition": "vector_add", "solution": None, "evaluation": None,
+         "workload": {"uuid": f"st-{n}", "axes": {"N": n}, "inputs": {}, "kda": {"split": "public"}}} for n in (1, 4097, 1 << 20, 1 << 24)]
+open(sys.argv[1], "w").write("".join(json.dumps(r) + "\n" for r in rows))
+PY
+for timer in 1 0; do
+  for c in cuda_plain cuda_fork_join cuda_private_stream cuda_legacy_stream cuda_pad_timed_stream cuda_host_thread_launch cuda_deferred_release cuda_batch_detect; do
+    KDA_CUPTI=$timer kda eval "$st" "tests/redteam/$c" --backend cuda --arch sm_90 --budget "${ST_BUDGET:-0.5}" --timeout 5 --json 2>>"$L/streams.log" \
+      | sed "s/^/cupti=$timer $c /"
+  done
+done > "$OUT/streams.txt"
+python3 - "$OUT/streams.txt" <<'PY' | tee -a "$OUT/summary.txt"
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    timer, cand, js = line.split(" ", 2); t = json.loads(js); e = t["evaluation"]
+    rows[(timer, cand, t["workload"]["uuid"])] = (e["status"], (e.get("performance") or {}).get("latency_ms"), t["kda"]["reason_code"], t["kda"]["environment"].get("timer"))
+for (timer, cand, w), (st, lat, rc, tk) in sorted(rows.items()):
+    base = rows.get((timer, "cuda_plain", w), (None, None))[1]
+    ratio = f"{lat / base:.3f}" if lat and base else "-"
+    print(f"{timer:8s} {tk or '?':18s} {cand:26s} {w:12s} {st:20s} {rc:24s} lat={lat} ratio_to_plain={ratio}")
+PY
+fi
 grep -h "" "$L"/eval_*.log 2>/dev/null | grep -i "warn\|error" | sort | uniq | head -20 | tee -a "$OUT/summary.txt"
 
 tar -czf "$OUT/logs.tgz" -C "$work" logs

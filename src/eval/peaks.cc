@@ -7,27 +7,67 @@
 #include "core/hash.h"
 
 namespace kda {
+namespace {
 
-Peaks load_or_measure_peaks(const Json& device, const std::function<Json()>& measure) {
+// The figures a calibration produces; each is a rate that load can only lower.
+const char* const kRates[] = {"copy_bandwidth_gbs", "fma_gflops", "tensor_peak_gflops"};
+
+std::filesystem::path cache_file(const Json& device) {
   std::string identity = device.value("backend", "") + "|" + device.value("name", "") + "|" + device.value("driver", "");
-  std::filesystem::path file = cache_dir() / "devices" / (sha256_hex(identity).substr(0, 24) + ".json");
-  Json j;
+  return cache_dir() / "devices" / (sha256_hex(identity).substr(0, 24) + ".json");
+}
+
+Json read_cache(const std::filesystem::path& file) {
   try {
-    if (std::filesystem::exists(file)) j = parse_json(read_file(file), file.string());
+    if (std::filesystem::exists(file)) {
+      Json j = parse_json(read_file(file), file.string());
+      if (j.is_object() && j.value("schema_version", 0) == 1) return j;
+    }
   } catch (...) {
-    j = Json();  // a damaged cache entry is measured again
   }
-  if (!j.is_object() || j.value("schema_version", 0) != 1) {
-    j = measure();
-    j["schema_version"] = 1;
-    j["device"] = device;
-    write_file_atomic(file, j.dump(2));
-  }
+  return Json();  // missing or damaged: measured again
+}
+
+Peaks from_json(const Json& j) {
   Peaks p;
   p.raw = j;
   p.bandwidth_gbs = j.value("copy_bandwidth_gbs", 0.0);
   p.gflops = std::max(j.value("fma_gflops", 0.0), j.value("tensor_peak_gflops", 0.0));
   return p;
+}
+
+// Keeps, per rate, the higher of the cached and the fresh figure, and writes the cache back when
+// any rose: a calibration made on a busy machine is replaced by the first better one.
+Peaks merge_and_store(const Json& device, const std::filesystem::path& file, Json cached, const Json& fresh) {
+  bool rose = !cached.is_object();
+  if (!cached.is_object()) cached = Json::object();
+  for (const char* k : kRates) {
+    const double f = fresh.is_object() ? fresh.value(k, 0.0) : 0.0;
+    if (f > cached.value(k, 0.0)) {
+      cached[k] = f;
+      rose = true;
+    }
+  }
+  if (rose) {
+    cached["schema_version"] = 1;
+    cached["device"] = device;
+    write_file_atomic(file, cached.dump(2));
+  }
+  return from_json(cached);
+}
+
+}  // namespace
+
+Peaks load_or_measure_peaks(const Json& device, const std::function<Json()>& measure) {
+  const auto file = cache_file(device);
+  Json cached = read_cache(file);
+  if (cached.is_object()) return from_json(cached);
+  return merge_and_store(device, file, Json(), measure());
+}
+
+Peaks remeasure_peaks(const Json& device, const std::function<Json()>& measure) {
+  const auto file = cache_file(device);
+  return merge_and_store(device, file, read_cache(file), measure());
 }
 
 double roofline_floor_ms(const Definition& d, const std::map<std::string, int64_t>& axes, const Peaks& p) {

@@ -38,7 +38,8 @@ std::map<std::string, std::string> runner_env(const fs::path& scratch, const std
   std::map<std::string, std::string> env = {{"HOME", scratch.string()}, {"TMPDIR", scratch.string()},
                                             {"PATH", "/usr/local/bin:/usr/bin:/bin"}};
   for (const char* k :
-       {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "HIP_VISIBLE_DEVICES", "KDA_LAUNCH_GATE"})
+       {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "HIP_VISIBLE_DEVICES", "KDA_LAUNCH_GATE",
+        "KDA_CUPTI", "KDA_CUPTI_LIBRARY"})
     if (const char* v = std::getenv(k)) env[k] = v;
   // Under a profiler that injects itself through the environment (Nsight Compute sets
   // CUDA_INJECTION64_PATH; rocprof sets HSA_TOOLS_LIB), the runner must see the judge's whole

@@ -48,7 +48,7 @@ Json to_json(const Trace& t) {
   Json k = {{"schema_version", kTraceSchemaVersion},
             {"reason_code", t.reason_code},
             {"reason", valid_utf8(t.reason)},
-            {"environment", {{"backend", t.environment.backend}, {"host", t.environment.host}}},
+            {"environment", {{"backend", t.environment.backend}, {"host", t.environment.host}, {"timer", t.environment.timer}}},
             {"performance", kperf},
             {"provenance", {{"definition_hash", pv.definition_hash}, {"solution_hash", pv.solution_hash},
                             {"baseline_hash", pv.baseline_hash}, {"reference_hash", pv.reference_hash},
@@ -103,6 +103,7 @@ static Trace parse_trace_unguarded(const Json& j, const std::string& origin) {
     if (auto e = k->find("environment"); e != k->end() && e->is_object()) {
       t.environment.backend = e->value("backend", "");
       t.environment.host = e->value("host", "");
+      t.environment.timer = e->value("timer", "");
     }
     if (auto p = k->find("performance"); p != k->end() && p->is_object() && t.performance) {
       t.performance->iqr_ms = p->value("iqr_ms", 0.0);

@@ -48,6 +48,9 @@ struct Environment {
   std::string toolchain;  ///< compiler version line
   std::string driver;
   std::string host;
+  /// How latencies were timed: "cupti" (every device activity of the runner, any stream),
+  /// "events+wall_bound" (the weaker fallback where CUPTI is missing), "steady_clock" (CPU).
+  std::string timer;
 };
 
 struct Provenance {
