@@ -36,6 +36,21 @@ TEST(Plan, BadPlansNameTheFieldAndWhatWasExpected) {
   EXPECT_NE(err(R"({"schema_version":1,"tasks":[{"id":"a","goal":"g","criteria":[{"metric":"all_passed"}]},{"id":"a","goal":"g","criteria":[{"metric":"all_passed"}]}]})").find("duplicate"), std::string::npos);
 }
 
+TEST(Plan, TaskIdsThatAreNotPlainNamesAreRefused) {
+  for (std::string id : {"/tmp/x", "../..", "..", ".", "a/b", "", " T1", "T1\n", std::string(65, 'a'), ".hidden"}) {
+    Json plan = parse_json(R"({"schema_version":1,"tasks":[{"goal":"g","criteria":[{"metric":"all_passed"}]}]})", "p");
+    plan["tasks"][0]["id"] = id;
+    try {
+      parse_plan(plan, "p.json");
+      ADD_FAILURE() << "accepted task id '" << id << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInput);
+      EXPECT_NE(std::string(e.what()).find("tasks[0].id"), std::string::npos) << e.what();
+    }
+  }
+  for (std::string id : {"T1", "rmsnorm-fast_v2.1", std::string(64, 'a')}) EXPECT_TRUE(is_safe_task_id(id)) << id;
+}
+
 Trace trace(Split split, Status st, double speedup) {
   Trace t;
   t.workload.split = split;

@@ -1,5 +1,6 @@
 #include "loop/plan.h"
 
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -58,6 +59,13 @@ std::string Criterion::describe() const {
   return metric + "(" + split + ") " + op + " " + v;
 }
 
+bool is_safe_task_id(const std::string& id) {
+  if (id.empty() || id.size() > 64 || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+  return true;
+}
+
 Plan parse_plan(const Json& j, const std::string& origin) {
   if (!j.is_object()) bad(origin, "(top level)", "expected a JSON object");
   const int version = j.value("schema_version", 0);
@@ -84,6 +92,9 @@ Plan parse_plan(const Json& j, const std::string& origin) {
     if (!t.contains("id") || !t["id"].is_string() || t["id"].get<std::string>().empty())
       bad(origin, field + ".id", "expected a non-empty string");
     task.id = t["id"];
+    if (!is_safe_task_id(task.id))
+      bad(origin, field + ".id", "'" + task.id + "' is not a safe name: the id names the task's directory in the run, so it "
+          "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (no '/', no '..')");
     if (!ids.insert(task.id).second) bad(origin, field + ".id", "duplicate task id '" + task.id + "'");
     task.goal = t.value("goal", "");
     if (task.goal.empty()) bad(origin, field + ".goal", "say what the task is for, in words");

@@ -31,6 +31,11 @@ struct PlanTask {
   int max_rounds = 6;
 };
 
+/// A task id names a directory of the run (tasks/<id>/), so it is a plain name: 1-64 of
+/// [A-Za-z0-9._-], starting with a letter or digit. `/tmp/x` or `..` would make `kda run`
+/// replace a directory outside the run (issue 14 §4).
+bool is_safe_task_id(const std::string& id);
+
 struct Plan {
   std::vector<PlanTask> tasks;
   int consult_after = 2;   ///< failed rounds before the verifier is asked for advice
