@@ -23,6 +23,7 @@
 #include "sandbox/sandbox.h"
 #include "store/store.h"
 #include "task/inputs.h"
+#include "task/workload_size.h"
 
 namespace kda {
 namespace fs = std::filesystem;
@@ -285,6 +286,8 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
                                      const Workload& w) {
   Trace t;
   t.workload = w;
+  // A shape that cannot fit is the workload's input error, refused before anything is allocated.
+  check_workload_fits(task.definition, w, 2, host_available_bytes(), "host memory");
   auto reject = [&](Status st, std::string code, std::string reason) {
     t.status = st;
     t.reason_code = std::move(code);
@@ -303,6 +306,8 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     base.reset();
   }
   RunnerClient& basr = baseline_runner();
+  if (device.contains("memory_bytes") && device["memory_bytes"].is_number_unsigned())
+    check_workload_fits(task.definition, w, 1, device["memory_bytes"].get<uint64_t>(), "device memory");
   // Runs one of the pinned baseline's requests; its runner failing is not the candidate's doing.
   auto run_pinned_baseline = [&](const std::vector<std::vector<HostTensor>>& batch, const std::vector<HostTensor>& outs,
                                  RunResult* recycled) {

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <set>
 
 #include "core/error.h"
@@ -87,12 +88,22 @@ class Formula {
   [[noreturn]] void error(const std::string& why) {
     fail(ErrorKind::kInput, origin_ + ": formula '" + s_ + "': " + why);
   }
+  // A figure of merit that is inf or NaN would silently disable the roofline check.
+  double finite(double v) {
+    if (!std::isfinite(v)) error("overflows (the result is not a finite number)" + where());
+    return v;
+  }
+  std::string where() const {
+    std::string s;
+    for (const auto& [name, value] : axes_) s += (s.empty() ? " at " : ", ") + name + "=" + std::to_string(value);
+    return s;
+  }
   double sum() {
     double v = product();
     for (skip(); p_ < s_.size() && (s_[p_] == '+' || s_[p_] == '-'); skip()) {
       char op = s_[p_++];
       double r = product();
-      v = op == '+' ? v + r : v - r;
+      v = finite(op == '+' ? v + r : v - r);
     }
     return v;
   }
@@ -101,7 +112,8 @@ class Formula {
     for (skip(); p_ < s_.size() && (s_[p_] == '*' || s_[p_] == '/'); skip()) {
       char op = s_[p_++];
       double r = atom();
-      v = op == '*' ? v * r : v / r;
+      if (op == '/' && r == 0) error("divides by zero" + where());
+      v = finite(op == '*' ? v * r : v / r);
     }
     return v;
   }
@@ -248,11 +260,25 @@ static Definition parse_definition_unguarded(const Json& j, const std::string& o
         if (dist == "uniform" && !(low < high)) c.fail("uniform needs low < high");
       }
     }
-    // Validate formulas now so that a typo fails at load time, not mid-evaluation.
-    std::map<std::string, int64_t> probe;
-    for (const Axis& a : d.axes) probe[a.name] = 1;
-    if (!d.flops_expr.empty()) eval_formula(d.flops_expr, probe, origin + ": kda.flops");
-    if (!d.bytes_expr.empty()) eval_formula(d.bytes_expr, probe, origin + ": kda.bytes");
+    // Validate formulas now so that a typo, or a division by zero that no workload can avoid
+    // ("N/0", "N/(N-N)"), fails at load time. A var axis is probed at 1 and at 2: a formula that
+    // divides by zero only at some values ("N/(N-1)") is checked per workload by load_task_dir.
+    for (const auto& [expr, what] : {std::pair{d.flops_expr, "kda.flops"}, std::pair{d.bytes_expr, "kda.bytes"}}) {
+      if (expr.empty()) continue;
+      std::optional<Error> first;
+      bool ok = false;
+      for (int64_t v : {1, 2}) {
+        std::map<std::string, int64_t> probe;
+        for (const Axis& a : d.axes) probe[a.name] = a.is_const ? a.value : v;
+        try {
+          eval_formula(expr, probe, origin + ": " + what);
+          ok = true;
+        } catch (const Error& e) {
+          if (!first) first = e;
+        }
+      }
+      if (!ok) throw *first;
+    }
   }
   return d;
 }

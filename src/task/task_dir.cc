@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "task/workload_size.h"
 
 namespace kda {
 namespace fs = std::filesystem;
@@ -28,7 +29,12 @@ TaskDir load_task_dir(const fs::path& root) {
     std::string origin = w.origin + ": workload " + w.uuid;
     if (!w.definition.empty() && w.definition != t.definition.name)
       fail(ErrorKind::kInput, origin + " names definition '" + w.definition + "', not '" + t.definition.name + "'");
-    resolve_axes(t.definition, w.axes, origin);
+    const auto axes = resolve_axes(t.definition, w.axes, origin);
+    // Formulas a var axis makes divide by zero or overflow, and tensors too large to count, are
+    // refused here with the workload named (issue 14 §4); what fits in memory is the judge's check.
+    if (!t.definition.flops_expr.empty()) eval_formula(t.definition.flops_expr, axes, origin + ": kda.flops");
+    if (!t.definition.bytes_expr.empty()) eval_formula(t.definition.bytes_expr, axes, origin + ": kda.bytes");
+    workload_bytes(t.definition, w);
     for (auto& [name, r] : w.inputs) {
       bool known = false;
       for (auto& in : t.definition.inputs) known |= in.name == name;
