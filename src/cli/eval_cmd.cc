@@ -4,6 +4,7 @@
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/ranges.h"
 #include "cli/table.h"
 #include "core/error.h"
 #include "core/utf8.h"
@@ -96,9 +97,9 @@ void add_eval_command(CLI::App& root) {
   cmd->add_flag("--no-sandbox", a->no_sandbox, "Run candidates unconfined (debugging only)");
   cmd->add_flag("--require-sandbox", a->require_sandbox, "Refuse to run unless Landlock and seccomp are enforced");
   cmd->add_flag("--new-store", a->new_store, "Start a new store where this machine's earlier store for the task is gone");
-  cmd->add_option("--budget", a->budget, "Timing budget per solution and workload, seconds")->capture_default_str();
-  cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str();
-  cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str();
+  cmd->add_option("--budget", a->budget, "Timing budget per solution and workload, seconds")->capture_default_str()->check(real_in(0.01, 3600, "seconds"));
+  cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str()->check(real_in(0.1, 3600, "seconds"));
+  cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str()->check(whole_in(1, 1000000));
   cmd->callback([a] { run_eval(*a); });
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/ranges.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "eval/profile_target.h"
@@ -81,8 +82,8 @@ void add_profile_command(CLI::App& root) {
   auto* r = prof->add_subcommand("run", "Profile a command with ncu (--set full), export the pages, diagnose");
   r->add_option("--out", rn.out, "directory for report.ncu-rep, the CSV pages and the diagnosis");
   r->add_option("-k,--kernel", rn.kernel, "profile only kernels matching this regex");
-  r->add_option("-c,--launch-count", rn.launch_count, "profile at most N launches");
-  r->add_option("--timeout", rn.timeout, "seconds before ncu is stopped");
+  r->add_option("-c,--launch-count", rn.launch_count, "profile at most N launches")->check(whole_in(0, 1000000));
+  r->add_option("--timeout", rn.timeout, "seconds before ncu is stopped")->check(whole_in(1, 86400));
   r->add_flag("--clock-control-none", rn.clock_control_none,
               "pass --clock-control none (where clocks cannot be locked, or to see boost clocks)");
   r->add_flag("--json", rn.json, "print JSON instead of Markdown");
@@ -91,7 +92,7 @@ void add_profile_command(CLI::App& root) {
   r->add_option("--workload", rn.workload, "with --task: a public workload uuid (default: the largest public one)");
   r->add_option("--backend", rn.backend, "with --task: cuda or hip")->capture_default_str();
   r->add_option("--arch", rn.arch, "with --task: build target (default: from the device)");
-  r->add_option("--calls", rn.calls, "with --task: calls of the candidate to run (cold caches each)")->capture_default_str();
+  r->add_option("--calls", rn.calls, "with --task: calls of the candidate to run (cold caches each)")->capture_default_str()->check(whole_in(1, 1000));
   r->add_option("command", rn.command, "the program to profile and its arguments (after --)");
   r->callback([] {
     profile::RunOptions opt;

@@ -4,6 +4,7 @@
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/ranges.h"
 #include "loop/engine.h"
 
 namespace kda::cli {
@@ -43,14 +44,14 @@ void add_run_command(CLI::App& root) {
   cmd->add_option("--analyst", opt->analyst, "Analyst agent that reviews the proposed plan (read-only): builtin or a named agent")
       ->capture_default_str();
   cmd->add_option("--agents", opt->agents_config, "Agents file (default: $KDA_AGENTS, else ~/.config/kda/agents.json; docs/agents.md)");
-  cmd->add_option("--max-tokens", opt->max_tokens, "Stop when the agents have used this many tokens (0: no limit)")->capture_default_str();
-  cmd->add_option("--max-cost", opt->max_cost_usd, "Stop when the agents report this cost in USD (0: no limit)")->capture_default_str();
+  cmd->add_option("--max-tokens", opt->max_tokens, "Stop when the agents have used this many tokens (0: no limit)")->capture_default_str()->check(whole_in(0, 1000000000000LL));
+  cmd->add_option("--max-cost", opt->max_cost_usd, "Stop when the agents report this cost in USD (0: no limit)")->capture_default_str()->check(real_in(0, 1000000, "USD"));
   cmd->add_option("--plan", *plan, "plan.json (default: the built-in writer's plan)");
   cmd->add_flag("--accept-plan", *accept, "Approve the plan yourself, unattended (else the analyst must approve it, or the run waits for you)");
   cmd->add_option("--start", opt->start_solution, "Solution directory to start from (default: one declaring kda.param_space)");
   cmd->add_option("--run-dir", *run_dir, "Where the run directory goes (default: TASK_DIR/.kda/runs/<run-id>)");
-  cmd->add_option("--budget", opt->eval_budget_seconds, "Timing budget per workload in each CHECK, seconds")->capture_default_str();
-  cmd->add_option("--wall-time", opt->wall_seconds, "Stop after this many seconds (0: no limit)")->capture_default_str();
+  cmd->add_option("--budget", opt->eval_budget_seconds, "Timing budget per workload in each CHECK, seconds")->capture_default_str()->check(real_in(0.01, 3600, "seconds"));
+  cmd->add_option("--wall-time", opt->wall_seconds, "Stop after this many seconds (0: no limit)")->capture_default_str()->check(real_in(0, 31536000, "seconds"));
   cmd->add_flag("--no-sandbox", *no_sandbox, "Run candidates unconfined (only for code you trust)");
   cmd->add_flag("--new-store", *new_store, "Start a new store where this machine's earlier store for the task is gone");
   cmd->callback([=] {

@@ -7,6 +7,7 @@
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/ranges.h"
 #include "core/error.h"
 #include "task/task_dir.h"
 #include "tune/router.h"
@@ -103,15 +104,15 @@ void add_tune_command(CLI::App& root) {
   cmd->add_option("--max-specialists", a->max_specialists, "Most regimes (specialist kernels) the router may have")
       ->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--out", a->out, "Router directory (default: TASK_DIR/routers/<definition>_<backend>)");
-  cmd->add_option("--jobs", a->jobs, "Parallel builds (default: one per core)");
+  cmd->add_option("--jobs", a->jobs, "Parallel builds (default: one per core)")->check(whole_in(0, 1024));
   cmd->add_flag("--json", a->json, "Print the report as one JSON object (router path, regimes, regret, speedups)");
   cmd->add_flag("--fresh", a->fresh, "Measure again even where the tuning database has a result");
   cmd->add_flag("--no-sandbox", a->no_sandbox, "Run candidates unconfined (debugging only)");
   cmd->add_flag("--require-sandbox", a->require_sandbox, "Refuse to run unless Landlock and seccomp are enforced");
   cmd->add_flag("--new-store", a->new_store, "Start a new store where this machine's earlier store for the task is gone");
-  cmd->add_option("--budget", a->budget, "Timing budget per variant and workload, seconds")->capture_default_str();
-  cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str();
-  cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str();
+  cmd->add_option("--budget", a->budget, "Timing budget per variant and workload, seconds")->capture_default_str()->check(real_in(0.01, 3600, "seconds"));
+  cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str()->check(real_in(0.1, 3600, "seconds"));
+  cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str()->check(whole_in(1, 1000000));
   cmd->add_option("--hidden-rounds", a->hidden_rounds,
                   "Separate evaluations of each variant and the router per hidden workload (the best counts)")
       ->capture_default_str()->check(CLI::Range(1, 20));

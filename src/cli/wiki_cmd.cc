@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/ranges.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/json_io.h"
@@ -121,7 +122,7 @@ void add_wiki_command(CLI::App& root) {
     c->add_option("--until", q.until, "Only entries dated on or before YYYY[-MM[-DD]]");
     c->add_option("--namespace", q.ns, "Only imported entries of this namespace, or 'local' for our own");
     c->add_flag_callback("--no-drafts", [&q] { q.include_drafts = false; }, "Leave out draft (machine-ingested) entries");
-    c->add_option("--limit", q.limit, "Maximum results");
+    c->add_option("--limit", q.limit, "Maximum results")->check(whole_in(1, 100000));
   };
   {
     auto* c = cmd->add_subcommand("search", "Full-text search (BM25) with filters and snippets");
@@ -201,7 +202,7 @@ void add_wiki_command(CLI::App& root) {
     auto o = std::make_shared<wiki::IngestOptions>();
     auto path = std::make_shared<std::string>();
     c->add_option("REPO_PATH", *path, "A git repository or bare mirror")->required();
-    c->add_option("--months", o->months, "How far back to walk (default 24)");
+    c->add_option("--months", o->months, "How far back to walk (default 24)")->check(whole_in(1, 1200));
     c->add_option("--repo", o->repo_name, "GitHub owner/name (default: from the origin remote)");
     c->add_flag("--include-message", o->include_message, "Copy full commit messages into the drafts");
     c->callback([=] {
