@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <random>
 
@@ -20,12 +22,16 @@ namespace {
 [[noreturn]] void sqlite_fail(sqlite3* db, int rc, const std::string& where) {
   int primary = rc & 0xff;
   std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  if (primary == SQLITE_FULL)
+  // A full disk often surfaces as SQLITE_IOERR (a WAL or shm page that cannot grow); the errno
+  // of the failed system call tells it apart from a failing device.
+  const int sys = db ? sqlite3_system_errno(db) : 0;
+  if (primary == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT || sys == EFBIG)
     fail(ErrorKind::kEnvironment, where + ": the disk is full (" + msg + "); free space on the filesystem holding " +
                                       where + " and run the command again (the store is intact: the write was rolled back)");
   if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_BUSY ||
       primary == SQLITE_LOCKED || primary == SQLITE_NOMEM)
     fail(ErrorKind::kEnvironment, where + ": " + msg + " (SQLite error " + std::to_string(rc) +
+                                      (sys ? ", " + std::string(std::strerror(sys)) : std::string()) +
                                       "); check the filesystem and its permissions, then run the command again");
   fail(ErrorKind::kIntegrity, where + ": " + msg);
 }
@@ -46,7 +52,7 @@ class Stmt {
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     const char* file = sqlite3_db_filename(db_, "main");
-    sqlite_fail(db_, rc, std::string("store ") + (file ? file : "kda.db"));
+    sqlite_fail(db_, rc, file ? file : "kda.db");
   }
   std::string text(int col) const {
     auto p = sqlite3_column_text(st_, col);
