@@ -37,7 +37,7 @@ TEST(Plan, BadPlansNameTheFieldAndWhatWasExpected) {
 }
 
 TEST(Plan, TaskIdsThatAreNotPlainNamesAreRefused) {
-  for (std::string id : {"/tmp/x", "../..", "..", ".", "a/b", "", " T1", "T1\n", std::string(65, 'a'), ".hidden"}) {
+  for (const std::string& id : std::vector<std::string>{"/tmp/x", "../..", "..", ".", "a/b", "", " T1", "T1\n", std::string(65, 'a'), ".hidden"}) {
     Json plan = parse_json(R"({"schema_version":1,"tasks":[{"goal":"g","criteria":[{"metric":"all_passed"}]}]})", "p");
     plan["tasks"][0]["id"] = id;
     try {
@@ -48,7 +48,7 @@ TEST(Plan, TaskIdsThatAreNotPlainNamesAreRefused) {
       EXPECT_NE(std::string(e.what()).find("tasks[0].id"), std::string::npos) << e.what();
     }
   }
-  for (std::string id : {"T1", "rmsnorm-fast_v2.1", std::string(64, 'a')}) EXPECT_TRUE(is_safe_task_id(id)) << id;
+  for (const std::string& id : std::vector<std::string>{"T1", "rmsnorm-fast_v2.1", std::string(64, 'a')}) EXPECT_TRUE(is_safe_task_id(id)) << id;
 }
 
 Trace trace(Split split, Status st, double speedup) {
