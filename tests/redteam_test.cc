@@ -75,3 +75,32 @@ INSTANTIATE_TEST_SUITE_P(Candidates, RedTeam, ::testing::ValuesIn(cpu_candidates
                          [](const auto& info) { return info.param; });
 
 }  // namespace kda::e2e
+
+namespace kda::e2e {
+
+// A candidate that hangs on every call costs seconds per workload, not the whole --timeout: the
+// call timeout follows from the baseline's first call (2 s + 20x its wall time, docs/evaluator.md).
+// Each trace names the deadline it met; 11 workloads of it finish in well under a minute
+// (measured in the closing figures, not asserted: a loaded machine may be slower).
+TEST(Hang, ElevenWorkloadsEachMeetADeadlineOfSecondsNotTheWholeTimeout) {
+  TempDir dir("kda-hang");
+  fs::path task = init_task(dir.path(), "vector_add");
+  write_vector_add_workloads(task, {1, 2, 3, 7, 15, 31, 63, 255, 1023, 2049, 4097});
+  auto r = kda({"eval", task.string(), (fs::path(KDA_SOURCE_DIR) / "tests/redteam/hang").string(), "--json", "--timeout",
+                "20", "--budget", "0.1"},
+               dir.path() / "cache");
+  ASSERT_EQ(r.exit_code, 0) << r.describe() << "\n" << r.err;
+  auto traces = traces_of(r.out);
+  ASSERT_EQ(traces.size(), 11u) << r.out;
+  for (const Json& t : traces) {
+    ASSERT_EQ(t["evaluation"]["status"], "TIMEOUT") << t.dump();
+    const std::string reason = t["kda"]["reason"];
+    const size_t at = reason.find(" within ");
+    ASSERT_NE(at, std::string::npos) << reason;
+    const double seconds = std::stod(reason.substr(at + 8));
+    EXPECT_GE(seconds, 2.0) << reason;
+    EXPECT_LT(seconds, 10.0) << "the deadline should follow from the baseline's time, not --timeout 20: " << reason;
+  }
+}
+
+}  // namespace kda::e2e

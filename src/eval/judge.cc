@@ -178,7 +178,7 @@ struct Judge::Impl {
     ref_sol.entry_point = ref->entry_point;
     ref_sol.sources = ref->sources;
     reference_hash = check_pin("reference:" + ref->language, ref_sol.content_hash());
-    reference_build = build_solution(ref_sol, {.backend = reference_backend, .arch = opt.arch});
+    reference_build = build_solution(ref_sol, {.backend = reference_backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
     if (!reference_build.ok) fail(ErrorKind::kInput, "the reference does not build:\n" + reference_build.log);
 
     auto b = task.baselines.find(lang);
@@ -186,7 +186,7 @@ struct Judge::Impl {
       fail(ErrorKind::kInput, task.root.string() + ": no baseline for " + opt.backend + " (expected baseline/" + lang + "/solution.json)");
     baseline = b->second;
     baseline_hash = check_pin("baseline:" + lang, baseline.content_hash());
-    baseline_build = build_solution(baseline, {.backend = opt.backend, .arch = opt.arch});
+    baseline_build = build_solution(baseline, {.backend = opt.backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
     if (!baseline_build.ok) fail(ErrorKind::kInput, "the baseline does not build:\n" + baseline_build.log);
   }
 
@@ -278,6 +278,57 @@ struct Judge::Impl {
     return sets;
   }
 
+  // A candidate's call may take what the baseline's first call took (transfers and one-time
+  // set-up included) 20 times over plus 2 s, and never more than --timeout: a candidate that
+  // hangs costs seconds per workload, not the whole --timeout (docs/evaluator.md, "Limits").
+  std::chrono::milliseconds call_timeout_for(double baseline_first_call_ms) const {
+    const double ms = kMinCallTimeoutMs + 20.0 * std::max(0.0, baseline_first_call_ms);
+    const double cap = static_cast<double>(opt.call_timeout.count());
+    return std::chrono::milliseconds(static_cast<int64_t>(std::min(std::max(ms, std::min(kMinCallTimeoutMs, cap)), cap)));
+  }
+  static constexpr double kMinCallTimeoutMs = 2000;
+
+  // Rule 5's wall-clock cross-check: `repeat` back-to-back calls timed by the judge from outside,
+  // minus the cheapest of three empty requests, against the sum the runner reported.
+  struct WallCheck {
+    double judge_total = 0, reported_total = 0, empty = 0;
+    int repeat = 0;
+    std::string retried = "not measured again";
+    bool contradicts(bool gpu) const {
+      const double per_call_slack = gpu ? 0.02 : 0.01, fixed_slack = gpu ? 20.0 : 10.0;
+      return judge_total > 1.5 * reported_total + repeat * per_call_slack + fixed_slack;
+    }
+    std::string describe() const {
+      return "judge " + fmt_ms(judge_total) + " for " + std::to_string(repeat) + " calls after an empty request of " +
+             fmt_ms(empty) + ", runner " + fmt_ms(reported_total);
+    }
+  };
+  WallCheck wall_clock_check(RunnerClient& cand, int repeat, std::chrono::milliseconds timeout) {
+    WallCheck c;
+    c.repeat = repeat;
+    double wall_r = 0;
+    for (double ms : cand.batch(repeat, timeout, &wall_r)) c.reported_total += ms;
+    for (int i = 0; i < 3; ++i) {
+      double wall_0 = 0;
+      cand.batch(0, timeout, &wall_0);
+      c.empty = i == 0 ? wall_0 : std::min(c.empty, wall_0);
+    }
+    c.judge_total = std::max(0.0, wall_r - c.empty);
+    return c;
+  }
+
+  // Measures the device's peaks again on the baseline's runner and keeps, per figure, the higher
+  // of the cached and the fresh one (peaks.h).
+  void remeasure_peaks_now() {
+    RunnerClient& r = baseline_runner();
+    try {
+      peaks = remeasure_peaks(device, [&] { return r.calibrate(std::chrono::minutes(5)); });
+    } catch (const RunnerFailure& f) {
+      base.reset();
+      fail(ErrorKind::kEnvironment, "measuring the device's peaks again failed: " + f.reason + "\n" + f.log);
+    }
+  }
+
   Trace evaluate_workload(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand, const Workload& w);
   void finish_trace(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build);
 };
@@ -322,14 +373,22 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     cand->stop();
     cand.reset();
   }
-  cand = std::make_unique<RunnerClient>(config(build.library, opt.backend));  // may throw RunnerFailure
 
-  // Correctness: one call on draw 0, outputs poisoned, late writes and input mutation checked.
+  // The baseline's untimed call on the correctness set comes first: a runner's first call is not
+  // behind the CUDA launch gate and may carry one-time set-up, and its wall time (transfers
+  // included) sets how long the candidate's calls may take (call_timeout_for).
   uint64_t draw = 0;
   std::vector<std::vector<HostTensor>> expected;
   auto sets = make_sets(w, draw, 1, nullptr);
   auto outs = expected_for(w, sets, &expected);
-  RunResult first = cand->run(sets, outs, true, 20, opt.call_timeout);
+  const RunResult base_first = run_pinned_baseline(sets, outs, nullptr);
+  base_has_run = true;
+  const std::chrono::milliseconds call_timeout = call_timeout_for(base_first.judge_wall_ms);
+
+  cand = std::make_unique<RunnerClient>(config(build.library, opt.backend));  // may throw RunnerFailure
+
+  // Correctness: one call on draw 0, outputs poisoned, late writes and input mutation checked.
+  RunResult first = cand->run(sets, outs, true, 20, call_timeout);
   CallCheck cc = check_call(first.calls[0], first.late_write, sets[0], hashes_of(sets[0]), expected[0], first.outputs[0]);
   t.correctness = cc.correctness;
   if (cc.status != Status::kPassed) return reject(cc.status, cc.code, cc.reason);
@@ -338,25 +397,29 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // runner (minus an empty batch), long enough (~100 ms) that one-off costs such as page faults
   // or unmapping are amortised, and compares totals with what the runner reported.
   const bool gpu = opt.backend != "cpu";
-  int repeat = static_cast<int>(std::clamp(100.0 / std::max(first.calls[0].ms, 0.001), 3.0, 1000.0));
-  double wall_r = 0, wall_0 = 0;
-  std::vector<double> reported = cand->batch(repeat, opt.call_timeout * repeat, &wall_r);
-  cand->batch(0, opt.call_timeout, &wall_0);
-  double judge_total = std::max(0.0, wall_r - wall_0), reported_total = 0;
-  for (double ms : reported) reported_total += ms;
-  const double per_call_slack = gpu ? 0.02 : 0.01, fixed_slack = gpu ? 20.0 : 10.0;
-  const double judge_per_call = judge_total / repeat;
-  if (judge_total > 1.5 * reported_total + repeat * per_call_slack + fixed_slack)
-    return reject(Status::kRejected, "wall_clock_contradiction",
-                  "the runner reported " + fmt_ms(reported_total / repeat) + " per call over " + std::to_string(repeat) +
-                      " calls but the judge's wall clock saw " + fmt_ms(judge_per_call) + ": the timer was tampered with");
-
-  // A fresh baseline runner makes one untimed call first, as the candidate's correctness call is:
-  // a runner's first call is not behind the CUDA launch gate and may carry one-time set-up.
-  if (!base_has_run) {
-    run_pinned_baseline(sets, outs, nullptr);
-    base_has_run = true;
+  const int repeat = static_cast<int>(std::clamp(100.0 / std::max(first.calls[0].ms, 0.001), 3.0, 1000.0));
+  // The batch is sized to ~100 ms of calls as fast as the first: it may take the call timeout
+  // three times over, never the call timeout per call (up to 1,000 calls).
+  WallCheck wall = wall_clock_check(*cand, repeat, call_timeout * 3);
+  // One contradiction may be the machine's: on a loaded host the judge's wall clock also counts
+  // the runner's waits for a core. Before rejecting, the empty request's cost and the batch are
+  // measured again; only a contradiction that every attempt shows is the candidate's.
+  for (int attempt = 1; attempt < 3 && wall.contradicts(gpu); ++attempt) {
+    WallCheck again = wall_clock_check(*cand, repeat, call_timeout * 3);
+    if (!again.contradicts(gpu)) {
+      say("wall-clock check: a contradiction (" + wall.describe() + ") did not hold on re-measurement (" +
+          again.describe() + ")");
+      wall = again;
+      break;
+    }
+    wall.retried = again.describe();
   }
+  const double judge_per_call = wall.judge_total / repeat;
+  if (wall.contradicts(gpu))
+    return reject(Status::kRejected, "wall_clock_contradiction",
+                  "the runner reported " + fmt_ms(wall.reported_total / repeat) + " per call over " + std::to_string(repeat) +
+                      " calls but the judge's wall clock saw " + fmt_ms(judge_per_call) + " (" + wall.describe() +
+                      "; measured again: " + wall.retried + "): the timer was tampered with");
 
   // Timed phase: batches of fresh/perturbed sets, candidate and baseline interleaved. Each side
   // samples until its own stop rule holds, on its own half of the budget: a baseline thousands of
@@ -399,7 +462,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     // favour either side.
     auto run_candidate = [&]() -> std::optional<Trace> {
       auto t_run = std::chrono::steady_clock::now();
-      RunResult cr = cand->run(batch, outs, true, 0, opt.call_timeout * kBatch, &cand_spare);
+      RunResult cr = cand->run(batch, outs, true, 0, call_timeout * kBatch, &cand_spare);
       if (!cms.empty()) cand_seconds += seconds_since(t_run);  // the first batch is set-up (above)
       for (size_t k = 0; k < batch.size(); ++k, ++call_index) {
         CallCheck c = check_call(cr.calls[k], false, batch[k], hashes[k], want[k], cr.outputs[k]);
@@ -455,11 +518,25 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   const double min_meaningful_floor = gpu ? 0.005 : 0.05;
   // CPU peaks are measured with memcpy on a machine that may be busy, so they get more slack.
   const double floor_slack = gpu ? 0.7 : 0.5;
-  if (p.roofline_floor_ms >= min_meaningful_floor && cs.median < floor_slack * p.roofline_floor_ms) {
-    t.performance.reset();
-    return reject(Status::kRejected, "below_roofline_floor",
-                  "median " + fmt_ms(cs.median) + " is below the roofline floor " + fmt_ms(p.roofline_floor_ms) +
-                      " for this device: impossible without skipping work or forging the timer");
+  auto below_floor = [&] { return p.roofline_floor_ms >= min_meaningful_floor && cs.median < floor_slack * p.roofline_floor_ms; };
+  if (below_floor()) {
+    // The peaks may have been measured while the machine was busy (load only ever lowers them,
+    // and a lower peak raises the floor): measure them again now, keep the higher figures, and
+    // reject only if the median is still impossible against the fresh floor.
+    const double cached_floor = p.roofline_floor_ms;
+    remeasure_peaks_now();
+    p.roofline_floor_ms = roofline_floor_ms(task.definition, axes, peaks);
+    p.fraction_of_roofline = p.roofline_floor_ms > 0 && cs.median > 0 ? p.roofline_floor_ms / cs.median : 0;
+    t.performance = p;
+    if (below_floor()) {
+      t.performance.reset();
+      return reject(Status::kRejected, "below_roofline_floor",
+                    "median " + fmt_ms(cs.median) + " is below the roofline floor " + fmt_ms(p.roofline_floor_ms) +
+                        " for this device (peaks measured again just now; the cached peaks gave " + fmt_ms(cached_floor) +
+                        "): impossible without skipping work or forging the timer");
+    }
+    say("roofline check: the median was under the floor of the cached peaks (" + fmt_ms(cached_floor) +
+        ") but not under the floor of peaks measured again (" + fmt_ms(p.roofline_floor_ms) + ")");
   }
   t.status = Status::kPassed;
   return t;
@@ -482,6 +559,8 @@ void Judge::Impl::finish_trace(Trace& t, const Solution& s, const std::string& s
   if (device.is_object()) {
     t.environment.hardware = device.value("name", "");
     t.environment.driver = device.value("driver", "");
+    const Json timer = device.value("timer", Json());
+    t.environment.timer = timer.is_object() ? timer.value("kind", "") : opt.backend == "cpu" ? "steady_clock" : "";
   }
   t.environment.toolchain = build.toolchain;
   char host[256] = {0};
@@ -546,7 +625,7 @@ SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Worklo
   res.solution = s.name;
   res.solution_hash = s.content_hash();
   m.say("building " + s.name);
-  res.build = build_solution(s, {.backend = m.opt.backend, .arch = m.opt.arch});
+  res.build = build_solution(s, {.backend = m.opt.backend, .arch = m.opt.arch, .require_sandbox = m.opt.require_sandbox});
   std::unique_ptr<RunnerClient> cand;
   std::vector<double> speedups;
   res.all_passed = true;

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -133,7 +134,7 @@ struct RunnerClient::Impl {
   [[noreturn]] void fail_from(const wire::WireError& e, const std::string& during) {
     if (e.kind == wire::WireError::Kind::kTimeout) {
       child.kill_all();
-      throw RunnerFailure{Status::kTimeout, "timeout", "no answer " + during + " before the deadline; the runner was killed", log_tail()};
+      throw RunnerFailure{Status::kTimeout, "timeout", "no answer " + during + "; the runner was killed", log_tail()};
     }
     if (e.kind == wire::WireError::Kind::kMalformed) {
       child.kill_all();
@@ -178,7 +179,9 @@ struct RunnerClient::Impl {
       }
       return resp;
     } catch (const wire::WireError& e) {
-      fail_from(e, during);
+      char within[48];
+      std::snprintf(within, sizeof within, " within %.1f s", std::chrono::duration<double>(timeout).count());
+      fail_from(e, during + within);
     }
   }
 };
