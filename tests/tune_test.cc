@@ -146,6 +146,9 @@ TEST(Tune, AResultIsReusedOnlyForTheSourceToolchainAndDefinitionItWasMeasuredWit
   Json def = parse_json(read_file(task / "definition.json"), "definition.json");
   def["description"] = def["description"].get<std::string>() + " (edited)";
   write_file_atomic(task / "definition.json", def.dump(1));
+  // The definition is pinned (issue 14 §5): a change stops kda tune until it is re-pinned.
+  EXPECT_EQ(kda(tune_args(task), cache).exit_code, 5);
+  ASSERT_EQ(kda({"store", "pin", task.string(), "definition"}, cache).exit_code, 0);
   EXPECT_EQ(reused(tune_json(kda(tune_args(task), cache))), 0) << "results for another definition were applied";
 }
 
