@@ -19,5 +19,7 @@ void add_status_command(CLI::App& root);
 void add_plan_command(CLI::App& root);
 void add_tune_command(CLI::App& root);
 void add_agents_command(CLI::App& root);
+void add_report_command(CLI::App& root);
+void add_serve_command(CLI::App& root);
 
 }  // namespace kda::cli

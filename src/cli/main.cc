@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   kda::cli::add_plan_command(app);
   kda::cli::add_tune_command(app);
   kda::cli::add_agents_command(app);
+  kda::cli::add_report_command(app);
+  kda::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
