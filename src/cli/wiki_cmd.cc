@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/json_io.h"
+#include "core/utf8.h"
 #include "wiki/entry.h"
 #include "wiki/import.h"
 #include "wiki/index.h"
@@ -48,10 +49,24 @@ Json hits_json(const std::vector<wiki::Hit>& hits, bool with_score) {
     if (with_score) {
       j["score"] = h.score;
       j["snippet"] = h.snippet;
+      j["sources"] = h.sources;
     }
     arr.push_back(j);
   }
   return arr;
+}
+
+// Entries left out of the index, on stderr: every search says so, so a broken entry is not
+// silently missing from the answers (issue 18).
+void warn_problems(const std::vector<wiki::Problem>& problems) {
+  size_t shown = 0;
+  for (auto& p : problems) {
+    if (++shown > 10) {
+      std::cerr << "kda: warning: ... and " << problems.size() - 10 << " more (kda wiki check lists them all)\n";
+      break;
+    }
+    std::cerr << "kda: warning: " << p.to_string() << "\n";
+  }
 }
 
 void run_check(const fs::path& dir, bool json, const std::vector<std::string>& git) {
@@ -69,7 +84,7 @@ void run_check(const fs::path& dir, bool json, const std::vector<std::string>& g
     Json j = {{"wiki", dir.string()}, {"entries", r.entries.size()}, {"problems", Json::array()}};
     for (auto& p : r.problems)
       j["problems"].push_back({{"file", p.file.string()}, {"line", p.line}, {"message", p.message}});
-    std::cout << j.dump(2) << "\n";
+    std::cout << dump_json(j, 2) << "\n";
   } else {
     for (auto& p : r.problems) std::cout << p.to_string() << "\n";
   }
@@ -107,9 +122,12 @@ void add_wiki_command(CLI::App& root) {
     c->callback([=] {
       fs::path dir = opts->resolve();
       auto s = wiki::build_index(dir, *full);
+      warn_problems(s.problems);
       std::cout << "indexed " << dir.string() << ": " << s.added << " added, " << s.updated << " updated, "
                 << s.removed << " removed, " << s.unchanged << " unchanged (" << static_cast<int>(s.seconds * 1000)
                 << " ms) -> " << wiki::index_path(dir).string() << "\n";
+      if (!s.problems.empty())
+        std::cout << s.problems.size() << " problem(s): the entries named above were left out (kda wiki check lists them)\n";
     });
   }
   auto add_filters = [](CLI::App* c, wiki::Query& q) {
@@ -122,6 +140,8 @@ void add_wiki_command(CLI::App& root) {
     c->add_option("--until", q.until, "Only entries dated on or before YYYY[-MM[-DD]]");
     c->add_option("--namespace", q.ns, "Only imported entries of this namespace, or 'local' for our own");
     c->add_flag_callback("--no-drafts", [&q] { q.include_drafts = false; }, "Leave out draft (machine-ingested) entries");
+    c->add_flag("--include-unknown", q.include_unknown_arch,
+                "With --arch: also entries that state no architecture (left out by default)");
     c->add_option("--limit", q.limit, "Maximum results")->check(whole_in(1, 100000));
   };
   {
@@ -136,15 +156,19 @@ void add_wiki_command(CLI::App& root) {
       if (q->text.empty() && q->finding.empty()) fail(ErrorKind::kUsage, "kda wiki search: give a QUERY or --for-finding");
       wiki::Index idx(opts->resolve());
       auto hits = idx.search(*q);
+      auto problems = idx.problems();
+      warn_problems(problems);
       if (*json) {
-        std::cout << Json{{"query", q->text}, {"fts", wiki::fts_query(q->text)}, {"results", hits_json(hits, true)}}.dump(2)
-                  << "\n";
+        Json j = {{"query", q->text}, {"fts", wiki::fts_query(q->text)}, {"results", hits_json(hits, true)},
+                  {"skipped_entries", problems.size()}};
+        std::cout << dump_json(j, 2) << "\n";
         return;
       }
       if (hits.empty()) std::cout << "no results\n";
       for (auto& h : hits) {
         std::cout << h.id << (h.draft ? " (draft)" : "") << "  " << h.title << "\n    [" << h.kind << "] "
                   << join(h.architectures) << "  " << join(h.techniques) << "\n    " << h.snippet << "\n";
+        for (size_t i = 0; i < h.sources.size() && i < 3; ++i) std::cout << "    source: " << h.sources[i] << "\n";
       }
     });
   }
@@ -159,7 +183,7 @@ void add_wiki_command(CLI::App& root) {
       auto j = idx.get(*id);
       if (!j) fail(ErrorKind::kNotFound, "no wiki entry with id '" + *id + "' (try kda wiki search)");
       if (*json) {
-        std::cout << j->dump(2) << "\n";
+        std::cout << dump_json(*j, 2) << "\n";
         return;
       }
       std::cout << (*j)["title"].get<std::string>() << "\n" << "id: " << *id << "  kind: " << (*j)["kind"].get<std::string>()
@@ -170,6 +194,9 @@ void add_wiki_command(CLI::App& root) {
       if (j->contains("namespace"))
         std::cout << "imported into namespace " << (*j)["namespace"].get<std::string>()
                   << " (original front matter: kda wiki show " << *id << " --json, upstream_front_matter)\n";
+      if (j->contains("duplicate_of"))
+        std::cout << "duplicate: the same PR is recorded by " << (*j)["duplicate_of"].get<std::string>()
+                  << " (this draft is left out of search)\n";
       if (j->contains("tags")) std::cout << "tags: " << join((*j)["tags"].get<std::vector<std::string>>()) << "\n";
       std::cout << "sources:\n";
       for (auto& s : (*j)["sources"])
@@ -191,7 +218,7 @@ void add_wiki_command(CLI::App& root) {
       wiki::Index idx(opts->resolve());
       auto hits = idx.list(*q);
       if (*json) {
-        std::cout << hits_json(hits, false).dump(2) << "\n";
+        std::cout << dump_json(hits_json(hits, false), 2) << "\n";
         return;
       }
       for (auto& h : hits) std::cout << h.id << (h.draft ? " (draft)" : "") << "  " << h.title << "\n";
@@ -235,17 +262,28 @@ void add_wiki_command(CLI::App& root) {
       if (*json) {
         Json j = {{"found", r.found}, {"upstream_accepted", r.upstream_accepted}, {"imported", r.imported},
                   {"imported_of_accepted", r.imported_of_accepted}, {"seconds", r.seconds}, {"out_dir", r.out_dir.string()},
-                  {"skipped", Json::array()}, {"upstream_rejected", Json::array()}};
+                  {"skipped", Json::array()}, {"upstream_rejected", Json::array()}, {"unresolved_sources", Json::array()},
+                  {"truncated", Json::array()}};
         for (auto& p : r.skipped) j["skipped"].push_back({{"file", p.file.string()}, {"reason", p.message}});
         for (auto& p : r.upstream_rejected) j["upstream_rejected"].push_back({{"file", p.file.string()}, {"reason", p.message}});
-        std::cout << j.dump(2) << "\n";
-        return;
+        for (auto& p : r.unresolved) j["unresolved_sources"].push_back({{"file", p.file.string()}, {"reason", p.message}});
+        for (auto& p : r.truncated) j["truncated"].push_back({{"file", p.file.string()}, {"reason", p.message}});
+        std::cout << dump_json(j, 2) << "\n";
+      } else {
+        for (auto& p : r.skipped) std::cout << "  skipped " << p.to_string() << "\n";
+        for (auto& p : r.unresolved) std::cout << "  unresolved " << p.to_string() << "\n";
+        for (auto& p : r.truncated) std::cout << "  truncated " << p.to_string() << "\n";
+        std::cout << "imported " << *src << ": " << r.found << " pages, " << r.upstream_accepted
+                  << " pass the upstream page rules, " << r.imported << " imported (" << r.imported_of_accepted
+                  << " of those), " << r.skipped.size() << " skipped, " << r.unresolved.size()
+                  << " unresolved source ids, " << r.truncated.size() << " bodies cut to the size limit ("
+                  << static_cast<int>(r.seconds * 1000) << " ms) -> " << r.out_dir.string() << "\n";
       }
-      for (auto& p : r.skipped) std::cout << "  skipped " << p.to_string() << "\n";
-      std::cout << "imported " << *src << ": " << r.found << " pages, " << r.upstream_accepted
-                << " pass the upstream page rules, " << r.imported << " imported (" << r.imported_of_accepted
-                << " of those), " << r.skipped.size() << " skipped (" << static_cast<int>(r.seconds * 1000) << " ms) -> "
-                << r.out_dir.string() << "\n";
+      // Issue 18: a lossy import must not look like a clean one.
+      if (r.lossy())
+        fail(ErrorKind::kVerdict, "kda wiki import: " + std::to_string(r.skipped.size()) + " page(s) skipped and " +
+                                      std::to_string(r.unresolved.size()) +
+                                      " source id(s) unresolved (listed above); the rest was imported");
     });
   }
   {
@@ -336,7 +374,7 @@ void add_wiki_command(CLI::App& root) {
       wiki::Index idx(opts->resolve());
       Json s = idx.stats();
       if (*json) {
-        std::cout << s.dump(2) << "\n";
+        std::cout << dump_json(s, 2) << "\n";
         return;
       }
       std::cout << "entries: " << s["entries"] << " (curated: " << s["curated"] << ", drafts: " << s["drafts"] << ", imported: " << s["imported"] << ")\n";

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "core/utf8.h"
 #include "wiki/vocab.h"
 
 namespace kda::wiki {
@@ -165,7 +166,12 @@ std::optional<Entry> parse_entry(const fs::path& file, const std::string& text, 
   }
   if (get_string(c, root, "kind", e.kind, true)) {
     std::string prefix = kind_prefix(e.kind);
-    if (prefix.empty()) {
+    // An imported knowledge base may define page types of its own (a fork's sources/code/ or
+    // wiki/tools/): they stay their own kind instead of being dropped (issue 18).
+    bool foreign = prefix.empty() && !e.ns.empty() && !e.kind.empty() &&
+                   e.kind.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+    if (foreign) {
+    } else if (prefix.empty()) {
       std::string all;
       for (auto& k : known_kinds()) all += (all.empty() ? "" : ", ") + k;
       c.add(root["kind"], "unknown kind '" + e.kind + "' (expected one of: " + all + ")");
@@ -176,9 +182,13 @@ std::optional<Entry> parse_entry(const fs::path& file, const std::string& text, 
   }
   e.tags = get_list(c, root, "tags");
   if (YAML::Node up = root["upstream"]) {
-    YAML::Emitter em;
-    em << up;
-    e.upstream = em.c_str();
+    if (up.IsScalar()) {
+      e.upstream = up.as<std::string>();  // the original front matter, verbatim text
+    } else {
+      YAML::Emitter em;  // older imports stored it as a mapping
+      em << up;
+      e.upstream = em.c_str();
+    }
   }
   if (!e.id.empty()) {
     for (char ch : e.id)
@@ -301,41 +311,128 @@ std::optional<Entry> parse_entry(const fs::path& file, const std::string& text, 
   return e;
 }
 
-std::vector<fs::path> entry_files(const fs::path& dir) {
+std::vector<fs::path> entry_files(const fs::path& dir, std::vector<Problem>* problems) {
   std::vector<fs::path> out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) fail(ErrorKind::kNotFound, "wiki directory " + dir.string() + " does not exist");
-  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
-    std::string name = it->path().filename().string();
-    if (it->is_directory() && !name.empty() && name[0] == '.') {
-      it.disable_recursion_pending();
+  auto report = [&](const fs::path& p, const std::string& m) {
+    if (problems) problems->push_back({p, 0, m});
+  };
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+  if (ec) fail(ErrorKind::kEnvironment, "cannot read the wiki directory " + dir.string() + ": " + ec.message());
+  for (; it != end; it.increment(ec)) {
+    if (ec) {
+      report(dir, "cannot read a directory of the wiki: " + ec.message());
+      ec.clear();
+      break;
+    }
+    const fs::path& p = it->path();
+    std::string name = p.filename().string();
+    std::error_code sec;
+    auto lst = fs::symlink_status(p, sec);
+    if (fs::is_directory(lst)) {
+      if (!name.empty() && name[0] == '.') it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_regular_file() || it->path().extension() != ".md") continue;
-    if (name == "README.md" || name[0] == '_') continue;
-    out.push_back(it->path());
+    if (p.extension() != ".md" || name == "README.md" || name[0] == '_') continue;
+    if (fs::is_symlink(lst)) {
+      auto target = fs::status(p, sec);
+      if (sec) {
+        report(p, "symbolic link that cannot be followed (" + sec.message() + "); entry skipped");
+        continue;
+      }
+      if (!fs::is_regular_file(target)) {
+        if (!fs::is_directory(target)) report(p, "symbolic link to something that is not a file; entry skipped");
+        continue;
+      }
+    } else if (!fs::is_regular_file(lst)) {
+      report(p, "not a regular file; entry skipped");
+      continue;
+    }
+    out.push_back(p);
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
+bool check_entry_bytes(const fs::path& file, const std::string& text, std::vector<Problem>& problems) {
+  if (size_t nul = text.find('\0'); nul != std::string::npos) {
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(nul), '\n'));
+    problems.push_back({file, line, "binary content (a NUL byte): not a Markdown entry; entry skipped"});
+    return false;
+  }
+  if (is_valid_utf8(text)) return true;
+  // Find the first bad byte: the longest valid prefix, grown line by line.
+  size_t pos = 0;
+  int line = 1;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    size_t len = (eol == std::string::npos ? text.size() : eol) - pos;
+    if (!is_valid_utf8(std::string_view(text).substr(pos, len))) break;
+    if (eol == std::string::npos) break;
+    pos = eol + 1;
+    ++line;
+  }
+  problems.push_back({file, line, "invalid UTF-8 (entries must be UTF-8 text); entry skipped"});
+  return false;
+}
+
 LoadResult load_wiki(const fs::path& dir) {
   LoadResult r;
-  for (auto& f : entry_files(dir)) {
-    std::string text = read_file(f);
-    auto e = parse_entry(f, text, r.problems);
+  auto files = entry_files(dir, &r.problems);
+  r.files = files.size();
+  for (auto& f : files) {
+    std::error_code ec;
+    auto size = fs::file_size(f, ec);
+    if (ec) {
+      r.problems.push_back({f, 0, "cannot read: " + ec.message() + "; entry skipped"});
+      continue;
+    }
+    if (size > kMaxEntryBytes) {
+      r.problems.push_back({f, 0, "entry is " + std::to_string(size) + " bytes, over the " +
+                                      std::to_string(kMaxEntryBytes >> 20) +
+                                      " MiB limit for one entry (summarise the source and link to it); entry skipped"});
+      continue;
+    }
+    std::string text;
+    try {
+      text = read_file(f);
+    } catch (const std::exception& e) {
+      r.problems.push_back({f, 0, std::string("cannot read: ") + e.what() + "; entry skipped"});
+      continue;
+    }
+    if (!check_entry_bytes(f, text, r.problems)) continue;
+    std::optional<Entry> e;
+    try {
+      e = parse_entry(f, text, r.problems);
+    } catch (const std::exception& ex) {  // yaml-cpp conversions deep in odd input
+      r.problems.push_back({f, 0, std::string("unreadable front matter: ") + ex.what() + "; entry skipped"});
+    }
     if (!e) continue;
     r.entries.push_back(std::move(*e));
     r.hashes.push_back(sha256_hex(text));
   }
-  std::map<std::string, const Entry*> ids;
-  for (auto& e : r.entries) {
-    auto [it, inserted] = ids.emplace(e.id, &e);
-    if (!inserted) r.problems.push_back({e.path, 0, "duplicate id '" + e.id + "' (also in " + it->second->path.string() + ")"});
+  // The first holder of an id (in path order) keeps it; a second one is left out.
+  std::map<std::string, fs::path> ids;
+  std::vector<Entry> kept;
+  std::vector<std::string> kept_hashes;
+  for (size_t i = 0; i < r.entries.size(); ++i) {
+    auto& e = r.entries[i];
+    auto [it, inserted] = ids.emplace(e.id, e.path);
+    if (!inserted) {
+      r.problems.push_back({e.path, 0, "duplicate id '" + e.id + "' (also in " + it->second.string() + "); entry skipped"});
+      continue;
+    }
+    kept.push_back(std::move(e));
+    kept_hashes.push_back(std::move(r.hashes[i]));
   }
+  r.entries = std::move(kept);
+  r.hashes = std::move(kept_hashes);
   for (auto& e : r.entries)
     for (auto& l : e.links)
       if (!ids.count(l)) r.problems.push_back({e.path, 0, "link to '" + l + "' does not resolve to any entry"});
+  std::stable_sort(r.problems.begin(), r.problems.end(),
+                   [](const Problem& a, const Problem& b) { return a.file < b.file; });
   return r;
 }
 
@@ -404,12 +501,18 @@ std::string render_entry(const Entry& e) {
     if (!src.title.empty()) s += "    title: " + quoted(src.title) + "\n";
   }
   if (!e.upstream.empty()) {
-    s += "upstream:\n";
+    // A literal block: the upstream text comes back byte for byte as one string, so no value in
+    // it is re-typed by another YAML reader (issue 18: '03422621' became an octal number).
+    std::string up = e.upstream;
+    up.erase(std::remove(up.begin(), up.end(), '\r'), up.end());
+    while (!up.empty() && up.back() == '\n') up.pop_back();
+    s += "upstream: |2-\n";
     size_t pos = 0;
-    while (pos < e.upstream.size()) {
-      size_t eol = e.upstream.find('\n', pos);
-      s += "  " + e.upstream.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos) + "\n";
-      pos = eol == std::string::npos ? e.upstream.size() : eol + 1;
+    while (pos < up.size()) {
+      size_t eol = up.find('\n', pos);
+      std::string line = up.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+      s += line.empty() ? "\n" : "  " + line + "\n";
+      pos = eol == std::string::npos ? up.size() : eol + 1;
     }
   }
   s += "---\n" + e.body;

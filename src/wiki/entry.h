@@ -63,17 +63,32 @@ struct Problem {
 std::optional<Entry> parse_entry(const std::filesystem::path& file, const std::string& text,
                                  std::vector<Problem>& problems);
 
+/// The largest entry file kda reads (docs/wiki.md, "Size limit"): bigger files are skipped with a
+/// problem before they are read (issue 18: a 4 MB entry made one search take minutes).
+inline constexpr size_t kMaxEntryBytes = 1 << 20;
+
 /// Every *.md under dir (excluding README.md, dot-directories and files starting with '_'),
-/// sorted by path.
-std::vector<std::filesystem::path> entry_files(const std::filesystem::path& dir);
+/// sorted by path. Directory symlinks are not followed; a file symlink that cannot be resolved
+/// (a loop, a dangling target) or a directory that cannot be read is reported in `problems`
+/// (when given) and left out instead of stopping the walk.
+std::vector<std::filesystem::path> entry_files(const std::filesystem::path& dir,
+                                               std::vector<Problem>* problems = nullptr);
+
+/// Checks the raw bytes of an entry file before YAML sees them: binary content (NUL bytes) and
+/// invalid UTF-8 are problems naming the line. Returns false when the file is unusable.
+bool check_entry_bytes(const std::filesystem::path& file, const std::string& text, std::vector<Problem>& problems);
 
 struct LoadResult {
-  std::vector<Entry> entries;
+  std::vector<Entry> entries;       ///< the usable entries; a bad one is left out, never fatal
   std::vector<std::string> hashes;  ///< sha256 of each entry's file, parallel to entries
-  std::vector<Problem> problems;
+  std::vector<Problem> problems;    ///< everything wrong, each naming file and line
+  size_t files = 0;                 ///< entry files found (usable or not)
 };
 
 /// Parses every entry under dir and runs the cross-entry checks (ids unique, links resolve).
+/// Nothing in one file stops the others: an unreadable, oversized, binary, non-UTF-8 or invalid
+/// file, and the second holder of a duplicate id, are left out with a problem; a link that does
+/// not resolve is a problem but keeps its entry.
 LoadResult load_wiki(const std::filesystem::path& dir);
 
 /// The date of an entry: the latest source date (YYYY-MM-DD...), or "".

@@ -28,6 +28,9 @@ struct Page {
   bool has_fm = false;
   std::string parse_error;
   YAML::Node fm;
+  std::string fm_text;  ///< the front matter as written (kept verbatim under `upstream:`)
+  std::string bad;      ///< why the file cannot be read as text (size, binary, UTF-8), or ""
+  int bad_line = 0;
   std::string body;  ///< everything after the closing front-matter line, unchanged
   std::string type;  ///< source-pr, source-doc, ..., wiki-technique, ...; "" when unknown
   std::string id;
@@ -76,9 +79,10 @@ std::string page_type(const std::string& rel, const YAML::Node& fm, const YAML::
         {"prs", "source-pr"}, {"docs", "source-doc"}, {"blogs", "source-blog"}, {"contests", "source-contest"}};
     auto it = m.find(sub);
     if (it != m.end()) return it->second;
-    if (sub.size() > 1 && sub.back() == 's' && schemas.IsMap() && schemas["source-" + sub.substr(0, sub.size() - 1)])
-      return "source-" + sub.substr(0, sub.size() - 1);
-    return "";
+    (void)schemas;
+    // A folder the fork adds (sources/experiences/, sources/code/): its own type, kept (issue 18).
+    if (sub.empty() || rest.find('/') == std::string::npos) return "";
+    return "source-" + (sub.size() > 1 && sub.back() == 's' ? sub.substr(0, sub.size() - 1) : sub);
   }
   if (top == "wiki") {
     if (fm.IsMap() && fm["type"] && fm["type"].IsScalar() && !fm["type"].as<std::string>().empty())
@@ -87,7 +91,9 @@ std::string page_type(const std::string& rel, const YAML::Node& fm, const YAML::
         {"hardware", "wiki-hardware"}, {"techniques", "wiki-technique"}, {"patterns", "wiki-pattern"},
         {"kernels", "wiki-kernel"},    {"languages", "wiki-language"},   {"migration", "wiki-migration"}};
     auto it = m.find(sub);
-    return it == m.end() ? "" : it->second;
+    if (it != m.end()) return it->second;
+    if (sub.empty() || rest.find('/') == std::string::npos) return "";
+    return "wiki-" + (sub.size() > 1 && sub.back() == 's' ? sub.substr(0, sub.size() - 1) : sub);
   }
   return "";
 }
@@ -101,19 +107,46 @@ std::vector<Page> read_pages(const fs::path& root) {
     fs::path dir = root / top;
     if (!fs::is_directory(dir)) continue;
     std::vector<fs::path> files;
-    for (auto& de : fs::recursive_directory_iterator(dir))
-      if (de.is_regular_file() && de.path().extension() == ".md") files.push_back(de.path());
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      std::error_code sec;
+      if (it->path().extension() == ".md" && !fs::is_directory(it->path(), sec)) files.push_back(it->path());
+    }
     std::sort(files.begin(), files.end());
     for (auto& f : files) {
       Page p;
       p.file = f;
-      p.rel = fs::relative(f, root).generic_string();
-      std::string text = read_file(f), fm;
+      p.rel = f.lexically_relative(root).generic_string();
+      std::string text, fm;
+      std::error_code sec;
+      auto size = fs::file_size(f, sec);
+      if (sec) {
+        p.bad = "cannot read (" + sec.message() + ")";
+      } else if (size > 64 * kMaxEntryBytes) {
+        p.bad = "the file is " + std::to_string(size) + " bytes, too large to be a page";
+      } else {
+        try {
+          text = read_file(f);
+        } catch (const std::exception& e) {
+          p.bad = std::string("cannot read (") + e.what() + ")";
+        }
+      }
+      std::vector<Problem> bytes;
+      if (p.bad.empty() && !check_entry_bytes(f, text, bytes)) {
+        p.bad = bytes.front().message;
+        p.bad_line = bytes.front().line;
+      }
+      if (!p.bad.empty()) {
+        pages.push_back(std::move(p));
+        continue;
+      }
       p.has_fm = split_front_matter(text, fm, p.body);
+      p.fm_text = fm;
       if (p.has_fm) {
         try {
           p.fm = YAML::Load(fm);
-        } catch (const YAML::Exception& e) {
+        } catch (const std::exception& e) {
           p.parse_error = e.what();
         }
       }
@@ -297,12 +330,16 @@ Source source_of(const Page& p) {
 }
 
 Entry convert(const Page& p, const std::string& ns, const Vocab& vocab, const Aliases& aliases,
-              const std::map<std::string, const Page*>& by_id) {
+              const std::map<std::string, const Page*>& by_id, std::vector<Problem>& unresolved,
+              std::vector<Problem>& truncated) {
   const YAML::Node& fm = p.fm;
   Entry e;
   e.ns = ns;
   e.id = ns + "." + p.id;
-  e.kind = kind_of_type().at(p.type);
+  auto known = kind_of_type().find(p.type);
+  // A fork's own page type stays its own kind: "source-code", "wiki-tool" -> "tool".
+  e.kind = known != kind_of_type().end() ? known->second
+           : p.type.rfind("wiki-", 0) == 0 ? p.type.substr(5) : p.type;
   e.title = str(fm, "title");
   if (e.title.empty()) e.title = p.id;
   e.body = p.body;
@@ -376,7 +413,11 @@ Entry convert(const Page& p, const std::string& ns, const Vocab& vocab, const Al
   } else {
     for (auto& sid : strings(fm["sources"])) {
       auto it = by_id.find(sid);
-      if (it != by_id.end() && it->second->type.rfind("source-", 0) == 0) {
+      if (it == by_id.end() || it->second->type.rfind("source-", 0) != 0) {
+        unresolved.push_back({p.file, 0, "source id '" + sid + "' names no source record of the knowledge base; "
+                                         "left out of this page's sources"});
+        add_unique(e.tags, sid);  // still searchable
+      } else {
         Source s = source_of(*it->second);
         if (std::none_of(e.sources.begin(), e.sources.end(), [&](const Source& x) {
               return x.type == s.type && x.url == s.url && x.path == s.path;
@@ -413,9 +454,19 @@ Entry convert(const Page& p, const std::string& ns, const Vocab& vocab, const Al
       e.performance_claims.push_back(claim);
     }
   }
-  YAML::Emitter em;
-  em << fm;
-  e.upstream = em.c_str();
+  e.upstream = p.fm_text;  // verbatim: no value is re-typed by re-emitting it
+  // Size limit (docs/wiki.md): a body that would make the entry too large to index is cut at a
+  // paragraph boundary, with a note saying where the whole page is; the import reports it.
+  size_t budget = kMaxEntryBytes - std::min(kMaxEntryBytes / 2, render_entry(e).size() - e.body.size() + 512);
+  if (e.body.size() > budget) {
+    size_t cut = e.body.rfind("\n\n", budget);
+    if (cut == std::string::npos || cut < budget / 2) cut = budget;
+    while (cut > 0 && (static_cast<unsigned char>(e.body[cut]) & 0xC0) == 0x80) --cut;
+    truncated.push_back({p.file, 0, "body of " + std::to_string(e.body.size()) + " bytes cut to " +
+                                        std::to_string(cut) + " (the entry size limit); the whole page stays upstream"});
+    e.body = e.body.substr(0, cut) + "\n\n[kda: the rest of this page (" + std::to_string(e.body.size() - cut) +
+             " bytes) was cut by the import's size limit; the whole page is " + p.rel + " upstream]\n";
+  }
   return e;
 }
 
@@ -436,6 +487,10 @@ std::vector<Problem> page_problems(const fs::path& root, const std::vector<Page>
   std::map<std::string, std::string> seen;
   for (auto& p : pages) {
     auto add = [&](const std::string& m) { out.push_back({p.file, 0, m}); };
+    if (!p.bad.empty()) {
+      out.push_back({p.file, p.bad_line, p.bad});
+      continue;
+    }
     if (!p.has_fm) {
       add("missing YAML frontmatter");
       continue;
@@ -630,16 +685,33 @@ ImportReport import_kernelwiki(const ImportOptions& opts) {
 
   std::map<std::string, const Page*> by_id;
   std::vector<const Page*> usable;
+  // A duplicate id is an error (issue 18: one copy silently replaced the other): nothing is
+  // imported until the knowledge base says which page the id means.
+  {
+    std::map<std::string, std::string> first;
+    std::string dups;
+    size_t n = 0;
+    for (auto& p : pages) {
+      if (p.id.empty() || !p.bad.empty()) continue;
+      auto [it, ins] = first.emplace(p.id, p.rel);
+      if (!ins && ++n <= 20) dups += "\n  " + p.rel + ": id '" + p.id + "' is also the id of " + it->second;
+    }
+    if (n > 0)
+      fail(ErrorKind::kInput, root.string() + ": " + std::to_string(n) + " duplicate page id(s); nothing was imported:" +
+                                  dups + (n > 20 ? "\n  ..." : ""));
+  }
   for (auto& p : pages) {
     auto skip = [&](const std::string& why) { rep.skipped.push_back({p.file, 0, why}); };
-    if (!p.has_fm) {
+    if (!p.bad.empty()) {
+      rep.skipped.push_back({p.file, p.bad_line, p.bad});
+    } else if (!p.has_fm) {
       skip("no front matter");
     } else if (!p.parse_error.empty()) {
       skip("malformed front matter: " + p.parse_error);
     } else if (!p.fm.IsMap()) {
       skip("front matter is not a mapping");
-    } else if (p.type.empty() || !kind_of_type().count(p.type)) {
-      skip("unknown page type" + (p.type.empty() ? std::string() : " '" + p.type + "'"));
+    } else if (p.type.empty()) {
+      skip("not inside a page-type folder (sources/<type>/ or wiki/<type>/)");
     } else if (p.id.empty()) {
       skip("no id");
     } else if (!by_id.emplace(p.id, &p).second) {
@@ -651,7 +723,7 @@ ImportReport import_kernelwiki(const ImportOptions& opts) {
 
   // Convert, then keep only pages our own parser accepts; links to pages left out are dropped.
   std::vector<std::pair<const Page*, Entry>> converted;
-  for (auto* p : usable) converted.emplace_back(p, convert(*p, opts.ns, vocab, aliases, by_id));
+  for (auto* p : usable) converted.emplace_back(p, convert(*p, opts.ns, vocab, aliases, by_id, rep.unresolved, rep.truncated));
   std::set<std::string> ok_ids;
   std::vector<std::pair<const Page*, Entry>> kept;
   for (auto& [p, e] : converted) {

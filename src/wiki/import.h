@@ -30,12 +30,17 @@ struct ImportReport {
   size_t imported_of_accepted = 0;
   std::vector<Problem> upstream_rejected;  ///< why the upstream rules reject a page (imported or not)
   std::vector<Problem> skipped;            ///< pages that could not be imported, with the reason
+  std::vector<Problem> unresolved;         ///< source ids of wiki pages that name no record (dropped)
+  std::vector<Problem> truncated;          ///< bodies cut to the entry size limit
+  /// Anything lost: a skipped page or an unresolved source id (kda wiki import exits 1 then).
+  bool lossy() const { return !skipped.empty() || !unresolved.empty(); }
   double seconds = 0;
   std::filesystem::path out_dir;
 };
 
 /// Imports the knowledge base. Throws kda::Error(kInput) when source_dir is not a KernelWiki-format
-/// tree (no sources/ or wiki/ directory) or the namespace is not a plain name; kNotFound when it
+/// tree (no sources/ or wiki/ directory), two pages share an id (nothing is imported then), or the
+/// namespace is not a plain name; kNotFound when it
 /// does not exist. The previous import of the same namespace is replaced only once every converted
 /// page has been written and re-read successfully; the index is then rebuilt (atomically).
 ImportReport import_kernelwiki(const ImportOptions& opts);

@@ -9,6 +9,8 @@
 #include <iostream>
 #include <set>
 
+#include <yaml-cpp/yaml.h>
+
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
@@ -141,8 +143,12 @@ TEST(WikiImport, LoadsAKernelWikiTreeBesideOurEntries) {
   EXPECT_EQ(r.found, 14u);
   EXPECT_EQ(r.upstream_accepted, 10u);
   EXPECT_EQ(r.imported_of_accepted, r.upstream_accepted);  // every page the upstream rules accept
-  EXPECT_EQ(r.imported, 12u);
-  EXPECT_EQ(r.skipped.size(), 2u);
+  EXPECT_EQ(r.imported, 13u);  // wiki/notes/stray.md is kept as its own kind, "note" (issue 18)
+  ASSERT_EQ(r.skipped.size(), 1u);  // only the malformed front matter
+  EXPECT_NE(r.skipped[0].message.find("malformed front matter"), std::string::npos);
+  EXPECT_TRUE(r.lossy());
+  // hw-tcgen05's sources all resolve; none of the pages names an unknown record.
+  EXPECT_TRUE(r.unresolved.empty());
   EXPECT_TRUE(load_wiki(wiki).problems.empty()) << [&] {
     std::string s;
     for (auto& p : load_wiki(wiki).problems) s += p.to_string() + "\n";
@@ -185,7 +191,13 @@ TEST(WikiImport, LoadsAKernelWikiTreeBesideOurEntries) {
   auto found = ids_of(idx.search(f));
   EXPECT_TRUE(found.count("technique-smem-padding"));
   EXPECT_TRUE(found.count("kernelwiki.technique-swizzling"));
-  EXPECT_TRUE(found.count("kernelwiki.pattern-bank-conflicts"));
+  // Their pattern page states no architecture: left out under --arch unless asked for.
+  EXPECT_FALSE(found.count("kernelwiki.pattern-bank-conflicts"));
+  f.include_unknown_arch = true;
+  EXPECT_TRUE(ids_of(idx.search(f)).count("kernelwiki.pattern-bank-conflicts"));
+  auto stray = idx.get("kernelwiki.stray");
+  ASSERT_TRUE(stray);
+  EXPECT_EQ((*stray)["kind"], "note");
   Query ns;
   ns.ns = "kernelwiki";
   ns.kind = "pattern";
@@ -197,7 +209,7 @@ TEST(WikiImport, LoadsAKernelWikiTreeBesideOurEntries) {
   // Re-import replaces the namespace: a page removed upstream disappears.
   fs::remove(kb / "wiki" / "languages" / "triton.md");
   ImportReport r2 = import_kernelwiki({kb, wiki, "kernelwiki"});
-  EXPECT_EQ(r2.imported, 11u);
+  EXPECT_EQ(r2.imported, 12u);
   Index idx2(wiki);
   EXPECT_FALSE(idx2.get("kernelwiki.lang-triton"));
 }
@@ -227,10 +239,76 @@ TEST(WikiImport, BadInputGetsAClearErrorAndLeavesTheWikiAlone) {
   write_kernelwiki(kb);
   put(kb / "data" / "tags.yaml", "techniques: [unclosed\n");
   expect_error(kb, ErrorKind::kInput, "tags.yaml: malformed YAML");
-  // Our own wiki has a broken entry: the import is rolled back and the index left alone.
+  // Two pages with one id: an error naming both, nothing imported (issue 18).
   write_kernelwiki(kb);
+  put(kb / "wiki" / "techniques" / "swizzling-copy.md",
+      "---\nid: technique-swizzling\ntitle: \"A copy\"\ntype: technique\nsources: [blog-swizzle-notes]\n---\nCopy.\n");
+  expect_error(kb, ErrorKind::kInput, "wiki/techniques/swizzling.md: id 'technique-swizzling' is also the id of");
+}
+
+// Issue 18, import details: upstream front matter verbatim (a quoted sha stays a string), a
+// fork's own page types kept, unresolved source ids reported, hostile pages skipped, a body over
+// the size limit cut with a note; our own broken entry no longer blocks the import.
+TEST(WikiImport, ForkTypesVerbatimUpstreamUnresolvedSourcesAndHostilePages) {
+  TempDir d("kda-wiki-import-details");
+  fs::path kb = d.path() / "kb", wiki = d.path() / "wiki";
+  put_local_entry(wiki);
   put(wiki / "broken.md", "---\nid: [\n---\n");
-  expect_error(kb, ErrorKind::kInput, "left untouched");
+  put(kb / "sources" / "prs" / "a" / "PR-7.md",
+      "---\nid: pr-a-7\nrepo: acme/a\npr: 7\ntitle: \"Faster copy\"\nurl: https://github.com/acme/a/pull/7\n"
+      "merge_sha: '03422621'\nstatus: merged\n---\nRecord.\n");
+  put(kb / "sources" / "code" / "tiling.md",
+      "---\nid: code-tiling\ntitle: \"Tiling code sample\"\nurl: https://example.com/tiling\n---\nCode page.\n");
+  put(kb / "wiki" / "tools" / "profiler.md",
+      "---\nid: tool-profiler\ntitle: \"A profiler\"\ntype: tool\nsources: [pr-a-7, no-such-record]\n---\nTool page.\n");
+  put(kb / "wiki" / "techniques" / "bad-utf8.md", "---\nid: technique-bad\ntitle: \"x\xff\"\n---\nBody\n");
+  put(kb / "wiki" / "techniques" / "binary.md", std::string("---\nid: technique-bin\n\0---\n", 26));
+  fs::create_symlink("loop-b.md", kb / "wiki" / "techniques" / "loop-a.md");
+  fs::create_symlink("loop-a.md", kb / "wiki" / "techniques" / "loop-b.md");
+  {
+    std::string body;
+    for (int i = 0; i < 30000; ++i) body += "Paragraph " + std::to_string(i) + " about tiling and swizzles.\n\n";
+    put(kb / "wiki" / "techniques" / "huge.md",
+        "---\nid: technique-huge\ntitle: \"Huge\"\ntype: technique\nsources: [code-tiling]\n---\n" + body);
+  }
+  ImportReport r = import_kernelwiki({kb, wiki, "kw"});
+  std::string skipped;
+  for (auto& p : r.skipped) skipped += p.to_string() + "\n";
+  EXPECT_EQ(r.skipped.size(), 4u) << skipped;  // bad UTF-8, binary, two looping links
+  EXPECT_NE(skipped.find("bad-utf8.md:3: invalid UTF-8"), std::string::npos) << skipped;
+  EXPECT_NE(skipped.find("binary.md:3: binary content"), std::string::npos) << skipped;
+  EXPECT_NE(skipped.find("loop-a.md"), std::string::npos) << skipped;
+  ASSERT_EQ(r.unresolved.size(), 1u);
+  EXPECT_NE(r.unresolved[0].message.find("'no-such-record'"), std::string::npos);
+  ASSERT_EQ(r.truncated.size(), 1u);
+  EXPECT_TRUE(r.lossy());
+
+  Index idx(wiki);
+  auto pr = idx.get("kw.pr-a-7");
+  ASSERT_TRUE(pr);
+  EXPECT_NE((*pr)["upstream_front_matter"].get<std::string>().find("merge_sha: '03422621'"), std::string::npos)
+      << (*pr)["upstream_front_matter"];
+  // The written file holds it as a string, whatever reads it.
+  std::string file = read_file(wiki / "imported" / "kw" / "sources" / "prs" / "a" / "PR-7.md");
+  std::string fm = file.substr(4, file.find("\n---\n", 4) - 4);
+  YAML::Node written = YAML::Load(fm);
+  ASSERT_TRUE(written["upstream"].IsScalar());
+  EXPECT_NE(written["upstream"].as<std::string>().find("merge_sha: '03422621'"), std::string::npos);
+  EXPECT_EQ(YAML::Load(written["upstream"].as<std::string>())["merge_sha"].as<std::string>(), "03422621");
+  auto code = idx.get("kw.code-tiling");
+  ASSERT_TRUE(code);
+  EXPECT_EQ((*code)["kind"], "source-code");
+  auto tool = idx.get("kw.tool-profiler");
+  ASSERT_TRUE(tool);
+  EXPECT_EQ((*tool)["kind"], "tool");
+  EXPECT_EQ((*tool)["sources"][0]["url"], "https://github.com/acme/a/pull/7");
+  auto huge = idx.get("kw.technique-huge");
+  ASSERT_TRUE(huge);
+  EXPECT_LT((*huge)["body"].get<std::string>().size(), kMaxEntryBytes);
+  EXPECT_NE((*huge)["body"].get<std::string>().find("cut by the import's size limit"), std::string::npos);
+  // Our broken entry is left out with a problem; everything else is searchable.
+  EXPECT_FALSE(idx.problems().empty());
+  EXPECT_FALSE(idx.search(Query{.text = "profiler"}).empty());
 }
 
 // The ROCm dialect: page_types in schemas.yaml, the full type written in each page, architecture

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "wiki/rank.h"
 #include "wiki/vocab.h"
 
 namespace kda::wiki {
@@ -77,6 +78,7 @@ class Stmt {
     return p ? reinterpret_cast<const char*>(p) : "";
   }
   int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+  sqlite3_stmt* raw() { return st_; }
   double real(int col) const { return sqlite3_column_double(st_, col); }
 
  private:
@@ -90,8 +92,10 @@ CREATE TABLE IF NOT EXISTS entries(
   rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL UNIQUE, hash TEXT NOT NULL,
   kind TEXT NOT NULL, title TEXT NOT NULL, archs TEXT NOT NULL, techniques TEXT NOT NULL,
   symptoms TEXT NOT NULL, repos TEXT NOT NULL, draft INTEGER NOT NULL, json TEXT NOT NULL,
-  ops TEXT NOT NULL, date TEXT NOT NULL, ns TEXT NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(id, title, summary, body, techniques,
+  ops TEXT NOT NULL, date TEXT NOT NULL, ns TEXT NOT NULL, prior REAL NOT NULL,
+  dup_of TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS problems(file TEXT NOT NULL, line INTEGER NOT NULL, message TEXT NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(id, title, summary, body, techniques, cjk,
   tokenize = 'porter unicode61');
 )sql";
 
@@ -135,7 +139,7 @@ const std::set<std::string>& stop_words() {
 std::string phrase(const std::string& term) {
   std::string out, cur;
   for (char c : term) {
-    if (std::isalnum(static_cast<unsigned char>(c))) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || (c & 0x80)) {  // UTF-8 letters stay in the word
       cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     } else if (!cur.empty()) {
       out += (out.empty() ? "" : " ") + cur;
@@ -169,8 +173,13 @@ std::string filter_sql(const Query& q, std::vector<std::string>& binds) {
   if (!q.arch.empty()) {
     std::string a = canonical_arch(q.arch);
     if (a.empty()) fail(ErrorKind::kUsage, "unknown architecture '" + q.arch + "' (try sm90, sm100, gfx942, hopper, ...)");
-    if (a.size() > 2 && a.back() == 'a') a.pop_back();
-    add("(e.archs LIKE '%,' || ? || '%' OR e.archs = ',' OR e.archs LIKE '%,any,%')", a);
+    if (a.size() > 2 && a.back() == 'a' && a.rfind("sm", 0) == 0) a.pop_back();
+    // Strict by default (issue 18): an entry must name this architecture (sm90 also as sm90a)
+    // or say it applies to any; one that states none is kept only with include_unknown_arch.
+    w += " AND (e.archs LIKE '%,' || ? || ',%' OR e.archs LIKE '%,' || ? || 'a,%' OR e.archs LIKE '%,any,%'";
+    binds.insert(binds.end(), {a, a});
+    if (q.include_unknown_arch) w += " OR e.archs = ','";
+    w += ")";
   }
   if (!q.kind.empty()) add("e.kind = ?", q.kind);
   if (!q.technique.empty()) {
@@ -234,6 +243,39 @@ std::string filter_sql(const Query& q, std::vector<std::string>& binds) {
 
 fs::path index_path(const fs::path& wiki_dir) { return wiki_dir / ".index" / "wiki.db"; }
 
+double entry_prior(const Entry& e) {
+  bool source = e.kind.rfind("source-", 0) == 0;
+  double p = source ? 1.0 : (e.ns.empty() ? 1.6 : 1.3);
+  if (source && e.ns.empty() && !e.draft) p = 1.2;
+  if (e.confidence == "verified") p *= 1.1;
+  else if (e.confidence == "inferred") p *= 0.9;
+  else if (e.confidence == "experimental") p *= 0.85;
+  if (e.draft) p *= 0.5;
+  return p;
+}
+
+std::map<std::string, std::string> duplicate_drafts(const std::vector<Entry>& entries) {
+  std::map<std::string, std::string> holder;  // "owner/name#pr" -> id of a non-draft record
+  auto keys = [](const Entry& e) {
+    std::vector<std::string> k;
+    for (auto& s : e.sources)
+      if (s.type == "code" && s.pr && !s.repo.empty()) k.push_back(lower(s.repo) + "#" + std::to_string(*s.pr));
+    return k;
+  };
+  for (auto& e : entries)
+    if (!e.draft && e.kind == "source-pr")
+      for (auto& k : keys(e)) holder.emplace(k, e.id);
+  std::map<std::string, std::string> out;
+  for (auto& e : entries)
+    if (e.draft)
+      for (auto& k : keys(e))
+        if (auto it = holder.find(k); it != holder.end() && it->second != e.id) {
+          out.emplace(e.id, it->second);
+          break;
+        }
+  return out;
+}
+
 Json entry_to_json(const Entry& e) {
   Json j = {{"schema_version", e.schema_version}, {"id", e.id}, {"title", e.title}, {"kind", e.kind},
             {"draft", e.draft}, {"architectures", e.architectures}, {"kernel_types", e.kernel_types},
@@ -267,10 +309,15 @@ Json entry_to_json(const Entry& e) {
 }
 
 std::string fts_query(const std::string& text, const std::vector<std::string>& extra_terms) {
+  // CJK runs have no spaces to split on: each becomes a phrase of its bigrams in the cjk column
+  // (a substring match there); the rest is split into words.
+  std::string rest;
+  std::vector<std::string> cjk = cjk_runs(text, rest);
   std::vector<std::string> raw;
   std::string cur;
-  for (char c : text) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == '?' || c == '"' || c == '(' || c == ')') {
+  for (char c : rest) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == '?' || c == '"' || c == '(' || c == ')' ||
+        c == '*' || c == ':' || c == '^' || c == ';' || c == '!') {
       if (!cur.empty()) raw.push_back(cur);
       cur.clear();
     } else {
@@ -278,17 +325,38 @@ std::string fts_query(const std::string& text, const std::vector<std::string>& e
     }
   }
   if (!cur.empty()) raw.push_back(cur);
-  for (auto& t : extra_terms) raw.push_back(t);
+  auto trim = [](std::string t) {
+    t = lower(t);
+    while (!t.empty() && !(std::isalnum(static_cast<unsigned char>(t.back())) || (t.back() & 0x80))) t.pop_back();
+    while (!t.empty() && !(std::isalnum(static_cast<unsigned char>(t.front())) || (t.front() & 0x80))) t.erase(0, 1);
+    return t;
+  };
+  std::vector<std::string> words;
+  for (auto& w : raw)
+    if (auto t = trim(w); !t.empty()) words.push_back(t);
+  // Multi-word vocabulary terms ("tensor memory", "top k", "grouped gemm") are kept together as
+  // one term as well as word by word, so their aliases are expanded (issue 18).
+  std::vector<std::string> terms;
+  for (size_t i = 0; i < words.size(); ++i) {
+    for (size_t n = 3; n >= 2; --n) {
+      if (i + n > words.size()) continue;
+      std::string joined = words[i];
+      for (size_t k = 1; k < n; ++k) joined += " " + words[i + k];
+      if (is_vocab_phrase(joined)) {
+        terms.push_back(joined);
+        break;
+      }
+    }
+    terms.push_back(words[i]);
+  }
+  for (auto& t : extra_terms) terms.push_back(lower(t));
   std::vector<std::string> groups;
   std::set<std::string> seen;
-  for (auto& w : raw) {
-    std::string t = lower(w);
-    while (!t.empty() && !std::isalnum(static_cast<unsigned char>(t.back()))) t.pop_back();
-    while (!t.empty() && !std::isalnum(static_cast<unsigned char>(t.front()))) t.erase(0, 1);
+  for (auto t : terms) {
     if (t.empty() || stop_words().count(t) || !seen.insert(t).second) continue;
     std::string arch = canonical_arch(t);
     if (!arch.empty() && arch != "any") {
-      if (arch.size() > 2 && arch.back() == 'a') arch.pop_back();
+      if (arch.size() > 2 && arch.back() == 'a' && arch.rfind("sm", 0) == 0) arch.pop_back();
       t = arch;
     }
     std::string g;
@@ -299,6 +367,14 @@ std::string fts_query(const std::string& text, const std::vector<std::string>& e
     }
     if (!g.empty()) groups.push_back("(" + g + ")");
   }
+  for (auto& run : cjk) {
+    std::string bi = cjk_bigrams(run);
+    while (!bi.empty() && bi.back() == ' ') bi.pop_back();
+    if (bi.empty()) continue;
+    // A lone character matches the bigrams that start with it.
+    bool single = bi.find(' ') == std::string::npos && bi.size() <= 4;
+    groups.push_back("(cjk : \"" + bi + "\"" + (single ? "*" : "") + ")");
+  }
   std::string q;
   for (auto& g : groups) q += (q.empty() ? "" : " OR ") + g;
   return q;
@@ -307,12 +383,9 @@ std::string fts_query(const std::string& text, const std::vector<std::string>& e
 IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
   auto t0 = std::chrono::steady_clock::now();
   LoadResult loaded = load_wiki(wiki_dir);
-  if (!loaded.problems.empty()) {
-    std::string msg = std::to_string(loaded.problems.size()) + " problem(s) in " + wiki_dir.string() +
-                      "; the index was left untouched:";
-    for (auto& p : loaded.problems) msg += "\n  " + p.to_string();
-    fail(ErrorKind::kInput, msg);
-  }
+  // Bad entries are left out with their problems recorded (issue 18: one invalid entry made
+  // every search fail); the rest is indexed.
+  std::map<std::string, std::string> dup_of = duplicate_drafts(loaded.entries);
   fs::path final_path = index_path(wiki_dir);
   fs::create_directories(final_path.parent_path());
   fs::path tmp = final_path;
@@ -320,6 +393,7 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
   std::error_code ec;
   fs::remove(tmp, ec);
   IndexStats stats;
+  stats.problems = loaded.problems;
   try {
     bool reuse = !full_rebuild && fs::exists(final_path);
     if (reuse) fs::copy_file(final_path, tmp);
@@ -333,7 +407,9 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
           ok = v.step() && v.text(0) == std::to_string(kIndexSchemaVersion);
         } catch (const Error&) {
         }  // the statement is finalised here: dropping tables under it would fail as locked
-        if (!ok) db.exec("DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS meta;");
+        if (!ok)
+          db.exec("DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS meta; "
+                  "DROP TABLE IF EXISTS problems;");
       }
       db.exec(kSchema);
       db.exec("BEGIN");
@@ -344,7 +420,7 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
       }
       std::map<std::string, size_t> now;  // relative path -> entry index
       for (size_t i = 0; i < loaded.entries.size(); ++i)
-        now[fs::relative(loaded.entries[i].path, wiki_dir).generic_string()] = i;
+        now[loaded.entries[i].path.lexically_relative(wiki_dir).generic_string()] = i;
       Stmt del_e(db, "DELETE FROM entries WHERE rowid = ?");
       Stmt del_f(db, "DELETE FROM fts WHERE rowid = ?");
       for (auto& [path, row] : old) {
@@ -364,8 +440,8 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
       }
       Stmt ins_e(db,
                  "INSERT INTO entries(id, path, hash, kind, title, archs, techniques, symptoms, repos, draft, json, "
-                 "ops, date, ns) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-      Stmt ins_f(db, "INSERT INTO fts(rowid, id, title, summary, body, techniques) VALUES(?,?,?,?,?,?)");
+                 "ops, date, ns, prior) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      Stmt ins_f(db, "INSERT INTO fts(rowid, id, title, summary, body, techniques, cjk) VALUES(?,?,?,?,?,?,?)");
       for (auto& [path, i] : now) {
         auto it = old.find(path);
         if (it != old.end() && it->second.second == loaded.hashes[i]) continue;
@@ -384,20 +460,43 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
         ins_e.bind(6, joined(e.architectures)).bind(7, joined(techs)).bind(8, joined(e.symptoms));
         ins_e.bind(9, joined(repos)).bind(10, static_cast<int64_t>(e.draft)).bind(11, entry_to_json(e).dump());
         ins_e.bind(12, joined(e.kernel_types)).bind(13, entry_date(e)).bind(14, e.ns);
+        sqlite3_bind_double(ins_e.raw(), 15, entry_prior(e));
         ins_e.step();
         ins_e.reset();
         int64_t rowid = sqlite3_last_insert_rowid(db.get());
         std::string tech_text = words(e.techniques) + words(e.hardware_features) + words(e.kernel_types) +
                                 words(e.architectures) + words(e.symptoms) + words(e.tags);
         ins_f.bind(1, rowid).bind(2, e.id).bind(3, e.title).bind(4, e.summary).bind(5, e.body).bind(6, tech_text);
+        ins_f.bind(7, cjk_bigrams(e.title + "\n" + e.summary + "\n" + e.body + "\n" + tech_text));
         ins_f.step();
         ins_f.reset();
+      }
+      // Drafts that repeat a PR another record holds (an imported KB's record, a curated
+      // summary): linked to it and left out of search, for every row, since the record that
+      // supersedes a draft may be the one that just arrived.
+      Stmt set_dup(db, "UPDATE entries SET dup_of = ? WHERE id = ? AND dup_of <> ?");
+      for (auto& e : loaded.entries) {
+        auto it = dup_of.find(e.id);
+        std::string d = it == dup_of.end() ? "" : it->second;
+        set_dup.bind(1, d).bind(2, e.id).bind(3, d);
+        set_dup.step();
+        set_dup.reset();
+      }
+      db.exec("DELETE FROM problems");
+      Stmt ins_p(db, "INSERT INTO problems(file, line, message) VALUES(?,?,?)");
+      for (auto& p : loaded.problems) {
+        ins_p.bind(1, p.file.string()).bind(2, static_cast<int64_t>(p.line)).bind(3, p.message);
+        ins_p.step();
+        ins_p.reset();
       }
       Stmt meta(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
       meta.bind(1, std::string("schema_version")).bind(2, std::to_string(kIndexSchemaVersion));
       meta.step();
       meta.reset();
       meta.bind(1, std::string("built_at")).bind(2, std::to_string(std::time(nullptr)));
+      meta.step();
+      meta.reset();
+      meta.bind(1, std::string("files")).bind(2, std::to_string(loaded.files));
       meta.step();
       db.exec("COMMIT");
     }
@@ -412,6 +511,7 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
 
 struct Index::Impl {
   explicit Impl(const fs::path& p) : db(p, SQLITE_OPEN_READONLY) {
+    register_rank_function(db.get());
     // Searches touch many FTS and entry pages; map the file instead of copying pages through
     // read() into a small page cache (that copying dominated search time at ~4,500 entries).
     db.exec("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;");
@@ -426,14 +526,17 @@ bool index_stale(const fs::path& wiki_dir) {
   if (!fs::exists(db_path)) return true;
   auto db_time = fs::last_write_time(db_path);
   auto files = entry_files(wiki_dir);
-  for (auto& f : files)
-    if (fs::last_write_time(f) > db_time) return true;
+  for (auto& f : files) {
+    std::error_code ec;
+    auto t = fs::last_write_time(f, ec);
+    if (ec || t > db_time) return true;
+  }
   Db db(db_path, SQLITE_OPEN_READONLY);
   try {
     Stmt v(db, "SELECT value FROM meta WHERE key = 'schema_version'");
     if (!v.step() || v.text(0) != std::to_string(kIndexSchemaVersion)) return true;
-    Stmt st(db, "SELECT count(*) FROM entries");
-    return !st.step() || static_cast<size_t>(st.integer(0)) != files.size();
+    Stmt st(db, "SELECT value FROM meta WHERE key = 'files'");
+    return !st.step() || st.text(0) != std::to_string(files.size());
   } catch (const Error&) {
     return true;
   }
@@ -454,14 +557,18 @@ std::vector<Hit> Index::search(const Query& q) const {
     extra.push_back(q.finding);
   }
   std::string match = fts_query(q.text, extra);
-  if (match.empty()) return list(q);
+  if (match.empty()) {
+    // Issue 18: an empty or stop-word-only question returned arbitrary entries with exit 0.
+    fail(ErrorKind::kUsage, q.text.empty() ? std::string("kda wiki search: give a QUERY or --for-finding")
+                                           : "kda wiki search: '" + q.text +
+                                                 "' has no searchable words (only stop words or punctuation)");
+  }
   std::vector<std::string> binds = {match};
   std::string where = filter_sql(q, binds);
-  std::string order = "(CASE WHEN e.draft THEN 0.5 ELSE 1.0 END) * bm25(fts, 2.0, 10.0, 5.0, 1.0, 4.0)";
   std::string sql =
       "SELECT e.id, e.title, e.kind, e.path, e.archs, e.techniques, e.draft, "
-      "e.rowid, " + order + " AS score FROM fts JOIN entries e ON e.rowid = fts.rowid "
-      "WHERE fts MATCH ?" + where + " ORDER BY ";
+      "e.rowid, kda_rank(fts, e.prior) AS score, e.json FROM fts JOIN entries e ON e.rowid = fts.rowid "
+      "WHERE fts MATCH ? AND e.dup_of = ''" + where + " ORDER BY ";
   if (!q.finding.empty()) {
     sql += "(e.symptoms LIKE '%,' || ? || ',%') DESC, ";
     binds.push_back(q.finding);
@@ -469,23 +576,53 @@ std::vector<Hit> Index::search(const Query& q) const {
   sql += "score LIMIT " + std::to_string(q.limit > 0 ? q.limit : 10);
   Stmt st(impl_->db, sql);
   for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
+  // Snippet terms: the words of every phrase in the match expression.
+  std::vector<std::string> terms;
+  {
+    bool in = false;
+    std::string cur;
+    for (char c : match) {
+      if (c == '"') {
+        if (in) {
+          std::string w;
+          for (char x : cur + " ") {
+            if (x == ' ') {
+              if (!w.empty()) terms.push_back(w);
+              w.clear();
+            } else {
+              w += x;
+            }
+          }
+          cur.clear();
+        }
+        in = !in;
+      } else if (in) {
+        cur += c;
+      }
+    }
+  }
   std::vector<Hit> out;
-  std::vector<int64_t> rowids;
   while (st.step()) {
-    out.push_back(hit_from(st, true));
-    rowids.push_back(st.integer(7));
+    Hit h = hit_from(st, true);
+    // The snippet is made here, linearly, from the stored entry (FTS5's snippet() grew
+    // quadratically with the body: 37 s for a 1 MB entry).
+    Json j = Json::parse(st.text(9));
+    std::string body = j.value("body", std::string());
+    h.snippet = make_snippet(body, terms);
+    if (h.snippet.find('[') == std::string::npos) h.snippet = make_snippet(j.value("summary", std::string()), terms);
+    for (auto& src : j["sources"]) {
+      std::string u = src.value("url", std::string());
+      h.sources.push_back(u.empty() ? src.value("path", std::string()) : u);
+    }
+    out.push_back(std::move(h));
   }
-  if (out.empty()) return out;
-  // Snippets only for the rows returned: computing them inside the ranking query would build one
-  // for every matching row before the sort.
-  std::string in;
-  for (auto r : rowids) in += (in.empty() ? "" : ",") + std::to_string(r);
-  Stmt sn(impl_->db, "SELECT rowid, snippet(fts, 3, '[', ']', '...', 16) FROM fts WHERE fts MATCH ? AND rowid IN (" + in + ")");
-  sn.bind(1, match);
-  while (sn.step()) {
-    auto it = std::find(rowids.begin(), rowids.end(), sn.integer(0));
-    if (it != rowids.end()) out[static_cast<size_t>(it - rowids.begin())].snippet = sn.text(1);
-  }
+  return out;
+}
+
+std::vector<Problem> Index::problems() const {
+  std::vector<Problem> out;
+  Stmt st(impl_->db, "SELECT file, line, message FROM problems ORDER BY rowid");
+  while (st.step()) out.push_back({st.text(0), static_cast<int>(st.integer(1)), st.text(2)});
   return out;
 }
 
@@ -503,11 +640,12 @@ std::vector<Hit> Index::list(const Query& q) const {
 }
 
 std::optional<Json> Index::get(const std::string& id) const {
-  Stmt st(impl_->db, "SELECT json, path FROM entries WHERE id = ?");
+  Stmt st(impl_->db, "SELECT json, path, dup_of FROM entries WHERE id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   Json j = Json::parse(st.text(0));
   j["path"] = st.text(1);
+  if (!st.text(2).empty()) j["duplicate_of"] = st.text(2);
   return j;
 }
 
@@ -542,9 +680,17 @@ Json Index::stats() const {
   Stmt m(impl_->db, "SELECT value FROM meta WHERE key = 'built_at'");
   if (m.step()) fresh["built_at_unix"] = std::stoll(m.text(0));
   auto newest = fs::file_time_type::min();
-  for (auto& f : entry_files(wiki_dir_)) newest = std::max(newest, fs::last_write_time(f));
-  fresh["up_to_date"] = fs::last_write_time(index_path(wiki_dir_)) >= newest &&
-                        static_cast<size_t>(total.integer(0)) == fresh["entry_files"].get<size_t>();
+  std::error_code ec;
+  for (auto& f : entry_files(wiki_dir_)) newest = std::max(newest, fs::last_write_time(f, ec));
+  Stmt files(impl_->db, "SELECT value FROM meta WHERE key = 'files'");
+  bool same_count = files.step() && files.text(0) == std::to_string(fresh["entry_files"].get<size_t>());
+  fresh["up_to_date"] = fs::last_write_time(index_path(wiki_dir_)) >= newest && same_count;
+  Stmt np(impl_->db, "SELECT count(*) FROM problems");
+  np.step();
+  fresh["problems"] = np.integer(0);
+  Stmt nd(impl_->db, "SELECT count(*) FROM entries WHERE dup_of <> ''");
+  nd.step();
+  j["duplicate_drafts"] = nd.integer(0);
   j["index"] = fresh;
   return j;
 }

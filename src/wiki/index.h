@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,18 +15,27 @@
 
 namespace kda::wiki {
 
-inline constexpr int kIndexSchemaVersion = 2;
+inline constexpr int kIndexSchemaVersion = 3;
 
 struct IndexStats {
   size_t added = 0, updated = 0, removed = 0, unchanged = 0;
   double seconds = 0;
+  std::vector<Problem> problems;  ///< entries left out (and links that do not resolve)
 };
 
 std::filesystem::path index_path(const std::filesystem::path& wiki_dir);
 
-/// Validates the whole wiki and (re)indexes it. Throws kda::Error(kInput) listing every problem
-/// (file:line: message) when any entry is invalid; the existing index is not modified then.
+/// Validates the whole wiki and (re)indexes the usable entries; each bad one is left out and
+/// its problem (file:line: message) returned and stored with the index, so that a search can
+/// warn about it. The index is built in a temporary database and renamed into place.
 IndexStats build_index(const std::filesystem::path& wiki_dir, bool full_rebuild = false);
+
+/// The ranking prior of an entry: curated kinds above imported pages above source records,
+/// by confidence, drafts at half (docs/wiki.md, "Ranking").
+double entry_prior(const Entry& e);
+
+/// Drafts recording a PR that a non-draft source-pr entry also records: draft id -> that id.
+std::map<std::string, std::string> duplicate_drafts(const std::vector<Entry>& entries);
 
 struct Query {
   std::string text;
@@ -34,6 +44,7 @@ struct Query {
   std::string since, until;  ///< YYYY-MM-DD bounds on the entry date (latest source date)
   std::string ns;            ///< imported namespace ("kernelwiki"); "local" for our own entries
   bool include_drafts = true;
+  bool include_unknown_arch = false;  ///< with arch: also entries whose architecture is not stated
   int limit = 10;
 };
 
@@ -41,7 +52,8 @@ struct Hit {
   std::string id, title, kind, path, snippet;
   std::vector<std::string> architectures, techniques;
   bool draft = false;
-  double score = 0;  ///< bm25 (lower is better)
+  double score = 0;  ///< -BM25F x prior (lower is better)
+  std::vector<std::string> sources;  ///< source URLs (or upstream page paths)
 };
 
 /// An open index for repeated queries (the CLI opens one per command; benchmarks reuse it).
@@ -59,6 +71,8 @@ class Index {
   /// Counts by kind, architecture, technique, source repository and namespace, drafts vs
   /// curated, and the index's freshness (when built, entries indexed vs entry files now).
   Json stats() const;
+  /// Problems recorded by the last build: entries left out of the index, with file and line.
+  std::vector<Problem> problems() const;
 
  private:
   struct Impl;

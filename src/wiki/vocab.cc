@@ -34,19 +34,26 @@ const std::vector<std::vector<std::string>>& alias_groups() {
       {"sm121", "gb10", "sm_121"},
       {"sm80", "ampere", "a100", "sm_80"},
       {"sm89", "ada", "l40", "l4", "sm_89"},
-      {"gfx942", "mi300x", "mi300", "mi325x", "cdna3"},
-      {"gfx950", "mi355x", "mi350", "cdna4"},
-      {"gfx90a", "mi250", "mi250x", "cdna2"},
+      {"gfx942", "mi300x", "mi300", "mi300a", "mi325x", "cdna3", "gfx940", "gfx941"},
+      {"gfx950", "mi355x", "mi350", "mi350x", "cdna4"},
+      {"gfx90a", "mi250", "mi250x", "mi210", "cdna2"},
+      {"gfx1100", "rdna3", "rx7900", "gfx1101", "gfx1102"},
+      {"gfx1201", "rdna4", "rx9070", "gfx1200"},
       {"tcgen05", "umma"},
-      {"tmem", "tensor memory"},
+      {"tmem", "tensor memory", "tensor-memory"},
       {"wgmma", "warpgroup"},
       {"tma", "bulk", "cp.async.bulk"},
-      {"mfma", "matrix core", "xdlops"},
-      {"lds", "shared"},
-      {"wave64", "wavefront"},
+      {"mfma", "matrix core", "matrix cores", "xdlops"},
+      {"lds", "shared", "local data share"},
+      {"wave64", "wavefront", "wave size 64"},
+      {"infinity-cache", "infinity cache", "mall", "last level cache"},
+      {"rocprof-compute", "omniperf", "rocprofiler compute"},
+      {"bank-conflict", "bank conflict", "bank conflicts", "bank-conflicts"},
+      {"grouped-gemm", "grouped gemm", "group gemm"},
+      {"warp-specialization", "warp specialization", "warp specialized", "warp-specialized"},
       {"fp8", "e4m3", "e5m2", "float8"},
       {"fp4", "nvfp4", "mxfp4"},
-      {"topk", "top-k", "top_k"},
+      {"topk", "top-k", "top_k", "top k"},
       {"moe", "mixture", "experts"},
       {"rmsnorm", "layernorm", "normalization"},
       {"attention", "mha", "gqa", "mla"},
@@ -60,7 +67,8 @@ const std::vector<std::vector<std::string>>& alias_groups() {
       {"tile-scheduler", "tile-scheduling"},
       {"2sm-cooperative", "2cta", "cta-pair"},
       {"padding", "pad"},
-      {"split-k", "splitk"},
+      {"split-k", "splitk", "split k"},
+      {"split-kv", "splitkv", "split kv", "flash-decoding", "flash decoding"},
       {"stream-k", "streamk"},
       {"persistent", "persistence"},
       {"specialization", "specialized", "producer", "consumer"},
@@ -114,7 +122,7 @@ std::string canonical_arch(std::string_view name) {
   static const std::vector<std::string> canon = {"sm70", "sm75", "sm80", "sm86", "sm89", "sm90",
                                                  "sm90a", "sm100", "sm100a", "sm103", "sm103a", "sm110", "sm110a",
                                                  "sm120", "sm120a", "sm121", "sm121a",
-                                                 "gfx90a", "gfx942", "gfx950", "any"};
+                                                 "gfx90a", "gfx942", "gfx950", "gfx1100", "gfx1201", "any"};
   if (std::find(canon.begin(), canon.end(), n) != canon.end()) return n;
   for (auto& g : alias_groups()) {
     if (g.front().rfind("sm", 0) != 0 && g.front().rfind("gfx", 0) != 0) continue;
@@ -124,15 +132,67 @@ std::string canonical_arch(std::string_view name) {
   return "";
 }
 
+namespace {
+// "Top-K", "top_k" and "top k" compare equal: separators become one space.
+std::string norm_sep(std::string_view s) {
+  std::string out;
+  for (char c : lower(s)) {
+    bool sep = c == '-' || c == '_' || c == ' ';
+    if (!sep) out += c;
+    else if (!out.empty() && out.back() != ' ') out += ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// One-way widenings for search: a question about split-K over the sequence is usually answered
+// by split-KV pages (issue 18: "split-k" did not reach them).
+const std::map<std::string, std::vector<std::string>>& related() {
+  static const std::map<std::string, std::vector<std::string>> m = {
+      {"split-k", {"split-kv"}},
+      {"bank-conflict", {"padding", "swizzle"}},
+  };
+  return m;
+}
+}  // namespace
+
 std::vector<std::string> expand_term(std::string_view term) {
   std::string t = lower(term);
   std::vector<std::string> out = {t};
+  std::string n = norm_sep(t);
   for (auto& g : alias_groups()) {
-    if (std::find(g.begin(), g.end(), t) == g.end()) continue;
+    bool member = false;
+    for (auto& a : g) member |= norm_sep(a) == n;
+    if (!member) continue;
     for (auto& a : g)
       if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+    if (auto it = related().find(g.front()); it != related().end())
+      for (auto& r : it->second)
+        if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
   }
   return out;
+}
+
+bool is_vocab_phrase(std::string_view words) {
+  std::string n = norm_sep(words);
+  if (n.find(' ') == std::string::npos) return false;
+  for (auto& g : alias_groups())
+    for (auto& a : g)
+      if (norm_sep(a) == n) return true;
+  return false;
+}
+
+std::string arch_family(std::string_view arch) {
+  static const std::map<std::string, std::string, std::less<>> m = {
+      {"sm70", "Volta"},     {"sm75", "Turing"},   {"sm80", "Ampere"},    {"sm86", "Ampere"},
+      {"sm89", "Ada"},       {"sm90", "Hopper"},   {"sm100", "Blackwell"}, {"sm103", "Blackwell"},
+      {"sm110", "Blackwell"}, {"sm120", "Blackwell (consumer)"}, {"sm121", "Blackwell (consumer)"},
+      {"gfx90a", "CDNA2"},   {"gfx942", "CDNA3"},  {"gfx950", "CDNA4"},   {"gfx1100", "RDNA3"},
+      {"gfx1201", "RDNA4"}};
+  std::string a(arch);
+  if (a.size() > 2 && a.back() == 'a' && a.rfind("sm", 0) == 0) a.pop_back();
+  auto it = m.find(a);
+  return it == m.end() ? "" : it->second;
 }
 
 std::vector<std::string> techniques_for_finding(std::string_view category) {

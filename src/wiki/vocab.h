@@ -23,6 +23,13 @@ std::string canonical_arch(std::string_view name);
 /// Lower-cased term plus the terms it is an alias of / for ("umma" -> {"umma","tcgen05"}).
 std::vector<std::string> expand_term(std::string_view term);
 
+/// True when a run of several words ("tensor memory", "top k") is itself a vocabulary term or
+/// alias, so search keeps it together instead of matching its words one by one.
+bool is_vocab_phrase(std::string_view words);
+
+/// The family an architecture belongs to ("sm90" -> "Hopper", "gfx942" -> "CDNA3"), or "".
+std::string arch_family(std::string_view arch);
+
 /// Techniques that address a finding category; empty if the category is unknown.
 std::vector<std::string> techniques_for_finding(std::string_view category);
 
