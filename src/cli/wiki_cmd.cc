@@ -232,6 +232,7 @@ void add_wiki_command(CLI::App& root) {
     c->add_option("--months", o->months, "How far back to walk (default 24)")->check(whole_in(1, 1200));
     c->add_option("--repo", o->repo_name, "GitHub owner/name (default: from the origin remote)");
     c->add_flag("--include-message", o->include_message, "Copy full commit messages into the drafts");
+    c->add_option("--path", o->paths, "Only commits touching files under this prefix, e.g. third_party/amd/ (repeatable)");
     c->callback([=] {
       o->repo_path = *path;
       o->wiki_dir = opts->resolve();

@@ -329,7 +329,7 @@ std::vector<fs::path> entry_files(const fs::path& dir, std::vector<Problem>* pro
     const fs::path& p = it->path();
     std::string name = p.filename().string();
     std::error_code sec;
-    auto lst = fs::symlink_status(p, sec);
+    auto lst = it->symlink_status(sec);  // cached from the directory read: no stat per file
     if (fs::is_directory(lst)) {
       if (!name.empty() && name[0] == '.') it.disable_recursion_pending();
       continue;

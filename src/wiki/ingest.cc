@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/utf8.h"
 #include "wiki/entry.h"
 #include "wiki/vocab.h"
 
@@ -40,7 +41,8 @@ struct Ptr {
 bool kernel_path(const std::string& p) {
   static const std::vector<std::string> exts = {".cu", ".cuh", ".hip", ".ptx", ".cl"};
   static const std::vector<std::string> dirs = {"csrc/", "include/cutlass/", "include/cute/", "deep_gemm/include/",
-                                                "/kernels/", "kernels/"};
+                                                "/kernels/", "kernels/", "include/ck/", "include/ck_tile/",
+                                                "library/src/tensor_operation", "aiter/ops/", "hsa/"};
   std::string ext = fs::path(p).extension().string();
   if (std::find(exts.begin(), exts.end(), ext) != exts.end()) return true;
   bool code = ext == ".h" || ext == ".hpp" || ext == ".cc" || ext == ".cpp" || ext == ".py" || ext == ".inl";
@@ -55,61 +57,74 @@ bool code_path(const std::string& p) {
   return ext == ".h" || ext == ".hpp" || ext == ".cc" || ext == ".cpp" || ext == ".py" || ext == ".inl";
 }
 
-// keyword (lower case, found in message or paths) -> technique / kernel type / arch tags
 struct Tag {
   const char* needle;
   const char* technique;
   const char* kernel_type;
   const char* arch;
 };
+
+// keyword (lower case, found in message or paths) -> technique / kernel type / arch tags. A
+// keyword matches as a whole word (issue 18: "umma" inside "summary" tagged 490 FlashInfer drafts
+// tcgen05, "tma" inside "softmax" gave tma); a trailing '*' lets it match as a word's start
+// ("vectoriz*": vectorize, vectorized, vectorization).
 const std::vector<Tag>& tags() {
   static const std::vector<Tag> t = {
       {"wgmma", "wgmma", "", "sm90"},          {"tma", "tma", "", ""},
       {"multicast", "tma-multicast", "", ""},  {"cp.async", "cp-async", "", ""},
-      {"mbarrier", "mbarrier", "", ""},        {"warp special", "warp-specialization", "", ""},
-      {"warp-special", "warp-specialization", "", ""}, {"warpspecial", "warp-specialization", "", ""},
+      {"mbarrier", "mbarrier", "", ""},        {"warp special*", "warp-specialization", "", ""},
+      {"warp-special*", "warp-specialization", "", ""}, {"warpspecial*", "warp-specialization", "", ""},
       {"pingpong", "ping-pong", "", ""},       {"ping-pong", "ping-pong", "", ""},
-      {"swizzle", "swizzle", "", ""},          {"bank conflict", "padding", "", ""},
+      {"swizzl*", "swizzle", "", ""},          {"bank conflict*", "padding", "", ""},
       {"fp8", "fp8", "", ""},                  {"fp4", "fp4", "", ""},
-      {"nvfp4", "fp4", "", "sm100"},           {"mxfp", "block-scaling", "", ""},
+      {"nvfp4", "fp4", "", "sm100"},           {"mxfp*", "block-scaling", "", ""},
       {"split-k", "split-k", "gemm", ""},      {"splitk", "split-k", "gemm", ""},
       {"split_k", "split-k", "gemm", ""},      {"stream-k", "stream-k", "gemm", ""},
       {"streamk", "stream-k", "gemm", ""},     {"split-kv", "split-kv", "attention", ""},
       {"split_kv", "split-kv", "attention", ""}, {"persistent", "persistent-kernel", "", ""},
       {"tcgen05", "tcgen05", "", "sm100"},     {"umma", "tcgen05", "", "sm100"},
       {"tmem", "tmem", "", "sm100"},           {"2cta", "tcgen05", "", "sm100"},
-      {"mfma", "mfma", "", "gfx942"},          {"setmaxnreg", "register-reallocation", "", "sm90"},
-      {"vectoriz", "vectorized-loads", "", ""}, {"fused", "operator-fusion", "", ""},
-      {"fuse ", "operator-fusion", "", ""},    {"cuda graph", "cuda-graphs", "", ""},
+      {"mfma", "mfma", "", "gfx942"},          {"xdlops", "mfma", "", ""},
+      {"setmaxnreg", "register-reallocation", "", "sm90"},
+      {"vectoriz*", "vectorized-loads", "", ""}, {"fused", "operator-fusion", "", ""},
+      {"fuse", "operator-fusion", "", ""},     {"fusion", "operator-fusion", "", ""},
+      {"cuda graph*", "cuda-graphs", "", ""},
       {"radix", "radix-select", "topk", ""},   {"top-k", "", "topk", ""},
       {"topk", "", "topk", ""},                {"top_k", "", "topk", ""},
       {"sampling", "", "sampling", ""},        {"attention", "", "attention", ""},
       {"fmha", "", "attention", ""},           {"mla", "", "attention", ""},
-      {"decode", "", "decode", ""},            {"prefill", "", "prefill", ""},
-      {"gemm", "", "gemm", ""},                {"matmul", "", "gemm", ""},
+      {"decode", "", "decode", ""},            {"decoding", "", "decode", ""},
+      {"prefill", "", "prefill", ""},
+      {"gemm*", "", "gemm", ""},               {"matmul", "", "gemm", ""},
       {"moe", "", "moe", ""},                  {"grouped", "grouped-gemm", "", ""},
       {"rmsnorm", "", "rmsnorm", ""},          {"rms_norm", "", "rmsnorm", ""},
       {"layernorm", "", "normalization", ""},  {"softmax", "", "softmax", ""},
       {"gdn", "", "gated-delta-net", ""},      {"delta_rule", "", "gated-delta-net", ""},
-      {"sm90", "", "", "sm90"},                {"sm_90", "", "", "sm90"},
+      {"sm90", "", "", "sm90"},                {"sm90a", "", "", "sm90"},
+      {"sm_90", "", "", "sm90"},               {"sm_90a", "", "", "sm90"},
       {"hopper", "", "", "sm90"},              {"h100", "", "", "sm90"},
-      {"sm100", "", "", "sm100"},              {"sm_100", "", "", "sm100"},
+      {"sm100", "", "", "sm100"},              {"sm100a", "", "", "sm100"},
+      {"sm_100", "", "", "sm100"},             {"sm_100a", "", "", "sm100"},
       {"blackwell", "", "", "sm100"},          {"b200", "", "", "sm100"},
-      {"sm120", "", "", "sm120"},              {"sm_120", "", "", "sm120"},
+      {"sm120", "", "", "sm120"},              {"sm120a", "", "", "sm120"},
+      {"sm_120", "", "", "sm120"},             {"sm_120a", "", "", "sm120"},
       {"sm80", "", "", "sm80"},                {"ampere", "", "", "sm80"},
-      {"gfx942", "", "", "gfx942"},            {"mi300", "", "", "gfx942"},
-      {"gfx950", "", "", "gfx950"},            {"mi355", "", "", "gfx950"},
+      {"gfx942", "", "", "gfx942"},            {"mi300*", "", "", "gfx942"},
+      {"mi325*", "", "", "gfx942"},            {"cdna3", "", "", "gfx942"},
+      {"gfx950", "", "", "gfx950"},            {"mi355*", "", "", "gfx950"},
+      {"mi350*", "", "", "gfx950"},            {"cdna4", "", "", "gfx950"},
+      {"gfx90a", "", "", "gfx90a"},            {"mi250*", "", "", "gfx90a"},
   };
   return t;
 }
 
 bool keyword_hit(const std::string& text) {
   static const std::vector<std::string> kw = {
-      "wgmma", "tma", "cp.async", "mma", "warp special", "swizzle", "fp8", "fp4", "split-k", "splitk",
-      "stream-k", "streamk", "persistent", "tcgen05", "umma", "tmem", "mfma", "bank conflict", "vectoriz",
-      "shared memory", "smem", "pipelin", "setmaxnreg", "mbarrier", "perf:", "speedup", "faster", "optimiz"};
+      "wgmma", "tma", "cp.async", "mma", "warp special*", "swizzl*", "fp8", "fp4", "split-k", "splitk",
+      "stream-k", "streamk", "persistent", "tcgen05", "umma", "tmem", "mfma", "bank conflict*", "vectoriz*",
+      "shared memory", "smem", "lds", "pipelin*", "setmaxnreg", "mbarrier", "perf", "speedup", "faster", "optimiz*"};
   for (auto& k : kw)
-    if (text.find(k) != std::string::npos) return true;
+    if (contains_word(text, k)) return true;
   return false;
 }
 
@@ -134,6 +149,102 @@ std::string iso_date(git_time_t t) {
 }
 
 }  // namespace
+
+bool contains_word(std::string_view text, std::string_view needle) {
+  bool prefix = !needle.empty() && needle.back() == '*';
+  if (prefix) needle.remove_suffix(1);
+  if (needle.empty()) return false;
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  for (size_t pos = text.find(needle); pos != std::string_view::npos; pos = text.find(needle, pos + 1)) {
+    bool left = pos == 0 || !word(text[pos - 1]) || !word(needle.front());
+    size_t end = pos + needle.size();
+    bool right = prefix || end >= text.size() || !word(text[end]) || !word(needle.back());
+    if (left && right) return true;
+  }
+  return false;
+}
+
+DetectedTags detect_tags(const std::string& lower_text) {
+  DetectedTags d;
+  for (auto& t : tags()) {
+    if (!contains_word(lower_text, t.needle)) continue;
+    add_unique(d.techniques, t.technique);
+    add_unique(d.kernel_types, t.kernel_type);
+    add_unique(d.architectures, t.arch);
+  }
+  return d;
+}
+
+std::vector<std::string> technique_keywords(const std::string& technique) {
+  std::vector<std::string> out;
+  for (auto& t : tags())
+    if (technique == t.technique) out.push_back(t.needle);
+  return out;
+}
+
+CommitText read_commit_text(const std::string& message) {
+  CommitText c;
+  std::string msg = valid_utf8(message);
+  size_t nl = msg.find('\n');
+  c.subject = msg.substr(0, nl);
+  while (!c.subject.empty() && std::isspace(static_cast<unsigned char>(c.subject.back()))) c.subject.pop_back();
+  std::string rest = nl == std::string::npos ? "" : msg.substr(nl + 1);
+  // The description: lines that say something, without trailers, PR-template boilerplate,
+  // HTML comments, headings and checklists.
+  bool in_comment = false;
+  std::string para;
+  std::vector<std::string> paras;
+  size_t pos = 0;
+  while (pos <= rest.size()) {
+    size_t eol = rest.find('\n', pos);
+    std::string line = rest.substr(pos, eol == std::string::npos ? std::string::npos : eol - pos);
+    pos = eol == std::string::npos ? rest.size() + 1 : eol + 1;
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    size_t lead = line.find_first_not_of(" \t");
+    std::string t = lead == std::string::npos ? "" : line.substr(lead);
+    if (t.find("<!--") != std::string::npos) in_comment = t.find("-->") == std::string::npos;
+    else if (in_comment) {
+      if (t.find("-->") != std::string::npos) in_comment = false;
+      continue;
+    }
+    std::string lt = lower(t);
+    bool boiler = t.empty() || t[0] == '#' || t.rfind("- [", 0) == 0 || t.rfind("* [", 0) == 0 || t.rfind("<", 0) == 0 ||
+                  t.rfind("|", 0) == 0 || t.rfind("```", 0) == 0 || lt.rfind("signed-off-by:", 0) == 0 ||
+                  lt.rfind("co-authored-by:", 0) == 0 || lt.rfind("reviewed-by:", 0) == 0 ||
+                  lt.rfind("pull request resolved:", 0) == 0 || lt.rfind("closes #", 0) == 0 ||
+                  lt.rfind("fixes #", 0) == 0 || lt.rfind("cc @", 0) == 0 || t.find("-->") != std::string::npos ||
+                  lt == "n/a" || lt == "none" || lt.rfind("please ", 0) == 0 || lt.find("thank you for") != std::string::npos;
+    if (boiler) {
+      if (!para.empty()) paras.push_back(para);
+      para.clear();
+      continue;
+    }
+    if (t.rfind("- ", 0) == 0 || t.rfind("* ", 0) == 0) t = t.substr(2);
+    para += (para.empty() ? "" : " ") + t;
+  }
+  if (!para.empty()) paras.push_back(para);
+  for (auto& p : paras) {
+    if (c.description.size() > 3000) {
+      c.description_cut = true;
+      break;
+    }
+    c.description += (c.description.empty() ? "" : "\n\n") + p;
+  }
+  if (c.description.size() > 3000) {
+    size_t cut = 3000;
+    while (cut > 0 && (static_cast<unsigned char>(c.description[cut]) & 0xC0) == 0x80) --cut;
+    c.description.resize(cut);
+    c.description_cut = true;
+  }
+  // Benchmark figures: "1.7x", "35%", "120 us", "900 TFLOPS", "3.2 TB/s" in the whole message.
+  static const std::regex fig(R"((^|[^A-Za-z0-9.])([0-9]+(\.[0-9]+)?[ ]?(x|×|%|us|µs|ms|tflops|gflops|tb/s|gb/s))(?![A-Za-z0-9]))",
+                              std::regex::icase);
+  for (auto it = std::sregex_iterator(msg.begin(), msg.end(), fig); it != std::sregex_iterator(); ++it) {
+    std::string f = (*it)[2].str();
+    if (std::find(c.figures.begin(), c.figures.end(), f) == c.figures.end() && c.figures.size() < 8) c.figures.push_back(f);
+  }
+  return c;
+}
 
 long pr_from_message(const std::string& message) {
   static const std::regex merge(R"(Merge pull request #([0-9]+))");
@@ -195,6 +306,17 @@ IngestStats ingest_git(const IngestOptions& opts) {
   };
   std::vector<Draft> drafts;
   std::set<long> seen_prs;
+  // PRs the wiki already records (a curated summary, an imported KB's record): a draft of the
+  // same PR links to it, and the index leaves the draft out of search (issue 18).
+  std::map<std::string, std::string> recorded;  // "owner/name#pr" -> id
+  if (fs::is_directory(opts.wiki_dir)) {
+    for (auto& x : load_wiki(opts.wiki_dir).entries) {
+      if (x.draft || x.kind != "source-pr") continue;
+      for (auto& src : x.sources)
+        if (src.type == "code" && src.pr && !src.repo.empty())
+          recorded.emplace(lower(src.repo) + "#" + std::to_string(*src.pr), x.id);
+    }
+  }
   git_oid oid;
   int rc;
   while ((rc = git_revwalk_next(&oid, walk.p)) == 0) {
@@ -220,18 +342,21 @@ IngestStats ingest_git(const IngestOptions& opts) {
     if (git_diff_tree_to_tree(&diff.p, repo.p, parent_tree.p, tree.p, nullptr) != 0)
       fail(ErrorKind::kInput, std::string("ingest-git: cannot diff ") + sha + " (corrupt repository?): " + git_err());
     std::vector<std::string> files;
-    bool relevant_path = false, any_code = false;
+    bool relevant_path = false, any_code = false, in_paths = opts.paths.empty();
     size_t n = git_diff_num_deltas(diff.p);
     for (size_t i = 0; i < n; ++i) {
       const git_diff_delta* d = git_diff_get_delta(diff.p, i);
       std::string p = d->new_file.path ? d->new_file.path : (d->old_file.path ? d->old_file.path : "");
       files.push_back(p);
-      relevant_path |= kernel_path(p);
+      bool under = false;
+      for (auto& pre : opts.paths) under |= p.rfind(pre, 0) == 0;
+      in_paths |= under;
+      relevant_path |= kernel_path(p) || (under && (code_path(p) || p.size() > 3));
       any_code |= code_path(p);
     }
+    if (!in_paths) continue;
     const char* msg_c = git_commit_message(commit.p);
     std::string message = msg_c ? msg_c : "";
-    std::string lmsg = lower(message);
     std::string subject = message.substr(0, message.find('\n'));
     // Kernel sources touched, or a performance keyword in the subject of a commit that touches code.
     if (!relevant_path && !(any_code && keyword_hit(lower(subject)))) continue;
@@ -254,16 +379,18 @@ IngestStats ingest_git(const IngestOptions& opts) {
     e.draft = true;
     e.confidence = "inferred";
     e.reproducibility = "code-pointer";
-    e.title = subject.size() > 160 ? subject.substr(0, 160) : subject;
+    CommitText ct = read_commit_text(message);
+    e.title = ct.subject.size() > 160 ? ct.subject.substr(0, 160) : ct.subject;
+    while (!e.title.empty() && (static_cast<unsigned char>(e.title.back()) & 0xC0) == 0x80) e.title.pop_back();
+    if (!e.title.empty() && (static_cast<unsigned char>(e.title.back()) & 0x80)) e.title.pop_back();
     if (e.title.empty()) e.title = "commit " + short_sha;
-    std::string haystack = lmsg;
+    // Tags from what the draft shows: subject, description and the files listed.
+    std::string haystack = lower(ct.subject + "\n" + ct.description);
     for (auto& f : files) haystack += " " + lower(f);
-    for (auto& t : tags()) {
-      if (haystack.find(t.needle) == std::string::npos) continue;
-      add_unique(e.techniques, t.technique);
-      add_unique(e.kernel_types, t.kernel_type);
-      add_unique(e.architectures, t.arch);
-    }
+    DetectedTags dt = detect_tags(haystack);
+    e.techniques = dt.techniques;
+    e.kernel_types = dt.kernel_types;
+    e.architectures = dt.architectures;
     // Line counts read blobs: a missing blob is a corrupt repository, not "+0 -0".
     git_diff_stats* stats = nullptr;
     if (git_diff_get_stats(&stats, diff.p) != 0)
@@ -278,8 +405,44 @@ IngestStats ingest_git(const IngestOptions& opts) {
                    : "https://github.com/" + name + "/commit/" + sha;
     s.date = iso_date(when);
     e.sources.push_back(s);
-    e.summary = "Draft (machine-ingested, not yet summarised): " + e.title;
-    std::string body = "\n# " + e.title + "\n\n" + e.summary + "\n\n## Machine metadata\n\n";
+    // The summary says what the history says (issue 18: 635 drafts shipped "TODO"): the subject,
+    // the description's first sentences, the size and place of the change, figures quoted.
+    std::map<std::string, size_t> dirs;
+    for (auto& f : files) ++dirs[f.substr(0, f.find('/') == std::string::npos ? 0 : f.find('/'))];
+    std::string top;
+    size_t top_n = 0;
+    for (auto& [dname, cnt] : dirs)
+      if (!dname.empty() && cnt > top_n) top = dname, top_n = cnt;
+    std::string sum = e.title;
+    if (!sum.empty() && std::string(".!?").find(sum.back()) == std::string::npos) sum += ".";
+    if (!ct.description.empty()) {
+      std::string first = ct.description.substr(0, ct.description.find("\n\n"));
+      if (first.size() > 280) {
+        size_t cut = first.rfind(' ', 280);
+        first = first.substr(0, cut == std::string::npos ? 280 : cut);
+        while (!first.empty() && (static_cast<unsigned char>(first.back()) & 0x80)) first.pop_back();
+        first += " ...";
+      }
+      sum += " " + first;
+      if (std::string(".!?").find(sum.back()) == std::string::npos) sum += ".";
+    }
+    sum += " Changes " + std::to_string(files.size()) + (files.size() == 1 ? " file" : " files") + " (+" +
+           std::to_string(ins) + " -" + std::to_string(del) + ")" +
+           (top_n * 2 > files.size() && !top.empty() ? ", mostly under " + top + "/" : std::string()) + ".";
+    if (!ct.figures.empty()) {
+      std::string figs;
+      for (auto& f : ct.figures) figs += (figs.empty() ? "" : ", ") + f;
+      sum += " Figures in the message: " + figs + ".";
+    }
+    e.summary = sum;
+    std::string body = "\n# " + e.title + "\n\n" + e.summary + "\n\n";
+    if (auto it = recorded.find(lower(name) + "#" + std::to_string(pr)); pr > 0 && it != recorded.end()) {
+      e.links.push_back(it->second);
+      body += "The same pull request is also recorded by `" + it->second + "`.\n\n";
+    }
+    if (!ct.description.empty())
+      body += "## What the history says\n\n" + ct.description + (ct.description_cut ? " ..." : "") + "\n\n";
+    body += "## Machine metadata\n\n";
     body += "- commit: " + std::string(sha) + " (" + s.date + ")\n";
     if (pr > 0) body += "- pull request: #" + std::to_string(pr) + "\n";
     body += "- diff: " + std::to_string(files.size()) + " files, +" + std::to_string(ins) + " -" + std::to_string(del) + "\n";
@@ -294,11 +457,12 @@ IngestStats ingest_git(const IngestOptions& opts) {
         body += "  - ... (" + std::to_string(files.size() - 30) + " more)\n";
         break;
       }
-      body += "  - `" + f + "`\n";
+      body += "  - `" + valid_utf8(f) + "`\n";
     }
-    if (opts.include_message) body += "\n## Commit message\n\n```text\n" + message + "\n```\n";
-    body += "\n## Summary\n\nTODO: what changed, why it is faster, on which hardware, with which numbers.\n";
-    e.body = body;
+    if (opts.include_message) body += "\n## Commit message\n\n```text\n" + valid_utf8(message) + "\n```\n";
+    e.title = valid_utf8(e.title);
+    e.summary = valid_utf8(e.summary);
+    e.body = valid_utf8(body);
     drafts.push_back({out, render_entry(e)});
   }
   if (rc != GIT_ITEROVER && rc != 0)

@@ -77,6 +77,46 @@ TEST(WikiIngest, PrAndRepoParsing) {
   EXPECT_EQ(repo_from_url("https://example.com/x/y"), "");
 }
 
+// Issue 18: keywords match whole words only. Each word below contains a term ("summary" holds
+// "umma", "softmax" and "stmatrix" hold "tma", "tmemory" holds "tmem"); none may tag it.
+TEST(WikiIngest, TagsMatchWholeWordsOnly) {
+  const std::vector<std::pair<std::string, std::string>> inside = {
+      {"summary", "tcgen05"}, {"consummate", "tcgen05"}, {"softmax", "tma"},   {"stmatrix", "tma"},
+      {"atmax", "tma"},       {"sm900", ""},             {"tmemory", "tmem"}, {"fusedmoe", ""},
+      {"remove", ""},         {"mlapack", "attention"},  {"prefilled", ""},   {"xgemmx", ""}};
+  for (auto& [word, tech] : inside) {
+    DetectedTags d = detect_tags("fix the " + word + " path");
+    EXPECT_TRUE(d.techniques.empty()) << word << " tagged " << (d.techniques.empty() ? "" : d.techniques[0]);
+    EXPECT_TRUE(d.architectures.empty()) << word;
+    if (word == "softmax") {
+      EXPECT_EQ(d.kernel_types, std::vector<std::string>{"softmax"});
+    } else {
+      EXPECT_TRUE(d.kernel_types.empty()) << word;
+    }
+  }
+  EXPECT_FALSE(contains_word("xgemmx", "gemm*"));
+  EXPECT_TRUE(contains_word("grouped_gemm kernel", "gemm*"));
+  // Whole words, identifiers split by '_' or '/', and declared stems do.
+  DetectedTags d = detect_tags("use umma and tma_load in csrc/tmem/alloc.cu; vectorized loads on sm90a");
+  for (std::string t : {"tcgen05", "tma", "tmem", "vectorized-loads"})
+    EXPECT_NE(std::find(d.techniques.begin(), d.techniques.end(), t), d.techniques.end()) << t;
+  EXPECT_NE(std::find(d.architectures.begin(), d.architectures.end(), "sm90"), d.architectures.end());
+}
+
+// Draft summaries come from the message: subject, description without boilerplate, figures.
+TEST(WikiIngest, SummariesSayWhatTheHistorySays) {
+  CommitText c = read_commit_text(
+      "Speed up MLA decode with split-KV (#88)\n\n<!-- template: describe your change -->\n## Description\n\n"
+      "Splits the KV sequence across CTAs and merges partial softmax results.\nOn H100 this gives 1.7x at batch 1 "
+      "and 35% at batch 8.\n\n## Checklist\n- [x] tests\n\nSigned-off-by: A Person <a@example.com>\n");
+  EXPECT_EQ(c.subject, "Speed up MLA decode with split-KV (#88)");
+  EXPECT_EQ(c.description,
+            "Splits the KV sequence across CTAs and merges partial softmax results. On H100 this gives 1.7x at batch 1 "
+            "and 35% at batch 8.");
+  EXPECT_EQ(c.figures, (std::vector<std::string>{"1.7x", "35%"}));
+  EXPECT_EQ(read_commit_text("One line\n").description, "");
+}
+
 TEST(WikiIngest, SelectsKernelCommitsWritesValidDraftsAndResumes) {
   TempDir d("kda-ingest-test");
   fs::path repo_dir = d.path() / "repo";
@@ -111,6 +151,12 @@ TEST(WikiIngest, SelectsKernelCommitsWritesValidDraftsAndResumes) {
   for (auto& e : loaded.entries) {
     EXPECT_TRUE(e.draft);
     EXPECT_EQ(e.kind, "source-pr");
+    EXPECT_EQ(e.summary.find("TODO"), std::string::npos) << e.summary;
+    EXPECT_EQ(e.body.find("TODO"), std::string::npos) << e.body;
+    EXPECT_NE(e.summary.find("Changes 1 file (+1 -"), std::string::npos) << e.summary;
+    if (e.id == "pr-kern-12") {
+      EXPECT_NE(e.summary.find("Uses TMA loads."), std::string::npos) << e.summary;
+    }
     if (e.id == "pr-kern-12") {
       EXPECT_NE(std::find(e.techniques.begin(), e.techniques.end(), "wgmma"), e.techniques.end());
       EXPECT_NE(std::find(e.architectures.begin(), e.architectures.end(), "sm90"), e.architectures.end());

@@ -206,16 +206,37 @@ std::string make_snippet(std::string_view text, const std::vector<std::string>& 
   }
   if (best_hits > 0 && best > 0) best = best >= 3 ? best - 3 : 0;  // a little lead-in
   size_t last = std::min(words.size(), best + kWindow);
+  // The original text of the window (punctuation kept, line breaks and runs of blanks folded),
+  // each matching word in brackets.
   std::string out = best > 0 ? "..." : "";
+  size_t pos = words[best].begin;
+  auto append_plain = [&](size_t from, size_t to) {
+    for (size_t k = from; k < to; ++k) {
+      char c = text[k];
+      bool blank = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+      if (blank) {
+        if (!out.empty() && out.back() != ' ') out += ' ';
+      } else {
+        out += c;
+      }
+    }
+  };
   for (size_t i = best; i < last; ++i) {
+    append_plain(pos, words[i].begin);
     std::string w(text.substr(words[i].begin, words[i].end - words[i].begin));
     if (w.size() > 40) {  // cut a very long token, on a UTF-8 character boundary
       size_t cut = 40;
       while (cut > 0 && (static_cast<unsigned char>(w[cut]) & 0xC0) == 0x80) --cut;
       w.resize(cut);
     }
-    if (i > best) out += ' ';
     out += words[i].hit ? "[" + w + "]" : w;
+    pos = words[i].end;
+  }
+  if (last < words.size()) {
+    // Keep closing punctuation that ends the last word ("...padding.").
+    size_t end_pos = pos;
+    while (end_pos < text.size() && end_pos < pos + 2 && std::ispunct(static_cast<unsigned char>(text[end_pos]))) ++end_pos;
+    append_plain(pos, end_pos);
   }
   if (last < words.size()) out += "...";
   return out;
