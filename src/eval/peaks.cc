@@ -10,7 +10,7 @@ namespace kda {
 namespace {
 
 // The figures a calibration produces; each is a rate that load can only lower.
-const char* const kRates[] = {"copy_bandwidth_gbs", "fma_gflops", "tensor_peak_gflops"};
+const char* const kRates[] = {"copy_bandwidth_gbs", "fma_gflops", "tensor_peak_gflops", "vector_peak_gflops"};
 
 std::filesystem::path cache_file(const Json& device) {
   std::string identity = device.value("backend", "") + "|" + device.value("name", "") + "|" + device.value("driver", "");
@@ -32,7 +32,7 @@ Peaks from_json(const Json& j) {
   Peaks p;
   p.raw = j;
   p.bandwidth_gbs = j.value("copy_bandwidth_gbs", 0.0);
-  p.gflops = std::max(j.value("fma_gflops", 0.0), j.value("tensor_peak_gflops", 0.0));
+  p.gflops = std::max({j.value("fma_gflops", 0.0), j.value("tensor_peak_gflops", 0.0), j.value("vector_peak_gflops", 0.0)});
   return p;
 }
 

@@ -16,7 +16,7 @@ namespace kda {
 
 struct Peaks {
   double bandwidth_gbs = 0;  ///< 0: unknown
-  double gflops = 0;         ///< the highest rate any kernel could reach (tensor peak if known)
+  double gflops = 0;  ///< the highest rate any kernel could reach (tensor or declared vector peak if known)
   Json raw;
 };
 
