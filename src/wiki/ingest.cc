@@ -113,6 +113,7 @@ const std::vector<Tag>& tags() {
       {"mi325*", "", "", "gfx942"},            {"cdna3", "", "", "gfx942"},
       {"gfx950", "", "", "gfx950"},            {"mi355*", "", "", "gfx950"},
       {"mi350*", "", "", "gfx950"},            {"cdna4", "", "", "gfx950"},
+      {"mi35x", "", "", "gfx950"},             {"mi30x", "", "", "gfx942"},
       {"gfx90a", "", "", "gfx90a"},            {"mi250*", "", "", "gfx90a"},
   };
   return t;
@@ -213,6 +214,7 @@ CommitText read_commit_text(const std::string& message) {
                   lt.rfind("co-authored-by:", 0) == 0 || lt.rfind("reviewed-by:", 0) == 0 ||
                   lt.rfind("pull request resolved:", 0) == 0 || lt.rfind("closes #", 0) == 0 ||
                   lt.rfind("fixes #", 0) == 0 || lt.rfind("cc @", 0) == 0 || t.find("-->") != std::string::npos ||
+                  std::none_of(t.begin(), t.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)); }) ||
                   lt == "n/a" || lt == "none" || lt.rfind("please ", 0) == 0 || lt.find("thank you for") != std::string::npos;
     if (boiler) {
       if (!para.empty()) paras.push_back(para);
@@ -384,9 +386,12 @@ IngestStats ingest_git(const IngestOptions& opts) {
     while (!e.title.empty() && (static_cast<unsigned char>(e.title.back()) & 0xC0) == 0x80) e.title.pop_back();
     if (!e.title.empty() && (static_cast<unsigned char>(e.title.back()) & 0x80)) e.title.pop_back();
     if (e.title.empty()) e.title = "commit " + short_sha;
-    // Tags from what the draft shows: subject, description and the files listed.
+    // Tags from what the draft shows: subject, description and the files it lists.
+    std::vector<std::string> listed;
+    for (auto& f : files)
+      if ((kernel_path(f) || files.size() <= 20) && listed.size() < 30) listed.push_back(f);
     std::string haystack = lower(ct.subject + "\n" + ct.description);
-    for (auto& f : files) haystack += " " + lower(f);
+    for (auto& f : listed) haystack += " " + lower(f);
     DetectedTags dt = detect_tags(haystack);
     e.techniques = dt.techniques;
     e.kernel_types = dt.kernel_types;
@@ -450,15 +455,8 @@ IngestStats ingest_git(const IngestOptions& opts) {
     for (auto& t : e.techniques) tech += (tech.empty() ? "" : ", ") + t;
     body += "- techniques detected: " + (tech.empty() ? std::string("none") : tech) + "\n";
     body += "- files:\n";
-    size_t shown = 0;
-    for (auto& f : files) {
-      if (!kernel_path(f) && files.size() > 20) continue;
-      if (++shown > 30) {
-        body += "  - ... (" + std::to_string(files.size() - 30) + " more)\n";
-        break;
-      }
-      body += "  - `" + valid_utf8(f) + "`\n";
-    }
+    for (auto& f : listed) body += "  - `" + valid_utf8(f) + "`\n";
+    if (listed.size() < files.size()) body += "  - ... (" + std::to_string(files.size() - listed.size()) + " more)\n";
     if (opts.include_message) body += "\n## Commit message\n\n```text\n" + valid_utf8(message) + "\n```\n";
     e.title = valid_utf8(e.title);
     e.summary = valid_utf8(e.summary);

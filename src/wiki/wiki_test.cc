@@ -10,6 +10,7 @@
 #include "core/hash.h"
 #include "wiki/entry.h"
 #include "wiki/index.h"
+#include "wiki/ingest.h"
 #include "wiki/vocab.h"
 
 namespace kda::wiki {
@@ -246,6 +247,33 @@ TEST(StarterWiki, PassesCheck) {
   size_t curated = 0;
   for (auto& e : r.entries) curated += !e.draft;
   EXPECT_GE(curated, 60u);
+}
+
+// Issue 18 acceptance 3: no shipped draft has a placeholder summary, and every technique a
+// draft carries is backed by one of its keywords as a whole word in what the draft shows.
+TEST(StarterWiki, DraftsHaveRealSummariesAndWholeWordTags) {
+  fs::path dir = fs::path(KDA_SOURCE_DIR) / "wiki";
+  if (!fs::exists(dir)) GTEST_SKIP() << "no wiki/ in the source tree";
+  auto r = load_wiki(dir);
+  size_t drafts = 0;
+  std::string bad;
+  for (auto& e : r.entries) {
+    if (!e.draft) continue;
+    ++drafts;
+    std::string sum = lower(e.summary);
+    if (contains_word(sum, "todo:") || sum.rfind("todo", 0) == 0 || sum.find("not yet summarised") != std::string::npos ||
+        sum.rfind("draft", 0) == 0 || e.summary.size() < 20)
+      bad += e.id + ": placeholder summary '" + e.summary + "'\n";
+    if (e.body.find("TODO: what changed") != std::string::npos) bad += e.id + ": placeholder in the body\n";
+    std::string text = lower(e.title + "\n" + e.body);
+    for (auto& t : e.techniques) {
+      bool backed = false;
+      for (auto& k : technique_keywords(t)) backed |= contains_word(text, k);
+      if (!backed) bad += e.id + ": technique '" + t + "' without a whole-word keyword\n";
+    }
+  }
+  EXPECT_GE(drafts, 1000u);
+  EXPECT_EQ(bad, "");
 }
 
 // Search quality: questions phrased as a kernel engineer would ask them, each with the entries a
