@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <algorithm>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include "core/fs.h"
 #include "core/hash.h"
 #include "wiki/entry.h"
+#include "wiki/import.h"
 #include "wiki/index.h"
 #include "wiki/ingest.h"
 #include "wiki/vocab.h"
@@ -276,24 +278,86 @@ TEST(StarterWiki, DraftsHaveRealSummariesAndWholeWordTags) {
   EXPECT_EQ(bad, "");
 }
 
+struct QualityCase {
+  std::string query, arch, finding;
+  std::vector<std::string> expected;
+};
+const std::vector<QualityCase>& quality_cases();
+void expect_quality(const Index& idx, double min_rate, const std::string& label);
+
+void copy_starter(const fs::path& src, const fs::path& dst) {
+  for (auto& f : entry_files(src)) {
+    fs::path to = dst / fs::relative(f, src);
+    fs::create_directories(to.parent_path());
+    fs::copy_file(f, to);
+  }
+}
+
 // Search quality: questions phrased as a kernel engineer would ask them, each with the entries a
-// good answer must include; at least 85% must have one of them in the top 5.
+// good answer must include; at least 95% must have one of them in the top 5 (issue 18).
 TEST(StarterWiki, SearchQuality) {
   fs::path src = fs::path(KDA_SOURCE_DIR) / "wiki";
   if (!fs::exists(src)) GTEST_SKIP() << "no wiki/ in the source tree";
   TempDir d("kda-wiki-quality");
-  for (auto& f : entry_files(src)) {
-    fs::path to = d.path() / fs::relative(f, src);
-    fs::create_directories(to.parent_path());
-    fs::copy_file(f, to);
-  }
+  copy_starter(src, d.path());
   build_index(d.path());
   Index idx(d.path());
-  struct Case {
-    std::string query, arch, finding;
-    std::vector<std::string> expected;
-  };
-  std::vector<Case> cases = {
+  expect_quality(idx, 0.95, "starter wiki");
+}
+
+// Issue 18: ranking holds at real size. Beside the starter wiki, 10,000 synthetic imported
+// records shaped like a big KernelWiki import (short PR records whose titles repeat the
+// questions' words, a few long reference pages, CJK pages) must not push the curated answers out.
+TEST(StarterWiki, SearchQualityBesideTenThousandImportedRecords) {
+  fs::path src = fs::path(KDA_SOURCE_DIR) / "wiki";
+  if (!fs::exists(src)) GTEST_SKIP() << "no wiki/ in the source tree";
+  TempDir d("kda-wiki-quality-big");
+  copy_starter(src, d.path());
+  const std::vector<std::string> words = {"grouped", "gemm", "bank", "conflicts", "lds", "tma", "fp8", "topk",
+                                          "attention", "decode", "rmsnorm", "moe", "split-k", "wgmma", "softmax",
+                                          "tensor", "memory", "mi300x", "hopper", "blackwell", "kernel", "fix"};
+  uint32_t x = 12345;
+  auto rnd = [&] { return x = x * 1664525u + 1013904223u; };
+  for (int i = 0; i < 10000; ++i) {
+    std::string title;
+    for (int w = 0; w < 6; ++w) title += words[rnd() % words.size()] + " ";
+    std::string body = "Record of a pull request: " + title + "\n";
+    if (i % 500 == 0)  // a few long reference pages: 100 KB bodies
+      for (int k = 0; k < 2000; ++k) body += words[rnd() % words.size()] + " reference text padding line.\n";
+    if (i % 1000 == 1) body += "\n共享内存的银行冲突 与 分组矩阵乘法\n";
+    put(d.path() / "imported" / "synth" / ("p" + std::to_string(i) + ".md"),
+        "---\nschema_version: 1\nid: synth.pr-x-" + std::to_string(i) + "\nnamespace: synth\ntitle: \"" + title +
+            "\"\nkind: source-pr\narchitectures: [" + (i % 3 ? "sm90" : "gfx942") +
+            "]\nconfidence: source-reported\nsources:\n  - repo: acme/x\n    pr: " + std::to_string(i + 1) +
+            "\n    url: https://github.com/acme/x/pull/" + std::to_string(i + 1) + "\n---\n" + body);
+  }
+  auto st = build_index(d.path());
+  EXPECT_TRUE(st.problems.empty());
+  Index idx(d.path());
+  expect_quality(idx, 0.95, "starter wiki + 10,000 synthetic records");
+  // CJK words are searchable (bigrams), not dropped.
+  auto cjk = idx.search(Query{.text = "银行冲突"});
+  ASSERT_FALSE(cjk.empty());
+  EXPECT_EQ(cjk[0].id.rfind("synth.", 0), 0u);
+  EXPECT_NE(cjk[0].snippet.find("银行冲突]"), std::string::npos) << cjk[0].snippet;  // the run holding it, marked
+}
+
+// The same questions with a real KernelWiki-format checkout imported beside the starter wiki
+// (never committed): KDA_KERNELWIKI_DIR=/path/to/KernelWiki.
+TEST(StarterWiki, SearchQualityBesideARealImportedKB) {
+  const char* kb = std::getenv("KDA_KERNELWIKI_DIR");
+  if (!kb || !*kb) GTEST_SKIP() << "set KDA_KERNELWIKI_DIR to a KernelWiki checkout";
+  fs::path src = fs::path(KDA_SOURCE_DIR) / "wiki";
+  TempDir d("kda-wiki-quality-real");
+  copy_starter(src, d.path());
+  auto rep = import_kernelwiki({kb, d.path(), "kernelwiki"});
+  std::cout << "imported " << rep.imported << " pages\n";
+  Index idx(d.path());
+  expect_quality(idx, 0.95, "starter wiki + imported KB");
+}
+
+const std::vector<QualityCase>& quality_cases() {
+  static const std::vector<QualityCase> cases = {
       {"reduce shared memory bank conflicts in a transpose", "", "", {"pattern-shared-bank-conflict", "technique-smem-padding", "technique-smem-swizzle"}},
       {"fp8 gemm on hopper with warp specialization", "", "", {"hw-sm90-fp8", "technique-warp-specialization", "technique-fp8-block-scaling"}},
       {"topk warp select sm_90", "", "", {"technique-radix-select-topk", "kernel-topk-sampling"}},
@@ -330,7 +394,19 @@ TEST(StarterWiki, SearchQuality) {
       {"L2 locality across XCDs on MI300X", "", "", {"technique-xcd-aware-scheduling"}},
       {"per-token fp8 scaled_mm cutlass epilogue", "", "", {"kernel-fp8-scaled-mm"}},
       {"", "sm100", "tensor-core-underused", {"pattern-tensor-core-underused"}},
+      {"Infinity Cache on MI300X", "", "", {"hw-gfx942-infinity-cache", "hw-gfx942-memory-hierarchy"}},
+      {"how big is LDS on MI355X", "", "", {"hw-gfx950-cdna4"}},
+      {"rocprof-compute bank conflict rate meaning", "", "", {"hw-amd-rocprof-compute-counters"}},
+      {"occupancy VGPR waves per SIMD AMD", "", "", {"hw-amd-wave64-occupancy"}},
+      {"LDS bank conflict", "gfx942", "", {"hw-gfx942-lds"}},
+      {"L2 per XCD memory hierarchy CDNA3", "", "", {"hw-gfx942-memory-hierarchy"}},
   };
+  return cases;
+}
+
+// The relevance set over idx: at least min_rate of the questions have an expected id in the top 5.
+void expect_quality(const Index& idx, double min_rate, const std::string& label) {
+  auto cases = quality_cases();
   int hits = 0;
   std::string misses;
   for (auto& c : cases) {
@@ -350,9 +426,9 @@ TEST(StarterWiki, SearchQuality) {
     if (!hit) misses += "  '" + c.query + c.finding + "' -> " + got + "\n";
   }
   double rate = static_cast<double>(hits) / static_cast<double>(cases.size());
-  std::cout << "search quality: " << hits << "/" << cases.size() << " queries hit in top 5\n" << misses;
-  EXPECT_GE(cases.size(), 20u);
-  EXPECT_GE(rate, 0.85) << misses;
+  std::cout << "search quality (" << label << "): " << hits << "/" << cases.size() << " queries hit in top 5\n" << misses;
+  EXPECT_GE(cases.size(), 40u);
+  EXPECT_GE(rate, min_rate) << label << "\n" << misses;
 }
 
 }  // namespace
