@@ -14,6 +14,7 @@
 #include <benchmark/benchmark.h>
 
 #include "core/fs.h"
+#include "core/subprocess.h"
 #include "wiki/entry.h"
 #include "wiki/import.h"
 #include "wiki/index.h"
@@ -114,6 +115,34 @@ void BM_Search(benchmark::State& state) {
   state.counters["results/query"] = static_cast<double>(results) / static_cast<double>(us.size());
 }
 BENCHMARK(BM_Search)->Unit(benchmark::kMicrosecond)->Iterations(2000);
+
+// The whole `kda wiki search` process (start-up, staleness check, query, output), as a user or
+// an agent runs it: set KDA_BIN to the kda binary. Counters p50_ms / p99_ms.
+void BM_SearchProcess(benchmark::State& state) {
+  const char* bin = std::getenv("KDA_BIN");
+  if (!bin || !*bin) {
+    state.SkipWithError("set KDA_BIN to the kda binary");
+    return;
+  }
+  const fs::path& dir = bench_wiki();
+  kda::wiki::build_index(dir);
+  const std::vector<std::string> queries = {"LDS bank conflict", "grouped gemm", "fp8 gemm on hopper",
+                                            "tensor memory accumulator", "split-k decode"};
+  std::vector<double> ms;
+  size_t i = 0;
+  for (auto _ : state) {
+    kda::ProcessSpec spec;
+    spec.argv = {bin, "wiki", "--wiki", dir.string(), "search", queries[i++ % queries.size()]};
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = kda::run_process(spec);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (!r.ok()) state.SkipWithError("kda wiki search failed");
+  }
+  std::sort(ms.begin(), ms.end());
+  state.counters["p50_ms"] = ms[ms.size() / 2];
+  state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+}
+BENCHMARK(BM_SearchProcess)->Unit(benchmark::kMillisecond)->Iterations(50);
 
 }  // namespace
 
