@@ -69,6 +69,40 @@ TEST(WikiCli, AddShowStatsSearchAndBadInput) {
 }
 
 
+// Issue 18 through the binary: a hostile entry is a warning on stderr and search still answers;
+// a question without words is exit 2; an import that loses pages is exit 1 with a summary.
+TEST(WikiCli, BadEntriesWarnQueriesWithoutWordsFailLossyImportExitsOne) {
+  TempDir d("kda-wiki-cli");
+  fs::path w = d.path() / "wiki";
+  fs::create_directories(w / "techniques");
+  std::ofstream(w / "techniques" / "swz.md")
+      << "---\nschema_version: 1\nid: technique-swz\ntitle: \"Swizzled tiles\"\nkind: technique\narchitectures: [gfx942]\n"
+         "techniques: [swizzle]\nconfidence: source-reported\nsources:\n  - repo: NVIDIA/cutlass\n    pr: 5\n"
+         "    url: https://github.com/NVIDIA/cutlass/pull/5\n---\nXOR the column index with the row.\n";
+  std::ofstream(w / "techniques" / "bad.md") << "---\nid: technique-bad\ntitle: \"\xff\xfe\"\n---\n";
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"wiki", "--wiki", w.string()});
+    return e2e::kda(args, d.path() / "cache");
+  };
+  auto r = run({"search", "swizzle", "--arch", "gfx942", "--json"});
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_NE(r.err.find("bad.md:3: invalid UTF-8"), std::string::npos) << r.err;
+  Json j = Json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 1u);
+  EXPECT_EQ(j["results"][0]["sources"][0], "https://github.com/NVIDIA/cutlass/pull/5");
+  EXPECT_EQ(run({"search", "the of"}).exit_code, 2);
+  EXPECT_EQ(run({"check"}).exit_code, 3);
+  fs::path kb = d.path() / "kb";
+  fs::create_directories(kb / "wiki" / "techniques");
+  std::ofstream(kb / "wiki" / "techniques" / "ok.md")
+      << "---\nid: technique-ok\ntitle: \"Fine\"\ntype: technique\nsources: [missing-record]\n---\nBody.\n";
+  std::ofstream(kb / "wiki" / "techniques" / "broken.md") << "---\nid: [\n---\nBody.\n";
+  r = run({"import", kb.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("1 page(s) skipped and 1 source id(s) unresolved"), std::string::npos) << r.err;
+  EXPECT_TRUE(run({"show", "kernelwiki.technique-ok"}).ok());
+}
+
 // Runs git (the real CLI) with a fixed identity and no user or system configuration.
 std::string git(const std::vector<std::string>& args, const fs::path& cwd = {}) {
   ProcessSpec spec;
