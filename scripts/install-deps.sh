@@ -21,7 +21,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "kda: all build dependencies are installed"
-  exit 0
+  exec bash "$(dirname "$0")/install-web.sh"  # the report's Chart.js, browser tests' chromium
 fi
 
 SUDO=""
@@ -30,3 +30,4 @@ echo "kda: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+bash "$(dirname "$0")/install-web.sh"  # the report's Chart.js, browser tests' chromium

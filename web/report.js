@@ -32,7 +32,9 @@
         .catch(() => show({ error: 'trace ' + id + ' could not be fetched' }));
       return;
     }
-    if (!bodies) bodies = JSON.parse(document.getElementById('kda-traces').textContent);
+    const block = document.getElementById('kda-traces');
+    if (!block) return;  // still being read: the page draws before the trace bodies arrive
+    if (!bodies) bodies = JSON.parse(block.textContent);
     show(bodies[id] || { error: 'no trace with id ' + id });
   }
 
@@ -236,18 +238,46 @@
       <h3>Candidates</h3><div class="scroll"><table><thead><tr><th>solution</th><th>hash</th></tr></thead><tbody>${cands}</tbody></table></div></div>`;
   }
 
-  function tracesView(t) {
-    const rows = t.traces.map((r) => `<tr id="row-${esc(r.id)}"><td>${link(r.id, r.id)}</td><td>${esc(r.solution)}</td><td>${esc(r.workload)}</td>
+  // The trace table is paged (kPage rows), so that a store of any size renders at once; every
+  // trace stays reachable by its link (#trace-ID opens it whether or not its row is on the page).
+  const kPage = 200;
+  const pagers = {};
+  function traceRow(r) {
+    return `<tr id="row-${esc(r.id)}"><td>${link(r.id, r.id)}</td><td>${esc(r.solution)}</td><td>${esc(r.workload)}</td>
       <td>${esc(r.split)}</td><td>${status(r.status)}</td><td class="num">${r.latency_ms != null ? link(r.id, fmt(r.latency_ms)) : ''}</td>
-      <td class="num">${r.speedup != null ? link(r.id, fmt(r.speedup) + '×') : ''}</td><td class="num">${r.fraction_of_roofline ? link(r.id, fmt(r.fraction_of_roofline * 100, 2) + ' %') : ''}</td>
-      <td>${esc(r.reason_code || '')}</td><td>${esc(r.created_at)}</td></tr>`);
-    return `<div class="panel"><h3>Traces (${t.traces.length}; ${t.tuning_rows} tuning rows)</h3><div class="scroll"><table class="traces"><thead><tr>
-      <th>id</th><th>solution</th><th>workload</th><th>split</th><th>status</th><th>latency ms</th><th>speedup</th><th>of roofline</th><th>reason</th><th>at</th></tr></thead>
-      <tbody>${rows.join('')}</tbody></table></div></div>`;
+      <td class="num">${r.speedup != null ? link(r.id, fmt(r.speedup) + '×') : ''}</td><td class="num">${r.fraction_of_roofline ? link(r.id, fmt(r.fraction_of_roofline, 2)) : ''}</td>
+      <td>${esc(r.reason_code || '')}</td><td>${esc(r.created_at)}</td></tr>`;
   }
+  function drawPage(ti) {
+    const pg = pagers[ti];
+    const f = pg.filter.toLowerCase();
+    const rows = f ? pg.rows.filter((r) => `${r.id} ${r.solution} ${r.workload} ${r.status} ${r.reason_code}`.toLowerCase().includes(f)) : pg.rows;
+    const pages = Math.max(1, Math.ceil(rows.length / kPage));
+    pg.page = Math.min(pg.page, pages - 1);
+    document.getElementById(`traces-${ti}`).innerHTML = rows.slice(pg.page * kPage, (pg.page + 1) * kPage).map(traceRow).join('');
+    document.getElementById(`pager-${ti}`).textContent = `${rows.length} of ${pg.rows.length} traces; page ${pg.page + 1} of ${pages}`;
+  }
+  function tracesView(t, ti) {
+    pagers[ti] = { rows: t.traces, page: 0, filter: '' };
+    later.push(() => drawPage(ti));
+    return `<div class="panel"><h3>Traces (${t.traces.length}; ${t.tuning_rows} tuning rows)</h3>
+      <p><button data-pager="${ti}" data-step="-1">previous</button> <button data-pager="${ti}" data-step="1">next</button>
+      <input data-filter="${ti}" placeholder="filter: solution, workload, status" size="36"> <span class="note" id="pager-${ti}"></span></p>
+      <div class="scroll"><table class="traces"><thead><tr>
+      <th>id</th><th>solution</th><th>workload</th><th>split</th><th>status</th><th>latency ms</th><th>speedup</th><th>floor / latency</th><th>reason</th><th>at</th></tr></thead>
+      <tbody id="traces-${ti}"></tbody></table></div></div>`;
+  }
+  document.addEventListener('input', (e) => {
+    const ti = e.target.dataset && e.target.dataset.filter;
+    if (ti == null || !pagers[ti]) return;
+    pagers[ti].filter = e.target.value;
+    pagers[ti].page = 0;
+    drawPage(ti);
+  });
 
   let later = [];
   function render(model) {
+    const t0 = performance.now();
     Object.keys(charts).forEach((k) => { charts[k].destroy(); delete charts[k]; });
     later = [];
     const src = model.source;
@@ -258,7 +288,7 @@
       t.traces.forEach((r) => { byId[r.id] = r; });
       html += `<section class="task" id="task-${ti}"><h2>${esc(t.name)} <span class="note">definition ${esc(t.definition.name || '')}</span></h2>`;
       html += speedupView(t, ti, byId) + t.runs.map((r, ri) => roundsView(r, ri, ti)).join('') + rooflineView(t, ti, byId) +
-        regimesView(t, ti) + provenanceView(t) + tracesView(t) + '</section>';
+        regimesView(t, ti) + provenanceView(t) + tracesView(t, ti) + '</section>';
     });
     html += '</main><aside id="trace-view"></aside>';
     document.getElementById('app').innerHTML = html;
@@ -266,16 +296,23 @@
     onHash();
     document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
     window.kdaRenderedAt = performance.now();
+    window.kdaRenderMs = window.kdaRenderedAt - t0;
   }
 
   document.addEventListener('click', (e) => {
+    const btn = e.target.closest && e.target.closest('button[data-pager]');
+    if (btn) { const pg = pagers[btn.dataset.pager]; pg.page = Math.max(0, pg.page + Number(btn.dataset.step)); drawPage(btn.dataset.pager); return; }
     const a = e.target.closest && e.target.closest('a[data-close]');
     if (a) { e.preventDefault(); history.replaceState(null, '', location.pathname + location.search); onHash(); }
   });
   window.addEventListener('hashchange', onHash);
 
   if (!live) {
-    render(JSON.parse(document.getElementById('kda-model').textContent));
+    const p0 = performance.now();
+    const model = JSON.parse(document.getElementById('kda-model').textContent);
+    window.kdaParseMs = performance.now() - p0;
+    render(model);
+    if (location.hash) window.addEventListener('load', onHash);
     return;
   }
   // Live: the server sends an event whenever a file the model is built from changes.

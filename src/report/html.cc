@@ -23,7 +23,10 @@ std::string script_safe(std::string_view js) {
   return out;
 }
 
-std::string page(const std::string& title, const std::string& data_blocks, const std::string& live_config) {
+// The trace bodies (most of a large report's bytes) come after the scripts: the page draws
+// while the parser is still reading them, and they are parsed as JSON only when a trace opens.
+std::string page(const std::string& title, const std::string& data_blocks, const std::string& live_config,
+                 const std::string& trailing_blocks) {
   std::string h;
   h.reserve(data_blocks.size() + 300000);
   h += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -37,7 +40,9 @@ std::string page(const std::string& title, const std::string& data_blocks, const
   for (size_t p = 0; (p = lic.find("--", p)) != std::string::npos;) lic.replace(p, 2, "- -");
   h += lic + "\n-->\n<script>\n" + script_safe(assets::kChartJs) + "\n</script>\n";
   h += live_config;
-  h += "<script>\n" + script_safe(assets::kReportJs) + "\n</script>\n</body></html>\n";
+  h += "<script>\n" + script_safe(assets::kReportJs) + "\n</script>\n";
+  h += trailing_blocks;
+  h += "</body></html>\n";
   return h;
 }
 
@@ -60,14 +65,13 @@ std::string render_html(const Json& model) {
   m.erase("trace_bodies");
   std::string title = "kda report";
   if (m.contains("source")) title += " — " + m["source"].value("path", std::string());
-  const std::string blocks = "<script id=\"kda-model\" type=\"application/json\">" + script_json(m) +
-                             "</script>\n<script id=\"kda-traces\" type=\"application/json\">" + script_json(bodies) +
-                             "</script>\n";
-  return page(title, blocks, "");
+  const std::string model_block = "<script id=\"kda-model\" type=\"application/json\">" + script_json(m) + "</script>\n";
+  const std::string traces = "<script id=\"kda-traces\" type=\"application/json\">" + script_json(bodies) + "</script>\n";
+  return page(title, model_block, "", traces);
 }
 
 std::string render_live_html(const std::string& token) {
-  return page("kda serve", "", "<script>window.KDA_LIVE = {token: " + script_json(Json(token)) + "};</script>\n");
+  return page("kda serve", "", "<script>window.KDA_LIVE = {token: " + script_json(Json(token)) + "};</script>\n", "");
 }
 
 }  // namespace kda::report
