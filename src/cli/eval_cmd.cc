@@ -4,6 +4,7 @@
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "cli/ranges.h"
 #include "cli/table.h"
 #include "core/error.h"
@@ -69,17 +70,22 @@ void run_eval(const EvalArgs& a) {
   opt.stop.budget_seconds = a.budget;
   opt.stop.min_samples = a.min_samples;
   opt.call_timeout = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
-  opt.progress = [](const std::string& line) { std::fprintf(stderr, "kda: %s\n", line.c_str()); };
+  auto bar = std::make_shared<Progress>();  // done/total, elapsed, estimate (issue 20)
+  opt.progress = [bar](const std::string& line) { bar->message("kda: " + line); };
   Judge judge(task, opt);
   std::vector<SolutionResult> results;
   // With --json each trace is printed as soon as it is judged (it is in the store by then), so an
   // evaluation stopped by an error still shows every verdict reached before it.
-  auto print_trace = [&a](const Trace& t) {
+  const size_t total = sols.size() * task.select(a.workloads).size();
+  size_t judged = 0;
+  auto print_trace = [&a, &bar, &judged, total](const Trace& t) {
     if (a.json) std::cout << dump_json(to_json(t)) << "\n" << std::flush;
+    bar->update(++judged, total, t.solution + " x " + t.workload.uuid + ": " + to_string(t.status));
   };
   for (const Solution& s : sols)
     results.push_back(judge.evaluate(s, task.select(opt.workloads), print_trace));
   judge.finish();
+  bar->finish();
   if (!a.json) print_results(std::cout, results);
 }
 

@@ -4,10 +4,26 @@
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "cli/ranges.h"
 #include "loop/engine.h"
 
 namespace kda::cli {
+namespace {
+
+// The loop's status line; on a terminal redrawn in place with its round as done/total.
+std::function<void(const std::string&)> run_progress(std::shared_ptr<Progress> bar) {
+  return [bar](const std::string& line) {
+    int n = 0, max = 0;
+    const size_t at = line.find(" round ");
+    if (bar->tty() && at != std::string::npos && std::sscanf(line.c_str() + at, " round %d/%d", &n, &max) == 2 && max > 0)
+      bar->update(static_cast<size_t>(n - 1), static_cast<size_t>(max), line, false);
+    else
+      bar->message(line);
+  };
+}
+
+}  // namespace
 
 namespace {
 void print_outcome(const loop::RunOutcome& o) {
@@ -62,8 +78,11 @@ void add_run_command(CLI::App& root) {
     opt->run_dir = *run_dir;
     opt->sandbox = !*no_sandbox;
     opt->accept_plan = *accept;
-    opt->status = [](const std::string& line) { std::cerr << line << "\n"; };
-    print_outcome(loop::start_run(*opt));
+    auto bar = std::make_shared<Progress>();
+    opt->status = run_progress(bar);
+    auto outcome = loop::start_run(*opt);
+    bar->finish();
+    print_outcome(outcome);
   });
 }
 

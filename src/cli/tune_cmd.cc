@@ -7,6 +7,7 @@
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "cli/ranges.h"
 #include "core/error.h"
 #include "task/task_dir.h"
@@ -37,17 +38,12 @@ struct TuneArgs {
   int hidden_rounds = 3;
 };
 
-// A bar redrawn in place on a terminal; one line per measurement when stderr is a file or pipe.
+// A bar redrawn in place on a terminal (done/total, elapsed, estimate); one line per measurement
+// when stderr is a file or pipe.
 void draw_progress(size_t done, size_t total, const std::string& what) {
-  static const bool tty = ::isatty(STDERR_FILENO);
-  if (!tty) {
-    std::fprintf(stderr, "kda: [%zu/%zu] %s\n", done, total, what.c_str());
-    return;
-  }
-  const int width = 30, filled = total ? static_cast<int>(width * done / total) : width;
-  std::fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu %.60s", filled, "##############################", width - filled, "",
-               done, total, what.c_str());
-  if (done == total) std::fputc('\n', stderr);
+  static Progress bar;
+  bar.update(done, total, what);
+  if (done == total) bar.finish();
 }
 
 void print_summary(const TuneReport& r) {
