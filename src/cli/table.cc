@@ -50,6 +50,15 @@ void print_results(std::ostream& out, const std::vector<SolutionResult>& results
     if (!r.build.ok) out << " (build failed)";
     out << "\n";
   }
+  // The fallback GPU timer sees other streams only through a wall-clock bound (docs/evaluator.md,
+  // "The GPU timer"): say so beside the figures it produced.
+  for (const SolutionResult& r : results)
+    for (const Trace& t : r.traces)
+      if (t.environment.timer == "events+wall_bound") {
+        out << "note: timed without CUPTI (events + wall-clock bound): weaker against work on other streams, and host "
+               "latency inflates short calls; see docs/evaluator.md\n";
+        return;
+      }
 }
 
 }  // namespace kda::cli
