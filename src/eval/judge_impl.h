@@ -1,0 +1,279 @@
+// The judge's private state, shared by its two halves: judge.cc (session set-up, runners, inputs,
+// the public API) and evaluate_workload.cc (one workload's procedure, judge.h). Not an interface:
+// only those two files include it.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "core/error.h"
+#include "core/hash.h"
+#include "eval/compare.h"
+#include "eval/judge.h"
+#include "eval/peaks.h"
+#include "eval/pins.h"
+#include "eval/runner_client.h"
+#include "eval/timing_rules.h"
+#include "sandbox/sandbox.h"
+#include "store/store.h"
+#include "task/inputs.h"
+
+namespace kda {
+
+/// Rules 1-4's verdict on one call.
+struct CallCheck {
+  Status status = Status::kPassed;
+  std::string code, reason;
+  Correctness correctness;
+};
+
+/// 32 random bytes as hex (the session seed), and its first 64 bits.
+std::string fresh_seed();
+uint64_t seed_to_u64(const std::string& seed_hex);
+/// "0.0123 ms", for reasons.
+std::string fmt_ms(double ms);
+/// The fast hashes of an input set, as the runner reports them after a call.
+std::vector<std::string> hashes_of(const std::vector<HostTensor>& set);
+
+struct Judge::Impl {
+  TaskDir task;
+  EvalOptions opt;
+  std::filesystem::path runner_exe;
+  Store store;
+  AuditLog audit;
+  std::string seed, commitment;
+  uint64_t seed64 = 0;
+  std::string definition_hash, workloads_hash;
+  Solution baseline;
+  std::string baseline_hash, reference_hash;
+  BuildResult baseline_build, reference_build;
+  std::string reference_backend;
+  std::unique_ptr<RunnerClient> reference, base;
+  bool base_has_run = false;  // the current baseline runner has made its untimed first call
+  Peaks peaks;
+  Json device;
+  bool peaks_known = false;
+
+  Impl(const TaskDir& t, EvalOptions o)
+      : task(t), opt(std::move(o)), runner_exe(locate_runner(opt.runner_exe)), store(task.store_dir()),
+        audit(task.store_dir() / "audit.jsonl", &store) {}
+
+  // Processes the judge must not kill when it sweeps up what a failed candidate left behind.
+  std::vector<pid_t> trusted_pids() const {
+    std::vector<pid_t> keep;
+    if (reference) keep.push_back(reference->pid());
+    if (base) keep.push_back(base->pid());
+    return keep;
+  }
+
+  void say(const std::string& s) {
+    if (opt.progress) opt.progress(s);
+  }
+
+  RunnerConfig config(const std::filesystem::path& lib, const std::string& backend) {
+    RunnerConfig c;
+    c.runner_exe = runner_exe;
+    c.backend = backend;
+    c.library = lib;
+    c.sandbox = opt.sandbox;
+    return c;
+  }
+
+  void check_sandbox() {
+    if (!opt.sandbox) {
+      say("warning: the sandbox is OFF (--no-sandbox): candidate code runs unconfined");
+      if (opt.require_sandbox) fail(ErrorKind::kUsage, "--require-sandbox and --no-sandbox contradict each other");
+      return;
+    }
+    SandboxStatus st = probe_sandbox();
+    for (const std::string& w : st.warnings) say("WARNING: " + w);
+    if (opt.require_sandbox && !(st.landlock_abi > 0 && st.seccomp_applied))
+      fail(ErrorKind::kEnvironment, "--require-sandbox: this kernel cannot enforce the full sandbox (Landlock ABI " +
+                                        std::to_string(st.landlock_abi) + "); run on a kernel with Landlock and seccomp");
+  }
+
+  // Pins are trust-on-first-use: the first evaluation records the hash, later ones must match.
+  std::string check_pin(const std::string& name, const std::string& hash) {
+    auto p = store.pin(name);
+    if (!p) {
+      store.set_pin(name, hash);
+      audit.append("pin", {{"name", name}, {"hash", hash}, {"reason", "first use"}});
+      say("pinned " + name + " = " + hash.substr(0, 12));
+      return hash;
+    }
+    if (p->hash != hash)
+      fail(ErrorKind::kIntegrity, name + " changed since it was pinned (" + p->hash.substr(0, 12) + " -> " +
+                                      hash.substr(0, 12) + "); restore it, or run 'kda store pin " + task.root.string() +
+                                      " " + name.substr(0, name.find(':')) + "' if the change is intended");
+    return hash;
+  }
+
+  void prepare() {
+    check_sandbox();
+    definition_hash = sha256_file(task.root / "definition.json");
+    workloads_hash = std::filesystem::exists(task.root / "workloads.jsonl") ? sha256_file(task.root / "workloads.jsonl") : "";
+    check_task_input_pins(task, store, audit, [this](const std::string& m) { say(m); });  // tolerances, workloads
+    seed = fresh_seed();
+    seed64 = seed_to_u64(seed);
+    commitment = sha256_hex(seed);
+    audit.append("session_start", {{"seed_commitment", commitment}, {"backend", opt.backend},
+                                   {"definition_hash", definition_hash}, {"workloads_hash", workloads_hash},
+                                   {"workloads", opt.workloads}});
+
+    // Reference: the backend's own language if the task has it, else the C++ one on the CPU.
+    std::string lang = language_for_backend(opt.backend);
+    const NativeReference* ref = task.definition.reference_for(lang);
+    reference_backend = opt.backend;
+    if (!ref) {
+      ref = task.definition.reference_for("cpp");
+      reference_backend = "cpu";
+    }
+    if (!ref)
+      fail(ErrorKind::kInput, task.root.string() + ": the definition has no native reference (kda.reference or reference/cpp/); "
+                              "kda needs one to compute expected outputs");
+    Solution ref_sol;
+    ref_sol.name = task.definition.name + "-reference";
+    ref_sol.definition = task.definition.name;
+    ref_sol.language = ref->language;
+    ref_sol.entry_point = ref->entry_point;
+    ref_sol.sources = ref->sources;
+    reference_hash = check_pin("reference:" + ref->language, ref_sol.content_hash());
+    reference_build = build_solution(ref_sol, {.backend = reference_backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
+    if (!reference_build.ok) fail(ErrorKind::kInput, "the reference does not build:\n" + reference_build.log);
+
+    auto b = task.baselines.find(lang);
+    if (b == task.baselines.end())
+      fail(ErrorKind::kInput, task.root.string() + ": no baseline for " + opt.backend + " (expected baseline/" + lang + "/solution.json)");
+    baseline = b->second;
+    baseline_hash = check_pin("baseline:" + lang, baseline.content_hash());
+    baseline_build = build_solution(baseline, {.backend = opt.backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
+    if (!baseline_build.ok) fail(ErrorKind::kInput, "the baseline does not build:\n" + baseline_build.log);
+  }
+
+  RunnerClient& reference_runner() {
+    if (!reference) {
+      try {
+        reference = std::make_unique<RunnerClient>(config(reference_build.library, reference_backend));
+      } catch (const RunnerFailure& f) {
+        fail(ErrorKind::kInput, "the reference runner could not start: " + f.reason + "\n" + f.log);
+      }
+    }
+    return *reference;
+  }
+
+  RunnerClient& baseline_runner() {
+    if (!base) {
+      try {
+        base = std::make_unique<RunnerClient>(config(baseline_build.library, opt.backend));
+      } catch (const RunnerFailure& f) {
+        fail(ErrorKind::kInput, "the baseline runner could not start: " + f.reason + "\n" + f.log);
+      }
+      base_has_run = false;
+      if (!peaks_known) {  // once per judge: on a GPU the runner is replaced per workload
+        device = base->ready_info().value("device", Json::object());
+        try {
+          peaks = load_or_measure_peaks(device, [&] { return base->calibrate(std::chrono::minutes(5)); });
+        } catch (const RunnerFailure& f) {
+          base.reset();
+          fail(ErrorKind::kEnvironment, "measuring the device's peaks failed: " + f.reason + "\n" + f.log);
+        }
+        peaks_known = true;
+      }
+    }
+    return *base;
+  }
+
+  std::vector<HostTensor> expected_for(const Workload& w, const std::vector<std::vector<HostTensor>>& sets,
+                                       std::vector<std::vector<HostTensor>>* all) {
+    auto outs = make_output_tensors(task.definition, w);
+    try {
+      RunResult r = reference_runner().run(sets, outs, false, 0, opt.call_timeout * static_cast<int>(sets.size()));
+      for (size_t k = 0; k < r.calls.size(); ++k)
+        if (r.calls[k].rc != 0 || !r.calls[k].error.empty())
+          fail(ErrorKind::kInput, "the reference failed on workload " + w.uuid + " (rc " + std::to_string(r.calls[k].rc) + " " + r.calls[k].error + ")");
+      *all = std::move(r.outputs);
+      return outs;
+    } catch (const RunnerFailure& f) {
+      reference.reset();
+      fail(ErrorKind::kInput, "the reference failed on workload " + w.uuid + ": " + f.reason);
+    }
+  }
+
+  // Rules 1-4 for one call's result.
+  // `want` is hashes_of(inputs): computed once per set, as the candidate and the baseline both
+  // report on the same set.
+  CallCheck check_call(const CallResult& c, bool late_write, const std::vector<HostTensor>& inputs,
+                       const std::vector<std::string>& want, const std::vector<HostTensor>& expected,
+                       const std::vector<HostTensor>& actual) {
+    CallCheck r;
+    if (c.rc != 0) return {Status::kRuntimeError, "nonzero_return", "kda_entry returned " + std::to_string(c.rc), {}};
+    if (!c.error.empty()) return {Status::kRuntimeError, "device_error", "device error after the call: " + c.error, {}};
+    if (late_write)
+      return {Status::kRejected, "late_write_after_return",
+              "the outputs changed after kda_entry returned: a background thread or unsynchronised work writes them", {}};
+    for (size_t i = 0; i < want.size(); ++i)
+      if (i < c.input_hashes.size() && c.input_hashes[i] != want[i])
+        return {Status::kRejected, "input_mutated", "input '" + inputs[i].name + "' was modified by the candidate", {}};
+    Verdict v = compare_outputs(task.definition, inputs, expected, actual);
+    r.correctness = v.correctness;
+    if (!v.passed()) return {v.status, v.reason_code, v.reason, v.correctness};
+    return r;
+  }
+
+  std::vector<std::vector<HostTensor>> make_sets(const Workload& w, uint64_t& draw, int count,
+                                                 const std::vector<HostTensor>* prev) {
+    std::vector<std::vector<HostTensor>> sets;
+    for (int k = 0; k < count; ++k) {
+      const uint64_t d = draw++;
+      const std::vector<HostTensor>* last = sets.empty() ? prev : &sets.back();
+      if (k % 2 == 1 && last) {
+        // The previous set with a few elements of draw d: only those elements are generated.
+        std::vector<HostTensor> set = *last;
+        perturb_inputs(task.definition, w, seed64, d, seed64 ^ draw, set);
+        sets.push_back(std::move(set));
+      } else {
+        sets.push_back(generate_inputs(task.definition, w, seed64, d, task.root));
+      }
+    }
+    return sets;
+  }
+
+  // Rule 5's wall-clock cross-check (timing_rules.h): `repeat` back-to-back calls timed by the
+  // judge from outside, minus the cheapest of three empty requests, against what the runner reported.
+  WallCheck wall_clock_check(RunnerClient& cand, int repeat, std::chrono::milliseconds timeout) {
+    WallCheck c;
+    c.repeat = repeat;
+    double wall_r = 0;
+    for (double ms : cand.batch(repeat, timeout, &wall_r)) c.reported_total += ms;
+    for (int i = 0; i < 3; ++i) {
+      double wall_0 = 0;
+      cand.batch(0, timeout, &wall_0);
+      c.empty = i == 0 ? wall_0 : std::min(c.empty, wall_0);
+    }
+    c.judge_total = std::max(0.0, wall_r - c.empty);
+    return c;
+  }
+
+  // Measures the device's peaks again on the baseline's runner and keeps, per figure, the higher
+  // of the cached and the fresh one (peaks.h).
+  void remeasure_peaks_now() {
+    RunnerClient& r = baseline_runner();
+    try {
+      peaks = remeasure_peaks(device, [&] { return r.calibrate(std::chrono::minutes(5)); });
+    } catch (const RunnerFailure& f) {
+      base.reset();
+      fail(ErrorKind::kEnvironment, "measuring the device's peaks again failed: " + f.reason + "\n" + f.log);
+    }
+  }
+
+  Trace evaluate_workload(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand, const Workload& w);
+  void finish_trace(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build);
+};
+
+}  // namespace kda
