@@ -2,7 +2,8 @@
 # Compiles every example and red-team source with the flags kda's build uses:
 #   cpp:  g++ -O3 -march=native -fopenmp -shared -fPIC
 #   cuda: nvcc -O3 -arch=sm_90 -shared -Xcompiler -fPIC   (skipped when nvcc is absent)
-# Red-team candidates named compile_error must FAIL to compile; everything else must compile.
+# Red-team candidates that exist to fail their build (compile_error, build_include_secret,
+# invalid_utf8_diagnostics) must FAIL to compile; everything else must compile.
 # Each solution directory's "kda.params" are not applied here (defaults in the sources are used).
 # Usage: scripts/check-examples-compile.sh [ROOT]   (ROOT defaults to the repository root)
 set -u
@@ -44,6 +45,7 @@ while IFS= read -r -d '' f; do
   case "$f" in
     */tests/redteam/compile_error/*) check "$f" fail ;;
     */tests/redteam/build_include_secret/*) check "$f" fail ;;
+    */tests/redteam/invalid_utf8_diagnostics/*) check "$f" fail ;;
     *) check "$f" ok ;;
   esac
 done < <(find "$root/examples" "$root/tests/redteam" -type f \( -name '*.cc' -o -name '*.cpp' -o -name '*.cu' \) -print0 | sort -z)
