@@ -9,7 +9,6 @@
 #include <cmath>
 #include <csignal>
 #include <optional>
-#include <sstream>
 
 #include "audit/audit_log.h"
 #include "core/error.h"
@@ -56,13 +55,6 @@ std::string fresh_seed() {
 }
 
 uint64_t seed_to_u64(const std::string& seed_hex) { return std::stoull(seed_hex.substr(0, 16), nullptr, 16); }
-
-std::string fmt_ms(double ms) {
-  std::ostringstream s;
-  s.precision(4);
-  s << ms << " ms";
-  return s.str();
-}
 
 std::vector<std::string> hashes_of(const std::vector<HostTensor>& set) {
   std::vector<std::string> out;

@@ -36,8 +36,6 @@ struct CallCheck {
 /// 32 random bytes as hex (the session seed), and its first 64 bits.
 std::string fresh_seed();
 uint64_t seed_to_u64(const std::string& seed_hex);
-/// "0.0123 ms", for reasons.
-std::string fmt_ms(double ms);
 /// The fast hashes of an input set, as the runner reports them after a call.
 std::vector<std::string> hashes_of(const std::vector<HostTensor>& set);
 

@@ -9,14 +9,14 @@ namespace {
 
 constexpr double kMinCallTimeoutMs = 2000;
 
-std::string ms_text(double ms) {
+}  // namespace
+
+std::string fmt_ms(double ms) {
   std::ostringstream s;
   s.precision(4);
   s << ms << " ms";
   return s.str();
 }
-
-}  // namespace
 
 std::chrono::milliseconds call_timeout_for(double baseline_first_call_wall_ms, std::chrono::milliseconds cap) {
   const double limit = static_cast<double>(cap.count());
@@ -30,8 +30,8 @@ bool WallCheck::contradicts(bool gpu) const {
 }
 
 std::string WallCheck::describe() const {
-  return "judge " + ms_text(judge_total) + " for " + std::to_string(repeat) + " calls after an empty request of " +
-         ms_text(empty) + ", runner " + ms_text(reported_total);
+  return "judge " + fmt_ms(judge_total) + " for " + std::to_string(repeat) + " calls after an empty request of " +
+         fmt_ms(empty) + ", runner " + fmt_ms(reported_total);
 }
 
 }  // namespace kda

@@ -9,6 +9,9 @@
 
 namespace kda {
 
+/// "0.0123 ms": how the judge quotes a time in a reason.
+std::string fmt_ms(double ms);
+
 /// 2 s + 20 x the wall time of the baseline's first call on the same set (transfers and one-time
 /// set-up included), never more than `cap` (--timeout) and never less than min(2 s, cap): a
 /// candidate that hangs costs seconds per workload, an honest one 20x slower than the baseline
