@@ -161,18 +161,23 @@ bool CuptiTimer::start(std::string* why) {
   return true;
 }
 
-CuptiTimer::~CuptiTimer() {
+CuptiTimer::~CuptiTimer() { stop(); }
+
+// Recording off and the records dropped: a timer that is not used must not keep collecting every
+// activity of the runner into memory that nothing reads.
+void CuptiTimer::stop() {
   if (!started_) return;
   for (CUpti_ActivityKind k : kKinds) g_api.disable(k);
   take_records();
+  started_ = false;
 }
 
 void CuptiTimer::set_own_stream(void* stream) {
-  if (started_ && !learn_stream_id(stream, &g_own_stream)) started_ = false;
+  if (started_ && !learn_stream_id(stream, &g_own_stream)) stop();
 }
 
 void CuptiTimer::set_candidate_stream(void* stream) {
-  if (started_ && !learn_stream_id(stream, &g_candidate_stream)) started_ = false;
+  if (started_ && !learn_stream_id(stream, &g_candidate_stream)) stop();
 }
 
 void CuptiTimer::set_gate_kernel(const std::string& name) {

@@ -46,6 +46,7 @@ class CuptiTimer {
   const std::string& library() const { return library_; }
 
  private:
+  void stop();
   bool started_ = false;
   std::string library_;
 };
