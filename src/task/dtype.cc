@@ -27,6 +27,9 @@ const Info kTypes[] = {
     {DType::kInt64, "int64", 8, {kDLInt, 64, 1}},
     {DType::kUInt8, "uint8", 1, {kDLUInt, 8, 1}},
     {DType::kBool, "bool", 1, {kDLUInt, 8, 1}},
+    // Two values a byte; DLPack 0.6 has no fp4 code, so the byte travels as uint8 and the
+    // definition's dtype says how to read it.
+    {DType::kFloat4E2M1, "float4_e2m1", 1, {kDLUInt, 8, 1}},
 };
 
 const Info& info(DType t) { return kTypes[static_cast<int>(t)]; }
@@ -118,10 +121,16 @@ std::optional<DType> parse_dtype(std::string_view name) {
 
 const char* dtype_name(DType t) { return info(t).name; }
 size_t dtype_size(DType t) { return info(t).size; }
+size_t values_per_element(DType t) { return t == DType::kFloat4E2M1 ? 2 : 1; }
 bool is_floating(DType t) {
   return t == DType::kFloat32 || t == DType::kFloat16 || t == DType::kBFloat16 || t == DType::kFloat8E4M3 ||
-         t == DType::kFloat8E5M2;
+         t == DType::kFloat8E5M2 || t == DType::kFloat4E2M1;
 }
+
+// e2m1: bias 1, no inf, no NaN; max 6 = 1.5 * 2^2. encode_minifloat maps NaN to the bits given
+// (0x7, +6: what a saturating conversion gives) and saturates larger magnitudes to 6.
+double fp4_e2m1_decode(uint8_t nibble) { return decode_minifloat(nibble & 0xFu, 2, 1, false); }
+uint8_t fp4_e2m1_encode(double v) { return static_cast<uint8_t>(encode_minifloat(v, 2, 1, false, 0x7, 6.0)); }
 DLDataType to_dlpack(DType t) { return info(t).dl; }
 
 double load_element(DType t, const void* data, size_t i) {
@@ -141,6 +150,10 @@ double load_element(DType t, const void* data, size_t i) {
     case DType::kInt64: return static_cast<double>(read<int64_t>(data, i));
     case DType::kUInt8: return read<uint8_t>(data, i);
     case DType::kBool: return read<uint8_t>(data, i) ? 1.0 : 0.0;
+    case DType::kFloat4E2M1: {
+      const uint8_t b = read<uint8_t>(data, i / 2);
+      return fp4_e2m1_decode(i % 2 ? static_cast<uint8_t>(b >> 4) : b);
+    }
   }
   return 0;
 }
@@ -164,6 +177,11 @@ void store_element(DType t, void* data, size_t i, double v) {
     case DType::kInt64: write<int64_t>(data, i, clamp_round<int64_t>(v)); return;
     case DType::kUInt8: write<uint8_t>(data, i, clamp_round<uint8_t>(v)); return;
     case DType::kBool: write<uint8_t>(data, i, v != 0 ? 1 : 0); return;
+    case DType::kFloat4E2M1: {
+      const uint8_t b = read<uint8_t>(data, i / 2), n = fp4_e2m1_encode(v);
+      write<uint8_t>(data, i / 2, i % 2 ? static_cast<uint8_t>((b & 0x0f) | (n << 4)) : static_cast<uint8_t>((b & 0xf0) | n));
+      return;
+    }
   }
 }
 

@@ -11,7 +11,7 @@ namespace kda {
 
 TEST(DType, NamesRoundTrip) {
   for (const char* n : {"float32", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2", "int8", "int16", "int32",
-                        "int64", "uint8", "bool"}) {
+                        "int64", "uint8", "bool", "float4_e2m1"}) {
     auto t = parse_dtype(n);
     ASSERT_TRUE(t.has_value()) << n;
     EXPECT_STREQ(dtype_name(*t), n);
@@ -102,6 +102,70 @@ TEST(DType, IntegersClamp) {
   EXPECT_EQ(bits_after_store(DType::kInt8, 300.0), 127u);
   EXPECT_EQ(bits_after_store(DType::kUInt8, -5.0), 0u);
   EXPECT_EQ(bits_after_store(DType::kBool, 3.0), 1u);
+}
+
+// float4_e2m1 (e2m1, bias 1, no inf/NaN): the 16 codes by hand, 0-7 positive, 8-15 negative.
+TEST(DType, Fp4E2m1EveryCodeDecodesToItsHandValue) {
+  const double want[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+  for (uint8_t c = 0; c < 16; ++c) {
+    const double v = fp4_e2m1_decode(c);
+    EXPECT_EQ(v, c < 8 ? want[c] : -want[c - 8]) << int(c);
+    if (c != 8) {  // -0 encodes back to 0x8 too, but compares equal to +0
+      EXPECT_EQ(fp4_e2m1_encode(v), c) << int(c);
+    }
+  }
+  EXPECT_EQ(fp4_e2m1_encode(-0.0), 0x8);
+}
+
+TEST(DType, Fp4E2m1RoundsToNearestEvenAndSaturates) {
+  EXPECT_EQ(fp4_e2m1_encode(0.25), 0x0);   // halfway 0 / 0.5: even mantissa (0)
+  EXPECT_EQ(fp4_e2m1_encode(0.26), 0x1);   // 0.5
+  EXPECT_EQ(fp4_e2m1_encode(0.75), 0x2);   // halfway 0.5 / 1: 1 (even)
+  EXPECT_EQ(fp4_e2m1_encode(1.25), 0x2);   // halfway 1 / 1.5: 1
+  EXPECT_EQ(fp4_e2m1_encode(1.75), 0x4);   // halfway 1.5 / 2: 2
+  EXPECT_EQ(fp4_e2m1_encode(2.5), 0x4);    // halfway 2 / 3: 2
+  EXPECT_EQ(fp4_e2m1_encode(3.5), 0x6);    // halfway 3 / 4: 4
+  EXPECT_EQ(fp4_e2m1_encode(5.0), 0x6);    // halfway 4 / 6: 4
+  EXPECT_EQ(fp4_e2m1_encode(5.1), 0x7);    // 6
+  EXPECT_EQ(fp4_e2m1_encode(100.0), 0x7);  // saturates
+  EXPECT_EQ(fp4_e2m1_encode(-std::numeric_limits<double>::infinity()), 0xF);
+  EXPECT_EQ(fp4_e2m1_encode(std::nan("")), 0x7);
+}
+
+TEST(DType, Fp4E2m1PacksTwoValuesPerByteLowNibbleFirst) {
+  EXPECT_EQ(parse_dtype("float4_e2m1"), DType::kFloat4E2M1);
+  EXPECT_EQ(dtype_size(DType::kFloat4E2M1), 1u);
+  EXPECT_EQ(values_per_element(DType::kFloat4E2M1), 2u);
+  EXPECT_EQ(values_per_element(DType::kFloat8E4M3), 1u);
+  EXPECT_TRUE(is_floating(DType::kFloat4E2M1));
+  uint8_t buf[2] = {0, 0};
+  store_element(DType::kFloat4E2M1, buf, 0, 1.5);   // low nibble of byte 0: 0x3
+  store_element(DType::kFloat4E2M1, buf, 1, -6.0);  // high nibble of byte 0: 0xF
+  store_element(DType::kFloat4E2M1, buf, 3, 0.5);   // high nibble of byte 1: 0x1
+  EXPECT_EQ(buf[0], 0xF3);
+  EXPECT_EQ(buf[1], 0x10);
+  EXPECT_EQ(load_element(DType::kFloat4E2M1, buf, 0), 1.5);
+  EXPECT_EQ(load_element(DType::kFloat4E2M1, buf, 1), -6.0);
+  EXPECT_EQ(load_element(DType::kFloat4E2M1, buf, 2), 0.0);
+  EXPECT_EQ(load_element(DType::kFloat4E2M1, buf, 3), 0.5);
+}
+
+// fp8 by hand: e4m3fn 0x01 is the smallest subnormal 2^-9, 0x08 the smallest normal 2^-6, 0x7e
+// 448; e5m2 0x01 is 2^-16, 0x7b 57344, 0x7c inf.
+TEST(DType, Fp8HandValues) {
+  auto load1 = [](DType t, uint8_t b) { return load_element(t, &b, 0); };
+  EXPECT_EQ(load1(DType::kFloat8E4M3, 0x01), std::ldexp(1.0, -9));
+  EXPECT_EQ(load1(DType::kFloat8E4M3, 0x08), std::ldexp(1.0, -6));
+  EXPECT_EQ(load1(DType::kFloat8E4M3, 0x7e), 448.0);
+  EXPECT_EQ(load1(DType::kFloat8E4M3, 0xc4), -3.0);  // sign, exp 8 (2^1), mantissa 4/8
+  EXPECT_TRUE(std::isnan(load1(DType::kFloat8E4M3, 0x7f)));
+  EXPECT_EQ(load1(DType::kFloat8E5M2, 0x01), std::ldexp(1.0, -16));
+  EXPECT_EQ(load1(DType::kFloat8E5M2, 0x7b), 57344.0);
+  EXPECT_TRUE(std::isinf(load1(DType::kFloat8E5M2, 0x7c)));
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, 2.0), 0x40u);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, -1.75), 0xbeu);
+  EXPECT_EQ(bits_after_store(DType::kFloat8E4M3, 1.0625), 0x38u);  // halfway 1 / 1.125: 1 (even)
+  EXPECT_EQ(bits_after_store(DType::kFloat8E5M2, 1.125), 0x3cu);   // halfway 1 / 1.25: 1 (even)
 }
 
 }  // namespace kda
