@@ -1,5 +1,7 @@
-// FP32 FMA throughput probe for the CUDA device's calibration (roofline of non-tensor code).
-#include <cuda_runtime.h>
+// The GPU device's calibration kernels, one source for both vendors (nvcc for kda-runner, hipcc
+// for kda-runner-hip): the FP32 FMA throughput probe (roofline of non-matrix code) and the read
+// sweep that follows the cache flush's write.
+#include "tools/runner/gpu_kernels.h"
 
 namespace kda::runner {
 
@@ -15,31 +17,27 @@ __global__ void fma_probe_kernel(float* out, int iters) {
 }
 
 double run_fma_probe(int sm_count, double* seconds) {
-  float* out = nullptr;
-  cudaMalloc(&out, sizeof(float));
+  void* out = nullptr;
+  gpu::malloc_device(&out, sizeof(float));
   const int iters = 1 << 14, threads = 1024, blocks = sm_count * 8;
-  cudaEvent_t s, e;
-  cudaEventCreate(&s);
-  cudaEventCreate(&e);
-  fma_probe_kernel<<<blocks, threads>>>(out, 16);
-  cudaEventRecord(s);
-  fma_probe_kernel<<<blocks, threads>>>(out, iters);
-  cudaEventRecord(e);
-  cudaEventSynchronize(e);
+  gpu::Event s, e;
+  gpu::event_create(&s);
+  gpu::event_create(&e);
+  fma_probe_kernel<<<blocks, threads>>>(static_cast<float*>(out), 16);
+  gpu::event_record(s);
+  fma_probe_kernel<<<blocks, threads>>>(static_cast<float*>(out), iters);
+  gpu::event_record(e);
+  gpu::event_synchronize(e);
   float ms = 0;
-  cudaEventElapsedTime(&ms, s, e);
-  cudaFree(out);
+  gpu::event_elapsed_ms(&ms, s, e);
+  gpu::free_device(out);
   *seconds = ms / 1e3;
   double flops = 2.0 * 4 * double(iters) * threads * blocks;
   return ms > 0 ? flops / (ms / 1e3) / 1e9 : 0;
 }
 
-}  // namespace kda::runner
-
-namespace kda::runner {
-
-// Reads a buffer of 2x L2 so that the lines left in L2 are clean: writing the flush buffer
-// alone leaves L2 full of dirty lines whose write-back would be charged to the next timed call.
+// Reads a buffer of the flush's size so that the lines left in cache are clean: writing the flush
+// buffer alone leaves L2 full of dirty lines whose write-back would be charged to the next timed call.
 __global__ void read_sweep_kernel(const float4* p, size_t n, float* sink) {
   float acc = 0;
   for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
@@ -49,7 +47,7 @@ __global__ void read_sweep_kernel(const float4* p, size_t n, float* sink) {
   if (acc == 12345.0f) sink[0] = acc;  // never true; keeps the loads
 }
 
-void launch_read_sweep(const void* buffer, size_t bytes, float* sink, int sm_count, cudaStream_t stream) {
+void launch_read_sweep(const void* buffer, size_t bytes, float* sink, int sm_count, gpu::Stream stream) {
   read_sweep_kernel<<<sm_count * 4, 512, 0, stream>>>(static_cast<const float4*>(buffer), bytes / sizeof(float4), sink);
 }
 

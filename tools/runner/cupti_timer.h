@@ -8,41 +8,41 @@
 // names a kernel the same can only add the gate's time to its own).
 //
 // libcupti is loaded with dlopen, so a runner without it still runs: available() is false, and the
-// device falls back to events plus a wall-clock bound (cuda_device.cc), which traces mark weaker.
+// device falls back to events plus a wall-clock bound (gpu_device.cc), which traces mark weaker.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "tools/runner/activity_timer.h"
+
 namespace kda::runner {
 
-struct ActivitySpan {
-  int records = 0;          ///< candidate activities seen in the window
-  uint64_t start_ns = 0;    ///< the earliest start among them (GPU clock)
-  uint64_t end_ns = 0;      ///< the latest end among them
-  double ms() const { return records > 0 && end_ns > start_ns ? (end_ns - start_ns) / 1e6 : 0.0; }
-};
-
-class CuptiTimer {
+class CuptiTimer final : public ActivityTimer {
  public:
   /// Loads libcupti and enables kernel, memcpy and memset records. False with `why` set when
   /// CUPTI is missing or refuses (e.g. another profiler holds it).
-  bool start(std::string* why);
-  ~CuptiTimer();
-  bool available() const { return started_; }
+  bool start(std::string* why) override;
+  ~CuptiTimer() override;
+  bool available() const override { return started_; }
+  const char* kind() const override { return "cupti"; }
+  const char* api_name() const override { return "CUPTI"; }
+  const char* what() const override {
+    return "CUPTI activity records: every kernel, memcpy and memset on any stream, first to last";
+  }
   /// The runner's own stream (a cudaStream_t), whose records are never the candidate's, and the
   /// stream handed to the candidate, where the launch gate sits. Each costs one memset, whose
   /// record tells the id CUPTI gives the stream. A failure turns the timer off (available()).
-  void set_own_stream(void* stream);
-  void set_candidate_stream(void* stream);
+  void set_own_stream(void* stream) override;
+  void set_candidate_stream(void* stream) override;
   /// The name under which the launch gate's kernel appears in kernel records.
-  void set_gate_kernel(const std::string& name);
+  void set_gate_kernel(const std::string& name) override;
   /// Flushes and forgets every record so far: the next window starts now.
-  void discard();
+  void discard() override;
   /// Flushes every record (call after a device-wide sync) and returns the span of the
   /// candidate's activities since the last discard()/collect(). `gated`: one gate kernel on the
   /// candidate's stream is to be left out.
-  ActivitySpan collect(bool gated);
+  ActivitySpan collect(bool gated) override;
   const std::string& library() const { return library_; }
 
  private:

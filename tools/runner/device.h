@@ -1,5 +1,7 @@
-// The device a runner executes on. The CPU implementation is always built; the CUDA one when
-// kda is configured with KDA_CUDA. Everything here runs inside the untrusted runner process.
+// The device a runner executes on. The CPU implementation is always built; the GPU one
+// (gpu_device.cc, one source for both vendors) for CUDA into kda-runner when kda is configured
+// with KDA_CUDA, and for HIP into kda-runner-hip with KDA_HIP. Everything here runs inside the
+// untrusted runner process.
 #pragma once
 
 #include <algorithm>
@@ -38,7 +40,7 @@ class Device {
   /// range is unmapped, so the device never holds pages the process has given back.
   virtual void pin_host(void* p, size_t n) { (void)p; (void)n; }
   /// Evicts the last-level cache (CPU: writes 2x LLC; CUDA: writes 2x L2 and resets persisting
-  /// lines) so that every sample starts cold.
+  /// lines; HIP: writes 2x (L2 + Infinity Cache)) so that every sample starts cold.
   virtual void flush_caches() = 0;
   /// Device-wide synchronisation; returns an error string or "" (CUDA errors are sticky).
   virtual std::string synchronize() = 0;
@@ -58,5 +60,8 @@ class Device {
 std::unique_ptr<Device> make_cpu_device();
 /// nullptr with `error` set when this build has no CUDA or no GPU is usable.
 std::unique_ptr<Device> make_cuda_device(int ordinal, std::string* error);
+/// nullptr with `error` set when no ROCm GPU is usable. In kda-runner, which is never built with
+/// HIP, this hands the process over to kda-runner-hip beside it (hip_forward.cc).
+std::unique_ptr<Device> make_hip_device(int ordinal, std::string* error);
 
 }  // namespace kda::runner

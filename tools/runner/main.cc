@@ -5,7 +5,7 @@
 //
 // Pipe mode: fd 3 requests, fd 4 answers, fd 5 the shared memory for sets and outputs.
 //
-// usage: kda-runner --backend cpu|cuda --library LIB.so [--entry kda_entry] [--scratch DIR]
+// usage: kda-runner --backend cpu|cuda|hip --library LIB.so [--entry kda_entry] [--scratch DIR]
 //                   [--device N] [--no-sandbox] [--requests FILE --responses FILE]
 //                   [--cgroup PROCS_FILE]... [--memory-limit BYTES]
 //
@@ -115,6 +115,7 @@ int main(int argc, char** argv) {
     std::string error;
     std::unique_ptr<kda::runner::Device> device =
         args.backend == "cuda" ? kda::runner::make_cuda_device(args.device, &error)
+        : args.backend == "hip" ? kda::runner::make_hip_device(args.device, &error)
         : args.backend == "cpu" ? kda::runner::make_cpu_device()
                                 : nullptr;
     if (!device) {
