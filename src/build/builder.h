@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,15 @@ struct BuildResult {
   std::string command;    ///< the compile command, for the log
   std::string log;        ///< trimmed, scrubbed diagnostics when !ok (or warnings)
   bool confined = false;  ///< the compiler ran under Landlock + seccomp (false: kernel lacks it)
+  /// Set for code the Python runner runs (build/python_build.h); `library` is then the staged
+  /// sources' directory.
+  struct Python {
+    std::string entry;     ///< "FILE::FUNCTION", FILE relative to `library`
+    std::string kind;      ///< "module" (Python/Triton source) | "extension" (torch C++/CUDA module)
+    bool dps = true;       ///< destination-passing style (outputs after inputs, written in place)
+    bool jit = false;      ///< JIT-compiles at run time (Triton): the runner may start ptxas and cc
+  };
+  std::optional<Python> python;
 };
 
 /// Which solution languages a backend runs: cpu -> cpp, cuda -> cuda, hip -> hip.

@@ -63,7 +63,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   base_has_run = true;
   const std::chrono::milliseconds call_timeout = call_timeout_for(base_first.judge_wall_ms, opt.call_timeout);
 
-  cand = std::make_unique<RunnerClient>(config(build.library, opt.backend));  // may throw RunnerFailure
+  cand = std::make_unique<RunnerClient>(config(build, opt.backend));  // may throw RunnerFailure
 
   // Correctness: one call on draw 0, outputs poisoned, late writes and input mutation checked.
   RunResult first = cand->run(sets, outs, true, 20, call_timeout);

@@ -137,6 +137,7 @@ SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Worklo
   res.solution_hash = s.content_hash();
   m.say("building " + s.name);
   res.build = build_solution(s, {.backend = m.opt.backend, .arch = m.opt.arch, .require_sandbox = m.opt.require_sandbox});
+  m.candidate_in_python = res.build.python.has_value();
   std::unique_ptr<RunnerClient> cand;
   std::vector<double> speedups;
   res.all_passed = true;

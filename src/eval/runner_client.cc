@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "build/python_build.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "eval/protocol.h"
@@ -33,9 +34,30 @@ Json layouts(const std::vector<HostTensor>& ts) {
   return arr;
 }
 
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+// The Python runner (tools/runner/kda_pyrunner.py) takes kda-runner's flags plus its own.
+std::vector<std::string> python_runner_argv(const RunnerConfig& cfg) {
+  const fs::path dir = cfg.runner_exe.parent_path();
+  const BuildResult::Python& py = *cfg.python;
+  const std::string file = py.entry.substr(0, py.entry.find("::"));
+  std::vector<std::string> argv = {python_executable().string(), "-I", "-B", (dir / "kda_pyrunner.py").string(),
+                                   "--core", (dir / "libkda-pyrunner.so").string(),
+                                   "--py-root", cfg.library.string(), "--py-entry", py.entry,
+                                   "--py-kind", py.kind, "--py-style", py.dps ? "dps" : "value",
+                                   "--py-inputs", join(cfg.input_dtypes), "--py-outputs", join(cfg.output_dtypes),
+                                   "--library", (cfg.library / file).string()};
+  if (py.jit) argv.push_back("--py-jit");
+  return argv;
+}
+
 std::string tail(const std::string& s, size_t n = 2000) { return s.size() <= n ? s : "[...]\n" + s.substr(s.size() - n); }
 
-std::map<std::string, std::string> runner_env(const fs::path& scratch, const std::string& backend) {
+std::map<std::string, std::string> runner_env(const fs::path& scratch, const std::string& backend, bool python) {
   std::map<std::string, std::string> env = {{"HOME", scratch.string()}, {"TMPDIR", scratch.string()},
                                             {"PATH", "/usr/local/bin:/usr/bin:/bin"}};
   for (const char* k :
@@ -55,7 +77,10 @@ std::map<std::string, std::string> runner_env(const fs::path& scratch, const std
   // Runners take turns on the machine; spinning OpenMP workers would steal the next one's cores.
   if (!env.count("OMP_WAIT_POLICY")) env["OMP_WAIT_POLICY"] = "PASSIVE";
   // Load every CUDA module before the sandbox closes the door behind it.
-  if (backend == "cuda") env["CUDA_MODULE_LOADING"] = "EAGER";
+  // Not for Python: torch's libraries hold thousands of kernels, and eager loading would add
+  // seconds and gigabytes to every runner's start. The candidate's own modules load at its first
+  // call, after the sandbox, from memory the runner can read.
+  if (backend == "cuda" && !python) env["CUDA_MODULE_LOADING"] = "EAGER";
   return env;
 }
 
@@ -205,8 +230,9 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
     fail(ErrorKind::kEnvironment, std::string("pipe: ") + strerror(errno));
   int log_fd = ::open(impl_->log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   ChildSpec spec;
-  spec.argv = {cfg.runner_exe.string(), "--backend", cfg.backend, "--library", cfg.library.string(),
-               "--scratch", impl_->scratch.string()};
+  spec.argv = cfg.python ? python_runner_argv(cfg)
+                         : std::vector<std::string>{cfg.runner_exe.string(), "--library", cfg.library.string()};
+  spec.argv.insert(spec.argv.end(), {"--backend", cfg.backend, "--scratch", impl_->scratch.string()});
   if (!cfg.sandbox) spec.argv.push_back("--no-sandbox");
   // Caps (sandbox/limit_group.h): a cgroup the runner joins before it loads the library; without
   // one, RLIMIT_AS on the CPU backend and the judge's own counts after every request.
@@ -221,7 +247,7 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
       impl_->address_space_capped = true;
     }
   }
-  spec.env = runner_env(impl_->scratch, cfg.backend);
+  spec.env = runner_env(impl_->scratch, cfg.backend, cfg.python.has_value());
   spec.cwd = impl_->scratch;
   impl_->shm = SharedRegion::create();
   spec.pass_fds = {to[0], from[1], impl_->shm.fd()};  // fd 3: requests in, fd 4: answers out, fd 5: shared memory
@@ -236,6 +262,9 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
     wire::Frame ready = wire::read_frame(impl_->from_runner, std::chrono::steady_clock::now() + cfg.start_timeout);
     if (ready.type == wire::Type::kError) {
       impl_->child.kill_all();
+      // The runner's environment, not the candidate, is at fault (a Python without torch).
+      if (ready.json.value("code", "") == "environment")
+        fail(ErrorKind::kEnvironment, ready.json.value("message", "the runner's environment is incomplete"));
       throw RunnerFailure{Status::kRuntimeError, ready.json.value("code", "load_error"),
                           ready.json.value("message", "the runner could not start"), impl_->log_tail()};
     }

@@ -7,11 +7,13 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <sys/types.h>
 
+#include "build/builder.h"
 #include "core/json_io.h"
 #include "eval/protocol.h"
 #include "sandbox/limit_group.h"
@@ -29,6 +31,10 @@ struct RunnerConfig {
   /// Threads, memory and scratch bytes of the runner; a runner past one is a RUNTIME_ERROR whose
   /// reason_code names it (thread_limit, memory_limit, scratch_limit; docs/sandbox.md "Limits").
   RunnerLimits limits = default_runner_limits();
+  /// Set for code the Python runner runs (build/python_build.h): then `library` is the staged
+  /// sources' directory, and the runner is kda_pyrunner.py beside runner_exe.
+  std::optional<BuildResult::Python> python;
+  std::vector<std::string> input_dtypes, output_dtypes;  ///< the definition's, for the Python runner
 };
 
 /// A runner-side failure, already classified.

@@ -128,6 +128,14 @@ std::string Solution::entry_function() const {
 std::string Solution::content_hash() const {
   Sha256 h;
   h.field("kda-solution-v1").field(language).field(entry_point);
+  // How the Python runner calls it changes what it computes; absent for native solutions, so
+  // their hashes (and pins) stay as they were.
+  if (raw.is_object() && raw.contains("spec") && raw["spec"].is_object()) {
+    const Json& spec = raw["spec"];
+    if (auto b = spec.find("binding"); b != spec.end() && b->is_string()) h.field("binding").field(b->get<std::string>());
+    if (auto d = spec.find("destination_passing_style"); d != spec.end() && d->is_boolean() && !d->get<bool>())
+      h.field("value-returning");
+  }
   std::vector<const SourceFile*> sorted;
   for (auto& f : sources) sorted.push_back(&f);
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->path < b->path; });
@@ -160,7 +168,12 @@ Json to_json(const Solution& s) {
   j["definition"] = s.definition;
   j["author"] = s.author;
   j["description"] = s.description;
-  j["spec"] = {{"language", s.language}, {"target_hardware", s.target_hardware}, {"entry_point", s.entry_point}};
+  // Fields of spec kda does not model (binding, destination_passing_style, dependencies) are kept.
+  Json spec = j.contains("spec") && j["spec"].is_object() ? j["spec"] : Json::object();
+  spec["language"] = s.language;
+  spec["target_hardware"] = s.target_hardware;
+  spec["entry_point"] = s.entry_point;
+  j["spec"] = spec;
   Json src = Json::array();
   for (auto& f : s.sources) src.push_back({{"path", f.path}, {"content", f.content}});
   j["sources"] = src;

@@ -6,7 +6,23 @@
 #include <thread>
 #include <vector>
 
+#include "core/utf8.h"
 #include "eval/fast_hash.h"
+#include "tools/runner/runner_main.h"
+
+namespace {
+// What the entry said about its nonzero return code (kda_runner_set_error): the Python runner's
+// exception text. Kept short and valid UTF-8, since it travels in a JSON frame.
+thread_local std::string t_entry_error;
+
+std::string take_entry_error() {
+  std::string e = kda::valid_utf8(t_entry_error.substr(0, 4000));
+  t_entry_error.clear();
+  return e;
+}
+}  // namespace
+
+extern "C" void kda_runner_set_error(const char* message) { t_entry_error = message ? message : ""; }
 
 namespace kda::runner {
 namespace {
@@ -229,6 +245,8 @@ wire::Frame Session::run(const wire::Frame& req) {
     std::string error;
     double ms = device_.time_call(
         [&] { return entry_(in.views(), in.count(), out.views(), out.count(), device_.stream()); }, &rc, &error);
+    std::string entry_error = take_entry_error();
+    if (rc != 0 && error.empty()) error = entry_error;
     double clock = device_.clock_ratio();
     uint8_t* dst = out_base + out_bytes * k;
     out.download(dst);
