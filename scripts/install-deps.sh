@@ -9,7 +9,7 @@ PACKAGES=(
   libgit2-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
   libdlpack-dev libseccomp-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3
+  python3 python3-torch  # python3-torch: the Python runner (PyTorch references, Python candidates)
   # The HIP backend's compiler and runtime headers (kda-runner-hip, the HIP examples; docs/amd.md):
   # Debian 12's ROCm 5.2 (clang 15), which compiles for gfx90a; no AMD GPU is needed to build.
   hipcc libamdhip64-dev
