@@ -6,7 +6,9 @@
 #include <set>
 #include <sstream>
 
+#include "eval/compare_dsa.h"
 #include "eval/float_scan.h"
+#include "eval/sampling_check.h"
 
 namespace kda {
 namespace {
@@ -24,12 +26,23 @@ std::string fmt_count(int64_t n, int64_t total) {
 }
 
 Verdict fail(Status st, std::string code, std::string reason, const Correctness& c) {
-  Verdict v;
-  v.status = st;
-  v.reason_code = std::move(code);
-  v.reason = std::move(reason);
-  v.correctness = c;
-  return v;
+  return failed_verdict(st, std::move(code), std::move(reason), c);
+}
+
+// float4_e2m1 holds two values a byte: each side is unpacked into float32 values, and a byte
+// left at the poison pattern counts both its values as unwritten (0xFF decodes to -6, -6, which
+// are values; only the byte tells).
+HostTensor unpack_fp4(const HostTensor& t) {
+  HostTensor f;
+  f.name = t.name;
+  f.dtype = DType::kFloat32;
+  f.shape = {static_cast<int64_t>(t.numel() * 2)};
+  f.allocate();
+  for (size_t i = 0; i < t.numel() * 2; ++i) {
+    const float v = static_cast<float>(load_element(t.dtype, t.data.data(), i));
+    std::memcpy(f.data.data() + i * 4, &v, 4);
+  }
+  return f;
 }
 
 // One pass over every element. `load` and `poisoned` are inlined per dtype (float32 outputs get
@@ -64,17 +77,23 @@ OutputScan scan(const HostTensor& e, const HostTensor& a, const Tolerance& tol, 
 }
 
 // Checks one output tensor; returns a failing verdict or nullopt.
-std::optional<Verdict> check_tensor(const Definition& def, const HostTensor& e, const HostTensor& a,
+std::optional<Verdict> check_tensor(const Tolerance& tol, const HostTensor& e, const HostTensor& a,
                                     Correctness& c) {
-  const size_t n = e.numel(), es = dtype_size(e.dtype);
+  const size_t n = e.numel() * values_per_element(e.dtype), es = dtype_size(e.dtype);
   if (a.dtype != e.dtype)
     return fail(Status::kIncorrectDtype, "dtype_mismatch", "output '" + e.name + "' has the wrong dtype", c);
   if (a.shape != e.shape || a.data.size() != e.data.size())
     return fail(Status::kIncorrectShape, "shape_mismatch", "output '" + e.name + "' has the wrong shape", c);
-  const Tolerance& tol = def.tolerance;
   static_assert(kPoisonByte == 0xFF, "the float32 path compares whole words with the poison");
   OutputScan sc;
-  if (e.dtype != DType::kFloat32) {
+  if (e.dtype == DType::kFloat4E2M1) {
+    int64_t unwritten = 0;
+    for (size_t i = 0; i < e.data.size(); ++i) unwritten += 2 * (a.data[i] == kPoisonByte && e.data[i] != kPoisonByte);
+    const HostTensor ef = unpack_fp4(e), af = unpack_fp4(a);
+    sc = scan(ef, af, tol, [](const uint8_t* p) { float v; std::memcpy(&v, p, 4); return double(v); },
+              [](const uint8_t*) { return false; });
+    sc.unwritten = unwritten;
+  } else if (e.dtype != DType::kFloat32) {
     sc = scan(e, a, tol, [&](const uint8_t* p) { return load_element(e.dtype, p, 0); },
               [es](const uint8_t* p) { return is_poison(p, es); });
   } else if (!scan_finite_f32(reinterpret_cast<const float*>(e.data.data()), reinterpret_cast<const float*>(a.data.data()),
@@ -116,7 +135,7 @@ std::optional<Verdict> check_tensor(const Definition& def, const HostTensor& e, 
 
 // Top-k: output int indices [.., k] into the last axis of the first input. Ties make index sets
 // differ legitimately, so compare the multiset of selected scores instead of the indices.
-std::optional<Verdict> check_topk(const Definition& def, const std::vector<HostTensor>& inputs,
+std::optional<Verdict> check_topk(const Tolerance& tol, const std::vector<HostTensor>& inputs,
                                   const HostTensor& e, const HostTensor& a, Correctness& c) {
   if (inputs.empty() || a.shape != e.shape || a.dtype != e.dtype || e.shape.empty())
     return fail(Status::kIncorrectShape, "shape_mismatch", "top-k output has the wrong shape or dtype", c);
@@ -143,7 +162,7 @@ std::optional<Verdict> check_topk(const Definition& def, const std::vector<HostT
     for (int64_t j = 0; j < k; ++j) {
       double err = std::abs(got[j] - want[j]);
       c.max_absolute_error = std::max(c.max_absolute_error, err);
-      if (err > def.tolerance.atol && err > def.tolerance.rtol * std::abs(want[j]))
+      if (err > tol.atol && err > tol.rtol * std::abs(want[j]))
         return fail(Status::kIncorrectNumerical, "numerical_mismatch",
                     "top-k row " + std::to_string(r) + " selects different scores than the reference", c);
     }
@@ -152,17 +171,40 @@ std::optional<Verdict> check_topk(const Definition& def, const std::vector<HostT
   return std::nullopt;
 }
 
+bool all_poison(const HostTensor& t) { return !t.data.empty() && is_poison(t.data.data(), t.data.size()); }
+
 }  // namespace
 
 Verdict compare_outputs(const Definition& def, const std::vector<HostTensor>& inputs,
                         const std::vector<HostTensor>& expected, const std::vector<HostTensor>& actual) {
+  return compare_outputs(def, check_rules(def), inputs, expected, actual);
+}
+
+Verdict compare_outputs(const Definition& def, const CheckRules& rules, const std::vector<HostTensor>& inputs,
+                        const std::vector<HostTensor>& expected, const std::vector<HostTensor>& actual) {
   Verdict v;
   if (expected.size() != actual.size())
     return fail(Status::kIncorrectShape, "shape_mismatch", "wrong number of outputs", v.correctness);
+  if (rules.comparator == Comparator::kSampling && !expected.empty()) {
+    // Only the samples (the first output) are checked here, against the mask of this call's
+    // inputs; their distribution needs repeated calls (the judge's sampling trials).
+    if (auto bad = check_sampling_call(def, rules.sampling, inputs, expected[0], actual[0], v.correctness)) return *bad;
+    return v;
+  }
   for (size_t i = 0; i < expected.size(); ++i) {
-    auto bad = def.comparator == "topk_indices"
-                   ? check_topk(def, inputs, expected[i], actual[i], v.correctness)
-                   : check_tensor(def, expected[i], actual[i], v.correctness);
+    const bool optional = std::find(rules.optional_outputs.begin(), rules.optional_outputs.end(), expected[i].name) !=
+                          rules.optional_outputs.end();
+    if (optional && actual[i].shape == expected[i].shape && actual[i].dtype == expected[i].dtype && all_poison(actual[i]))
+      continue;  // not returned (flashinfer-bench compares only what a solution returns)
+    std::optional<Verdict> bad;
+    switch (rules.comparator) {
+      case Comparator::kTopkIndices: bad = check_topk(rules.tolerance, inputs, expected[i], actual[i], v.correctness); break;
+      case Comparator::kDsaTopkIndexer:
+        bad = i == 0 ? check_dsa_topk_indexer(def, rules.tolerance, inputs, expected[i], actual[i], v.correctness)
+                     : check_tensor(rules.tolerance, expected[i], actual[i], v.correctness);
+        break;
+      default: bad = check_tensor(rules.tolerance, expected[i], actual[i], v.correctness); break;
+    }
     if (bad) return *bad;
   }
   return v;

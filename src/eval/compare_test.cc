@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "core/json_io.h"
+
 namespace kda {
 namespace {
 
@@ -85,6 +87,63 @@ TEST(Compare, TopkAcceptsTiesWithDifferentIndices) {
   EXPECT_TRUE(compare_outputs(d, {scores}, {want}, {got}).passed());
   std::memcpy(got.data.data(), bad, 8);
   EXPECT_EQ(compare_outputs(d, {scores}, {want}, {got}).reason_code, "invalid_index");
+}
+
+// float4_e2m1 outputs: two values a byte, each compared; a byte left at the poison is unwritten
+// even though 0xFF decodes to two values (-6, -6).
+TEST(Compare, Fp4OutputsCompareEveryNibble) {
+  auto fp4 = [](const std::vector<double>& v) {
+    HostTensor t;
+    t.name = "y";
+    t.dtype = DType::kFloat4E2M1;
+    t.shape = {static_cast<int64_t>(v.size() / 2)};
+    t.allocate();
+    for (size_t i = 0; i < v.size(); ++i) store_element(t.dtype, t.data.data(), i, v[i]);
+    return t;
+  };
+  Definition d = def();
+  const HostTensor want = fp4({1, -2, 3, 0.5});
+  EXPECT_TRUE(compare_outputs(d, {}, {want}, {fp4({1, -2, 3, 0.5})}).passed());
+  auto v = compare_outputs(d, {}, {want}, {fp4({1, -2, 4, 0.5})});  // the high nibble of byte 1 differs
+  EXPECT_EQ(v.reason_code, "numerical_mismatch");
+  EXPECT_EQ(v.correctness.elements_checked, 4);
+  EXPECT_EQ(v.correctness.elements_outside_tolerance, 1);
+  HostTensor unwritten = fp4({1, -2, 3, 0.5});
+  unwritten.data[1] = kPoisonByte;
+  EXPECT_EQ(compare_outputs(d, {}, {want}, {unwritten}).reason_code, "unwritten_output");
+}
+
+// DSA sparse attention (flashinfer-bench's two names): lse may be left out, not written wrong.
+TEST(Compare, OptionalOutputMayBeLeftUnwrittenButNotWrong) {
+  Definition d = parse_definition(parse_json(R"({"name": "dsa_sparse_attention_h16_ckv512_kpe64_topk2048_ps64",
+    "op_type": "dsa_paged", "axes": {"N": {"type": "var"}}, "inputs": {"x": {"shape": ["N"], "dtype": "float32"}},
+    "outputs": {"output": {"shape": ["N"], "dtype": "float32"}, "lse": {"shape": ["N"], "dtype": "float32"}}})", "d"), "d");
+  HostTensor out = f32({1, 2, 3}), lse = f32({4, 5, 6});
+  out.name = "output";
+  lse.name = "lse";
+  HostTensor poisoned = lse;
+  std::memset(poisoned.data.data(), kPoisonByte, poisoned.data.size());
+  EXPECT_TRUE(compare_outputs(d, {}, {out, lse}, {out, lse}).passed());
+  EXPECT_TRUE(compare_outputs(d, {}, {out, lse}, {out, poisoned}).passed());
+  HostTensor wrong = f32({4, 5, 7});
+  wrong.name = "lse";
+  EXPECT_EQ(compare_outputs(d, {}, {out, lse}, {out, wrong}).reason_code, "numerical_mismatch");
+  HostTensor out_poisoned = poisoned;
+  out_poisoned.name = "output";
+  EXPECT_EQ(compare_outputs(d, {}, {out, lse}, {out_poisoned, lse}).reason_code, "unwritten_output");
+}
+
+// flashinfer-bench's moe rule reaches compare_outputs: 95 % of elements must match, not all.
+TEST(Compare, MoeDefinitionsAllowFivePercentOutsideTolerance) {
+  Definition d = parse_definition(parse_json(R"({"name": "moe_fp8_block_scale_ds_routing_topk8_ng8_kg4_e32_h7168_i2048",
+    "op_type": "moe", "axes": {"N": {"type": "var"}}, "inputs": {"x": {"shape": ["N"], "dtype": "float32"}},
+    "outputs": {"y": {"shape": ["N"], "dtype": "float32"}}})", "moe"), "moe");
+  std::vector<float> want(100), got(100);
+  for (int i = 0; i < 100; ++i) want[i] = got[i] = static_cast<float>(i + 1);
+  for (int i = 0; i < 5; ++i) got[i] += 1.0f;
+  EXPECT_TRUE(compare_outputs(d, {}, {f32(want)}, {f32(got)}).passed());
+  got[5] += 1.0f;  // 6 %
+  EXPECT_EQ(compare_outputs(d, {}, {f32(want)}, {f32(got)}).reason_code, "numerical_mismatch");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "eval/judge_impl.h"
+#include "eval/sampling_trials.h"
 #include "task/inputs.h"
 #include "task/workload_size.h"
 
@@ -70,6 +71,15 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   CallCheck cc = check_call(first.calls[0], first.late_write, sets[0], hashes_of(sets[0]), expected[0], first.outputs[0]);
   t.correctness = cc.correctness;
   if (cc.status != Status::kPassed) return reject(cc.status, cc.code, cc.reason);
+  // A sampling candidate's samples are random: one call shows only that they are valid. Their
+  // distribution takes repeated calls on the same inputs (eval/sampling_trials.h).
+  if (const CheckRules rules = check_rules(task.definition); rules.comparator == Comparator::kSampling) {
+    Verdict sv = run_sampling_trials(*cand, task.definition, rules, w, sets[0],
+                                     {.call_timeout = call_timeout, .max_call_timeout = opt.call_timeout,
+                                      .hashes = hashes_of, .say = [this](const std::string& m) { say(m); }});
+    if (!sv.passed()) return reject(sv.status, sv.reason_code, sv.reason);
+    t.correctness = sv.correctness;
+  }
 
   // Wall-clock cross-check: the judge times a batch of back-to-back calls from outside the
   // runner (minus an empty batch), long enough (~100 ms) that one-off costs such as page faults

@@ -232,8 +232,9 @@ static Definition parse_definition_unguarded(const Json& j, const std::string& o
     d.flops_expr = optional_string(*k, "flops", kc).value_or("");
     d.bytes_expr = optional_string(*k, "bytes", kc).value_or("");
     d.comparator = optional_string(*k, "comparator", kc).value_or("allclose");
-    if (d.comparator != "allclose" && d.comparator != "topk_indices")
-      kc.at("comparator").fail("expected \"allclose\" or \"topk_indices\"");
+    if (d.comparator != "allclose" && d.comparator != "topk_indices" && d.comparator != "dsa_topk_indexer" &&
+        d.comparator != "sampling")
+      kc.at("comparator").fail("expected \"allclose\", \"topk_indices\", \"dsa_topk_indexer\" or \"sampling\"");
     if (auto r = k->find("reference"); r != k->end() && !r->is_null()) {
       JsonCtx rc = kc.at("reference");
       expect_array(*r, rc);
@@ -321,11 +322,18 @@ Json to_json(const Definition& d) {
   j["reference"] = d.reference;
   Json k = j.contains("kda") && j["kda"].is_object() ? j["kda"] : Json::object();
   k["schema_version"] = kDefinitionSchemaVersion;
-  k["tolerance"] = {{"atol", d.tolerance.atol}, {"rtol", d.tolerance.rtol},
-                    {"required_matched_ratio", d.tolerance.required_matched_ratio}};
+  // Written only when the document had them or they were changed: an absent kda.tolerance or
+  // kda.comparator means "flashinfer-bench's rules for this op_type" (eval/fib_rules.h), and a
+  // definition written back must not freeze kda's defaults in their place.
+  const Tolerance defaults;
+  const bool tolerance_changed = d.tolerance.atol != defaults.atol || d.tolerance.rtol != defaults.rtol ||
+                                 d.tolerance.required_matched_ratio != defaults.required_matched_ratio;
+  if (k.contains("tolerance") || tolerance_changed)
+    k["tolerance"] = {{"atol", d.tolerance.atol}, {"rtol", d.tolerance.rtol},
+                      {"required_matched_ratio", d.tolerance.required_matched_ratio}};
   if (!d.flops_expr.empty()) k["flops"] = d.flops_expr;
   if (!d.bytes_expr.empty()) k["bytes"] = d.bytes_expr;
-  k["comparator"] = d.comparator;
+  if (k.contains("comparator") || d.comparator != "allclose") k["comparator"] = d.comparator;
   j["kda"] = k;
   return j;
 }

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "task/counter_rng.h"
+#include "task/inputs_fib.h"
 #include "task/safetensors.h"
 
 namespace kda {
@@ -19,6 +20,7 @@ uint64_t stream_seed(uint64_t seed, const std::string& uuid, const std::string& 
 }
 
 struct Dist {
+  bool given = false;  ///< kda.inputs names this input: its distribution wins over every default
   bool uniform = false;
   double low = 0, high = 1;
 };
@@ -30,12 +32,17 @@ Dist dist_for(const Definition& d, const std::string& name) {
   const Json& k = raw["kda"];
   if (!k.contains("inputs") || !k["inputs"].is_object() || !k["inputs"].contains(name)) return out;
   const Json& spec = k["inputs"][name];
+  out.given = true;
   if (spec.is_object() && spec.value("dist", "") == "uniform") {
     out.uniform = true;
     out.low = spec.value("low", 0.0);
     out.high = spec.value("high", 1.0);
   }
   return out;
+}
+
+bool low_precision(DType t) {
+  return t == DType::kFloat8E4M3 || t == DType::kFloat8E5M2 || t == DType::kFloat4E2M1;
 }
 
 // float -> bf16 bits, round to nearest even (one rounding: the sample is the float).
@@ -49,9 +56,15 @@ uint16_t bf16_bits(float f) {
 
 // Element i of a random input, as a float (floating dtypes) or an integer (others): a pure
 // function of (stream key, i), so that one element of a draw can be made without the others.
-float random_float(uint64_t key, uint64_t i, const Dist& dist) {
-  if (!dist.uniform) return normal_from_bits(counter_bits(key, i));
-  return static_cast<float>(dist.low + (dist.high - dist.low) * ((counter_bits(key, i) >> 8) * 0x1.0p-24));
+// The ranges are flashinfer-bench's _rand_tensor (flashinfer_bench/bench/utils.py @ ecafa9c):
+// N(0,1) for fp32/fp16/bf16; N(0,1) clamped to [-2, 2] for fp8 and fp4; int8 in [-128, 128);
+// int16/int32/int64 in [-1024, 1024); bool in {0, 1}. uint8 (which it does not generate) is
+// uniform in [0, 255].
+float random_float(uint64_t key, uint64_t i, DType t, const Dist& dist) {
+  if (dist.uniform)
+    return static_cast<float>(dist.low + (dist.high - dist.low) * ((counter_bits(key, i) >> 8) * 0x1.0p-24));
+  const float v = normal_from_bits(counter_bits(key, i));
+  return low_precision(t) ? std::clamp(v, -2.0f, 2.0f) : v;
 }
 
 double random_int(uint64_t key, uint64_t i, DType t, const Dist& dist) {
@@ -59,7 +72,8 @@ double random_int(uint64_t key, uint64_t i, DType t, const Dist& dist) {
   if (t == DType::kBool) return static_cast<double>(r >> 31);
   if (t == DType::kUInt8) return static_cast<double>(r >> 24);
   if (dist.uniform) return std::floor(dist.low + (dist.high - dist.low) * ((r >> 8) * 0x1.0p-24));
-  return static_cast<double>(static_cast<int32_t>(r >> 28) - 8);  // top 4 bits: [-8, 8)
+  if (t == DType::kInt8) return static_cast<double>(static_cast<int32_t>(r >> 24) - 128);  // top 8 bits
+  return static_cast<double>(static_cast<int32_t>(r >> 21) - 1024);                        // top 11 bits
 }
 
 void store_float(HostTensor& t, size_t i, float v) {
@@ -74,7 +88,7 @@ void store_float(HostTensor& t, size_t i, float v) {
 }
 
 void fill_random(HostTensor& t, uint64_t key, const Dist& dist) {
-  const size_t n = t.numel();
+  const size_t n = t.numel() * values_per_element(t.dtype);  // fp4: two values a byte
   if (!is_floating(t.dtype)) {
     for (size_t i = 0; i < n; ++i) store_element(t.dtype, t.data.data(), i, random_int(key, i, t.dtype, dist));
     return;
@@ -85,9 +99,11 @@ void fill_random(HostTensor& t, uint64_t key, const Dist& dist) {
   for (size_t base = 0; base < n; base += kChunk) {
     const size_t m = std::min(kChunk, n - base);
     if (dist.uniform) {
-      for (size_t i = 0; i < m; ++i) buf[i] = random_float(key, base + i, dist);
+      for (size_t i = 0; i < m; ++i) buf[i] = random_float(key, base + i, t.dtype, dist);
     } else {
       fill_normal(buf, m, key, base);
+      if (low_precision(t.dtype))
+        for (size_t i = 0; i < m; ++i) buf[i] = std::clamp(buf[i], -2.0f, 2.0f);
     }
     if (t.dtype == DType::kFloat32) {
       std::memcpy(t.data.data() + base * 4, buf, m * 4);
@@ -157,7 +173,17 @@ std::vector<HostTensor> generate_inputs(const Definition& d, const Workload& w, 
       }
       if (!found) fail(ErrorKind::kInput, file.string() + ": no tensor named '" + r->second.tensor_key + "'");
     } else {
-      fill_random(t, stream_seed(seed, w.uuid, s.name, draw), dist_for(d, s.name));
+      const uint64_t key = stream_seed(seed, w.uuid, s.name, draw);
+      const Dist dist = dist_for(d, s.name);
+      switch (dist.given ? FibInput::kElementwise : fib_input_kind(d, s, t)) {
+        case FibInput::kElementwise: fill_random(t, key, dist); break;
+        case FibInput::kSoftmaxRows:
+          for (size_t r = 0; r < softmax_rows(t); ++r) fill_softmax_row(t, key, r);
+          break;
+        case FibInput::kDsaKCache:
+          for (size_t k = 0; k < dsa_kcache_tokens(t); ++k) fill_dsa_kcache_token(t, key, k);
+          break;
+      }
     }
     out.push_back(std::move(t));
   }
@@ -175,12 +201,18 @@ void perturb_inputs(const Definition& d, const Workload& w, uint64_t seed, uint6
     if (!random || t.shape.empty() || n == 0 || t.data.size() != t.nbytes()) continue;
     const uint64_t key = stream_seed(seed, w.uuid, name, draw);
     const Dist dist = dist_for(d, name);
-    const size_t changes = std::min<size_t>(n, 1 + n / 4096);
+    const FibInput kind = dist.given ? FibInput::kElementwise : fib_input_kind(d, d.inputs[i], t);
+    const size_t values = n * values_per_element(t.dtype);
+    const size_t changes = std::min<size_t>(values, 1 + values / 4096);
     uint64_t x = salt ^ (i * 0x9e3779b97f4a7c15ull);
     for (size_t c = 0; c < changes; ++c) {
       x = x * 6364136223846793005ull + 1442695040888963407ull;
-      const size_t pos = static_cast<size_t>((x >> 17) % n);
-      if (is_floating(t.dtype)) store_float(t, pos, random_float(key, pos, dist));
+      const size_t pos = static_cast<size_t>((x >> 17) % values);
+      // Rows of probabilities and tokens of the packed cache are replaced whole: an element alone
+      // would leave a row that does not sum to 1, or a token whose scale is another's.
+      if (kind == FibInput::kSoftmaxRows) fill_softmax_row(t, key, pos / static_cast<size_t>(t.shape.back()));
+      else if (kind == FibInput::kDsaKCache) fill_dsa_kcache_token(t, key, pos % dsa_kcache_tokens(t));
+      else if (is_floating(t.dtype)) store_float(t, pos, random_float(key, pos, t.dtype, dist));
       else store_element(t.dtype, t.data.data(), pos, random_int(key, pos, t.dtype, dist));
     }
   }

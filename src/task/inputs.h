@@ -1,9 +1,12 @@
 // Input generation for a workload: deterministic from (seed, workload uuid, input name, draw
 // index) so the judge can regenerate any input set, and unpredictable to a candidate that does
 // not know the seed. Random elements are counter-based (task/counter_rng.h): element i of a draw
-// is a function of the stream and i alone. Floats ~ N(0,1) (or kda.inputs.<name>: {"dist": "uniform", "low", "high"}
-// in the definition), ints uniform in [-8, 8) (uint8/bool in range), scalars from the recipe,
-// safetensors loaded from the task root.
+// is a function of the stream and i alone. The distributions are flashinfer-bench's (docs/formats.md,
+// "Input generation"): floats ~ N(0,1), fp8/fp4 N(0,1) clamped to [-2, 2], int8 in [-128, 128),
+// other ints in [-1024, 1024), bool/uint8 over their range, sampling `probs` softmax rows and the
+// DSA indexer's packed fp8 cache (task/inputs_fib.h); kda.inputs.<name> ({"dist": "normal"} or
+// {"dist": "uniform", "low", "high"}) replaces all of that for its input. Scalars come from the
+// recipe, safetensors from the task root.
 #pragma once
 
 #include <cstdint>
