@@ -12,11 +12,11 @@
 #include <sstream>
 
 #include "build/diagnostics.h"
+#include "build/rocm_probe.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
 #include "core/subprocess.h"
-#include "build/python_build.h"
 #include "sandbox/confined_run.h"
 #include "task/build_flags.h"
 
@@ -232,7 +232,6 @@ std::string compiler_version(const std::string& language) {
 
 BuildResult build_solution(const Solution& s, const BuildOptions& opt) {
   BuildResult res;
-  if (runs_in_python(s)) return build_python_solution(s, opt);  // build/python_build.h
   std::string want = language_for_backend(opt.backend);
   if (s.language != want) {
     res.log = "solution language '" + s.language + "' cannot run on the " + opt.backend +
@@ -247,6 +246,7 @@ BuildResult build_solution(const Solution& s, const BuildOptions& opt) {
   }
   std::string arch = opt.arch;
   if (arch.empty() && s.language == "cuda") arch = detect_cuda_arch();
+  if (arch.empty() && s.language == "hip") arch = detect_hip_arch();  // the GPU's own target (KFD)
   if (arch.empty() && s.language == "hip") arch = "gfx942";
   check_inputs(s, arch);
   std::vector<std::string> flags = compile_flags(s, arch);
