@@ -1,6 +1,9 @@
 // The gated loop through the real kda binary (issue 5): an unattended run that passes with
 // traces behind every PASS, an adversary who edits the baseline mid-run, and SIGKILL at random
-// points followed by `kda resume`, which must end where an uninterrupted run ends.
+// points followed by `kda resume`, which must end where an uninterrupted run ends. Profiler
+// evidence in every round (issue 17): the whole path — target, ncu command line, export,
+// analysis, findings, diff, wiki hits, the built-in writer's reasons, the verifier's citations —
+// against recorded H100 Nsight Compute pages (`--profile replay:DIR`), without a GPU.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -13,6 +16,7 @@
 
 #include "core/fs.h"
 #include "tests/e2e_support.h"
+#include "tests/recorded_profile.h"
 
 
 namespace kda::e2e {
@@ -386,6 +390,156 @@ TEST_F(Adversary, VerifierThatTriesToWriteIsBlockedBySandbox) {
   Json evidence = read_json_file(run / "rounds/T1/1/evidence/evidence.json");
   EXPECT_TRUE(evidence.contains("checks")) << "the verifier overwrote its evidence";
   EXPECT_NE(read_file(run / "rounds/T1/1/verifier/transcript.jsonl").find("\"ok\":false"), std::string::npos);
+}
+
+}  // namespace kda::e2e
+
+namespace kda::e2e {
+namespace {
+
+// The ids of a list of findings.
+std::vector<std::string> ids_of(const Json& findings) {
+  std::vector<std::string> out;
+  for (const Json& f : findings) out.push_back(f.value("id", std::string()));
+  return out;
+}
+
+class ProfiledLoop : public ::testing::Test {
+ protected:
+  TempDir dir{"kda-profiled-loop-test"};
+  fs::path cache() { return dir.path() / "cache"; }
+};
+
+}  // namespace
+
+TEST_F(ProfiledLoop, EveryRoundsFindingsReachTheVerifierThisRoundAndTheWriterNextRoundWithDiffAndWikiHits) {
+  fs::path task = small_rmsnorm(dir.path());
+  const fs::path pages = recorded_candidate_pages(dir.path() / "recorded");
+  fs::path plan = unreachable_plan(dir.path(), 2, 9);
+  const fs::path run = dir.path() / "run";
+  auto r = kda({"run", task.string(), "--plan", plan.string(), "--run-dir", run.string(), "--budget", "0.1",
+                "--profile", "replay:" + pages.string()},
+               cache(), {{"OMP_NUM_THREADS", "1"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // Round 1: profiled on the one public workload, the candidate's kernels only.
+  Json p1 = read_json_file(run / "rounds/T1/1/profile.json");
+  ASSERT_EQ(p1["status"], "profiled") << p1.dump(1);
+  EXPECT_EQ(p1["workload"], "p1");
+  EXPECT_EQ(p1["mode"], "replay");
+  EXPECT_GE(p1["seconds"].get<double>(), 0.0);
+  EXPECT_EQ(p1["launch_count"], 20);
+  const std::string all1 = p1.dump();
+  EXPECT_EQ(all1.find("\"kernel\":\"read_sweep_kernel\""), std::string::npos) << "the runner's sweep was analyzed: " << all1;
+  EXPECT_NE(p1["excluded"].dump().find("read_sweep_kernel"), std::string::npos) << p1["excluded"].dump();
+  // Unreadable pages are warnings beside the findings, never a failed profile.
+  EXPECT_NE(p1["warnings"].dump().find("source_ptx_copy_coalesced.csv"), std::string::npos) << p1["warnings"].dump();
+  ASSERT_FALSE(p1["findings"].empty());
+  EXPECT_EQ(p1["kernels"][0]["kernel"], "local_array");
+  EXPECT_EQ(p1["kernels"].size(), 3u);
+  for (const Json& f : p1["findings"]) {
+    EXPECT_EQ(f["id"].get<std::string>().rfind("finding:", 0), 0u) << f.dump();
+    EXPECT_FALSE(f["evidence"].empty()) << f.dump();
+  }
+  const auto ids1 = ids_of(p1["findings"]);
+  EXPECT_EQ(ids1.front(), "finding:local_array/local-memory") << p1["findings"].dump();
+  EXPECT_NE(std::find(ids1.begin(), ids1.end(), "finding:transpose_padded/small-problem"), ids1.end()) << p1["findings"].dump();
+  EXPECT_TRUE(p1["diff"].is_null());
+  // ncu was asked for the candidate's source pages, never the sweep's.
+  EXPECT_NE(read_file(run / "rounds/T1/1/profile/ncu.log").find("--set full"), std::string::npos);
+  EXPECT_TRUE(fs::exists(run / "rounds/T1/1/profile/diagnosis.md"));
+  EXPECT_FALSE(fs::exists(run / "rounds/T1/1/profile/source_read_sweep_kernel.csv"));
+
+  // The verifier of round 1 had them, by id, beside the traces and criteria.
+  Json ev = read_json_file(run / "rounds/T1/1/evidence/evidence.json");
+  EXPECT_EQ(ids_of(ev["profile"]["findings"]), ids1);
+  for (const std::string& id : ids1) EXPECT_TRUE(ev["evidence_ids"].contains(id)) << id;
+  EXPECT_TRUE(ev["evidence_ids"].contains("trace:h1")) << ev["evidence_ids"].dump();
+  EXPECT_TRUE(ev["evidence_ids"].contains("criterion:1")) << ev["evidence_ids"].dump();
+  Json review = read_json_file(run / "rounds/T1/1/review.json");
+  ASSERT_FALSE(review["reasons"].empty());
+  for (const Json& reason : review["reasons"]) EXPECT_TRUE(ev["evidence_ids"].contains(reason["evidence"].get<std::string>())) << reason.dump();
+
+  // Round 2's writer got round 1's findings, the wiki's hits for them and the op, and chose by them.
+  Json ctx = read_json_file(run / "rounds/T1/2/writer_context.json");
+  EXPECT_EQ(ctx["profiled_round"], 1);
+  EXPECT_EQ(ids_of(ctx["findings"]), ids1);
+  ASSERT_FALSE(ctx["wiki_hits"].empty()) << ctx.dump(1);
+  EXPECT_EQ(ctx["wiki_hits"][0]["kind"], "pattern") << ctx["wiki_hits"].dump(1);
+  bool dram_page = false, op_hit = false;
+  for (const Json& h : ctx["wiki_hits"]) {
+    EXPECT_FALSE(h.value("why", std::string()).empty()) << h.dump();
+    dram_page |= h["id"] == "pattern-dram-bound";
+    op_hit |= h["why"].get<std::string>().find("op type 'rmsnorm'") != std::string::npos;
+  }
+  EXPECT_TRUE(dram_page) << ctx["wiki_hits"].dump(1);
+  EXPECT_TRUE(op_hit) << ctx["wiki_hits"].dump(1);
+  Json reasons = read_json_file(run / "rounds/T1/2/writer_reasons.json");
+  ASSERT_EQ(reasons.size(), 1u) << reasons.dump();
+  EXPECT_EQ(reasons[0]["finding"], "finding:transpose_padded/small-problem");
+  EXPECT_EQ(reasons[0]["param"], "ROW_SPLIT_MIN");
+  EXPECT_NE(read_file(run / "rounds/T1/2/writer_summary.md").find("finding:transpose_padded/small-problem points to ROW_SPLIT_MIN"),
+            std::string::npos);
+  EXPECT_NE(read_file(run / "rounds/T1/2/writer_prompt.md").find("findings"), std::string::npos);
+
+  // Round 2 is compared with the incumbent's profile (round 1): what moved, kernel by kernel.
+  Json p2 = read_json_file(run / "rounds/T1/2/profile.json");
+  ASSERT_EQ(p2["status"], "profiled");
+  ASSERT_TRUE(p2["diff"].is_object()) << p2.dump(1);
+  EXPECT_EQ(p2["diff"]["against_round"], 1);
+  EXPECT_NE(p2["diff"]["moved"].dump().find("local_array"), std::string::npos) << p2["diff"].dump();
+  Json diff = read_json_file(run / "rounds/T1/2/profile/diff.json");
+  EXPECT_EQ(diff["schema_version"], 1);
+  EXPECT_FALSE(diff["matched"].empty());
+
+  EXPECT_NE(read_file(run / "audit.jsonl").find("\"event\":\"profile\""), std::string::npos);
+  EXPECT_EQ(kda({"audit", "verify", run.string()}, cache()).exit_code, 0);
+  // A resumed run does not profile again.
+  auto before = journal_steps(run);
+  EXPECT_EQ(kda({"resume", run.string()}, cache()).exit_code, 0);
+  EXPECT_EQ(journal_steps(run), before);
+}
+
+TEST_F(ProfiledLoop, OnTheCpuBackendWithoutReplayTheRecordSaysThereIsNoProfiler) {
+  fs::path task = small_rmsnorm(dir.path());
+  fs::path plan = unreachable_plan(dir.path(), 1, 9);
+  const fs::path run = dir.path() / "run";
+  auto r = kda({"run", task.string(), "--plan", plan.string(), "--run-dir", run.string(), "--budget", "0.1"}, cache(),
+               {{"OMP_NUM_THREADS", "1"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json p = read_json_file(run / "rounds/T1/1/profile.json");
+  EXPECT_EQ(p["status"], "unavailable");
+  EXPECT_NE(p["why"].get<std::string>().find("CPU backend"), std::string::npos);
+  Json ctx = read_json_file(run / "rounds/T1/1/writer_context.json");
+  EXPECT_TRUE(ctx["findings"].empty());
+  EXPECT_NE(ctx["note"].get<std::string>().find("CPU backend"), std::string::npos);
+  auto bad = kda({"run", task.string(), "--plan", plan.string(), "--run-dir", (dir.path() / "run2").string(),
+                  "--profile", "sometimes"}, cache());
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "run2.starting"));
+}
+
+// Acceptance 3 of issue 17: a writer claims what the profile contradicts, and the rule-based
+// verifier fails the round citing the finding.
+TEST_F(Adversary, ClaimTheProfileContradictsFailsReviewCitingTheFinding) {
+  const fs::path pages = recorded_candidate_pages(dir.path() / "recorded");
+  auto w = replay(dir.path(), "w", {final_claims({{"bound", "compute"}}, "the kernel is compute-bound now")});
+  fs::path run = dir.path() / "run";
+  auto r = kda({"run", task.string(), "--plan", plan.string(), "--run-dir", run.string(), "--budget", "0.1",
+                "--writer", "script:" + w.string(), "--profile", "replay:" + pages.string()},
+               cache(), {{"OMP_NUM_THREADS", "1"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json review = read_json_file(run / "rounds/T1/1/review.json");
+  EXPECT_EQ(review["verdict"], "FAIL") << review.dump(1);
+  bool cited = false;
+  for (const Json& reason : review["reasons"])
+    if (reason["evidence"] == "finding:local_array/dram-bound") {
+      cited = true;
+      EXPECT_NE(reason["reason"].get<std::string>().find("compute-bound"), std::string::npos) << reason.dump();
+      EXPECT_NE(reason["reason"].get<std::string>().find("DRAM at"), std::string::npos) << reason.dump();
+    }
+  EXPECT_TRUE(cited) << review.dump(1);
+  EXPECT_NE(status_of(run, cache())["tasks"][0]["status"], "PASSED");
 }
 
 }  // namespace kda::e2e

@@ -1,6 +1,7 @@
 // kda profile analyze|diff|run: the profiler skill (DESIGN §5, docs/profile.md). A thin layer:
 // all reading, diagnosis, rendering and ncu handling live in src/profile.
 #include <cstdlib>
+#include <memory>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -8,8 +9,10 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "eval/profile_target.h"
+#include "loop/candidate_profile.h"
 #include "profile/diff.h"
 #include "profile/ncu_runner.h"
+#include "profile/replay_runner.h"
 #include "profile/render.h"
 #include "profile/report.h"
 #include "task/solution.h"
@@ -32,6 +35,7 @@ struct RunArgs {
   std::string task, solution, workload, backend = "cuda", arch;
   int calls = 3;
   std::string out = "kda-profile";
+  std::string replay;  ///< serve these recorded pages instead of running ncu (CI, no GPU)
   std::string kernel;
   int launch_count = 0;
   int timeout = 600;
@@ -93,39 +97,56 @@ void add_profile_command(CLI::App& root) {
   r->add_option("--backend", rn.backend, "with --task: cuda or hip")->capture_default_str();
   r->add_option("--arch", rn.arch, "with --task: build target (default: from the device)");
   r->add_option("--calls", rn.calls, "with --task: calls of the candidate to run (cold caches each)")->capture_default_str()->check(whole_in(1, 1000));
+  r->add_option("--replay", rn.replay,
+                 "serve the Nsight Compute pages exported in this directory instead of running ncu "
+                 "(everything else runs: for tests and machines without a GPU)");
   r->add_option("command", rn.command, "the program to profile and its arguments (after --)");
   r->callback([] {
-    profile::RunOptions opt;
-    opt.command = rn.command;
     if (rn.task.empty() == rn.command.empty())
       throw Error(ErrorKind::kUsage, "give either --task DIR --solution PATH, or -- COMMAND [ARGS...]");
+    std::unique_ptr<profile::ReplayRunner> replay;
+    if (!rn.replay.empty()) replay = std::make_unique<profile::ReplayRunner>(rn.replay);
+    profile::Runner& runner = replay ? static_cast<profile::Runner&>(*replay) : profile::system_runner();
+    auto print_report = [](const profile::Report& rep) {
+      if (rn.json) print(profile::to_json(rep));
+      else std::cout << profile::to_markdown(rep);
+      for (const std::string& w : rep.warnings) std::cerr << "kda: warning: " << w << "\n";
+      std::cerr << "kda: report and pages in " << rn.out << "/ (diagnosis.md, diagnosis.json)\n";
+    };
     if (!rn.task.empty()) {
       if (rn.solution.empty()) throw Error(ErrorKind::kUsage, "--task needs --solution PATH");
       TaskDir task = load_task_dir(rn.task);
       Solution sol = load_solution(rn.solution);
-      ProfileTargetOptions po;
-      po.backend = rn.backend;
-      po.arch = rn.arch;
-      po.workload = rn.workload;
-      po.calls = rn.calls;
-      ProfileTarget target = prepare_profile_target(task, sol, po, fs::path(rn.out) / "target");
-      std::cerr << "kda: profiling " << sol.name << " on workload " << target.workload
-                << " in one kda-runner process, without the sandbox (Nsight Compute injects itself into it)\n";
-      opt.command = target.command;
+      loop::CandidateProfileOptions po;
+      po.target.backend = rn.backend;
+      po.target.arch = rn.arch;
+      po.target.workload = rn.workload;
+      po.target.calls = rn.calls;
+      po.ncu = ncu_program();
+      po.clock_control_none = rn.clock_control_none;
+      po.kernel_regex = rn.kernel;
+      po.launch_count = rn.launch_count;
+      po.timeout_s = rn.timeout;
+      std::cerr << "kda: profiling " << sol.name << " in one kda-runner process, without the sandbox (Nsight Compute "
+                << "injects itself into it); the runner's own kernels are left out\n";
+      const loop::CandidateProfile p = loop::profile_candidate(task, sol, po, rn.out, runner);
+      std::cerr << "kda: workload " << p.workload << ", " << p.report.kernels.size() << " kernel launch(es) of the candidate\n";
+      print_report(p.report);
+      return;
     }
+    profile::RunOptions opt;
+    opt.command = rn.command;
     opt.out_dir = rn.out;
     opt.ncu = ncu_program();
     opt.clock_control_none = rn.clock_control_none;
     opt.kernel_regex = rn.kernel;
     opt.launch_count = rn.launch_count;
     opt.timeout_s = rn.timeout;
-    profile::run_profile(opt, profile::system_runner());
+    profile::run_profile(opt, runner);
     auto rep = profile::load_report({fs::path(rn.out)});
     write_file_atomic(fs::path(rn.out) / "diagnosis.json", profile::to_json(rep).dump(2) + "\n");
     write_file_atomic(fs::path(rn.out) / "diagnosis.md", profile::to_markdown(rep));
-    if (rn.json) print(profile::to_json(rep));
-    else std::cout << profile::to_markdown(rep);
-    std::cerr << "kda: report and pages in " << rn.out << "/ (diagnosis.md, diagnosis.json)\n";
+    print_report(rep);
   });
 }
 

@@ -69,6 +69,11 @@ void add_run_command(CLI::App& root) {
   cmd->add_option("--budget", opt->eval_budget_seconds, "Timing budget per workload in each CHECK, seconds")->capture_default_str()->check(real_in(0.01, 3600, "seconds"));
   cmd->add_option("--wall-time", opt->wall_seconds, "Stop after this many seconds (0: no limit)")->capture_default_str()->check(real_in(0, 31536000, "seconds"));
   cmd->add_flag("--no-sandbox", *no_sandbox, "Run candidates unconfined (only for code you trust)");
+  cmd->add_option("--profile", opt->profile,
+                  "Profile each round's candidate: auto (CUDA with ncu), off, or replay:DIR (recorded Nsight Compute pages)")
+      ->capture_default_str();
+  cmd->add_option("--profile-timeout", opt->profile_timeout_s, "Seconds before a round's profile is stopped")
+      ->capture_default_str()->check(whole_in(10, 3600));
   cmd->add_flag("--new-store", *new_store, "Start a new store where this machine's earlier store for the task is gone");
   cmd->callback([=] {
     prepare_task_store(*task, {.command = *new_store ? "kda run --new-store" : "kda run", .allow_new = *new_store,

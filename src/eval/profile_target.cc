@@ -33,11 +33,7 @@ const Workload& choose_workload(const TaskDir& task, const std::string& uuid) {
     }
     fail(ErrorKind::kNotFound, "no workload " + uuid + " in " + (task.root / "workloads.jsonl").string());
   }
-  const Workload* best = nullptr;
-  for (const Workload* w : task.select("public"))
-    if (!best || problem_size(*w) > problem_size(*best)) best = w;
-  if (!best) fail(ErrorKind::kInput, "the task has no public workload to profile");
-  return *best;
+  return representative_workload(task);
 }
 
 void write_requests(const fs::path& file, const std::vector<wire::Frame>& frames) {
@@ -53,6 +49,19 @@ void write_requests(const fs::path& file, const std::vector<wire::Frame>& frames
 }
 
 }  // namespace
+
+const std::vector<std::string>& runner_own_kernels() {
+  static const std::vector<std::string> names = {"kda_launch_gate", "read_sweep_kernel", "fma_probe_kernel"};
+  return names;
+}
+
+const Workload& representative_workload(const TaskDir& task) {
+  const Workload* best = nullptr;
+  for (const Workload* w : task.select("public"))
+    if (!best || problem_size(*w) > problem_size(*best)) best = w;
+  if (!best) fail(ErrorKind::kInput, "the task has no public workload to profile");
+  return *best;
+}
 
 ProfileTarget prepare_profile_target(const TaskDir& task, const Solution& solution,
                                      const ProfileTargetOptions& opt, const fs::path& work_dir) {
@@ -72,7 +81,7 @@ ProfileTarget prepare_profile_target(const TaskDir& task, const Solution& soluti
   auto outs = make_output_tensors(task.definition, w);
   for (int i = 0; i < opt.calls; ++i) {
     wire::Frame f = make_run_request({generate_inputs(task.definition, w, seed, static_cast<uint64_t>(i), task.root)},
-                                     outs, /*flush=*/true, /*late_write_check_ms=*/0);
+                                     outs, /*flush=*/false, /*late_write_check_ms=*/0);
     f.seq = static_cast<uint32_t>(i + 1);
     frames.push_back(std::move(f));
   }

@@ -2,7 +2,10 @@
 // candidate in its own git worktree; each round is a commit) → CHECK (kda verifies by hash that
 // nothing frozen changed, then evaluates the candidate with the hardened evaluator on every
 // workload and evaluates the plan's criteria on the hidden ones) → REVIEW (a fresh read-only
-// verifier answers a JSON verdict from the evidence bundle) → PASS or REVISE. CONSULT after
+// verifier answers a JSON verdict from the evidence bundle) → PASS or REVISE. Between CHECK and
+// REVIEW, on a GPU backend with Nsight Compute, PROFILE: the candidate is profiled in a process of
+// its own on one public workload; its ranked findings go into this round's evidence and the next
+// round's writer context, with the diff against the incumbent's profile and the wiki's hits. CONSULT after
 // K failed rounds, ESCALATE after M (ESCALATION.md, the run pauses until `kda resume --note`),
 // stop a task that goes in circles. Every finished step is journaled (journal.h), every step
 // and verdict is in the run's hash-chained audit log, and `resume_run` after a crash at any
@@ -34,6 +37,12 @@ struct RunOptions {
   double wall_seconds = 0;           ///< 0: no limit
   bool sandbox = true;
   bool accept_plan = false;         ///< the person approves on the command line (else the analyst must)
+  /// Profiling in every round: "auto" (CUDA backend with ncu on PATH or $KDA_NCU), "off", or
+  /// "replay:DIR" (serve the Nsight Compute pages exported in DIR instead of running ncu, on any
+  /// backend: CI and machines without a GPU; profile/replay_runner.h).
+  std::string profile = "auto";
+  int profile_timeout_s = 240;   ///< ncu is stopped after this; the round goes on without findings
+  int profile_launch_count = 20; ///< most kernel launches profiled per round
   std::function<void(const std::string&)> status;  ///< the live status line (may be empty)
 };
 

@@ -76,6 +76,12 @@ struct Report {
   std::string origin;  ///< directory or files it came from
   std::string tool;    ///< "ncu" or "rocprof"
   std::vector<Kernel> kernels;
+  /// Pages that could not be read ("FILE:LINE: why"), reported beside the findings the other
+  /// pages gave: one unreadable page never fails the whole report.
+  std::vector<std::string> warnings;
+  /// Launches left out of the analysis because they are not the candidate's (the runner's own
+  /// kernels, by the names the runner publishes): "name (id N)".
+  std::vector<std::string> excluded;
 };
 
 }  // namespace kda::profile

@@ -1,5 +1,6 @@
 #include "profile/ncu_runner.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/error.h"
@@ -66,9 +67,14 @@ Runner& system_runner() {
   return r;
 }
 
+bool nothing_profiled(const std::string& ncu_output) {
+  return ncu_output.find("No kernels were profiled") != std::string::npos;
+}
+
 std::vector<std::filesystem::path> export_pages(const std::filesystem::path& rep,
                                                 const std::filesystem::path& out,
-                                                const std::string& ncu, Runner& runner) {
+                                                const std::string& ncu, Runner& runner,
+                                                const std::vector<std::string>& skip) {
   check_ncu(ncu, runner);
   std::filesystem::create_directories(out);
   std::vector<std::filesystem::path> files;
@@ -86,6 +92,7 @@ std::vector<std::filesystem::path> export_pages(const std::filesystem::path& rep
   for (const auto& k : read_details_page(parse_csv(details.out, (out / "details.csv").string())))
     names.insert(k.short_name());
   for (const auto& n : names) {
+    if (std::find(skip.begin(), skip.end(), n) != skip.end()) continue;
     // ncu matches -k against the base function name by default ("add_vec4"); also accept a
     // demangled full name in case --kernel-name-base differs.
     std::string filter = "regex:^(void )?" + n + "([(<].*)?$";
@@ -108,15 +115,17 @@ std::vector<std::filesystem::path> run_profile(const RunOptions& opt, Runner& ru
   if (opt.clock_control_none) spec.argv.insert(spec.argv.end(), {"--clock-control", "none"});
   if (!opt.kernel_regex.empty()) spec.argv.insert(spec.argv.end(), {"-k", "regex:" + opt.kernel_regex});
   if (opt.launch_count > 0) spec.argv.insert(spec.argv.end(), {"-c", std::to_string(opt.launch_count)});
+  if (!opt.nvtx_ranges.empty()) spec.argv.push_back("--nvtx");
+  for (const std::string& range : opt.nvtx_ranges) spec.argv.insert(spec.argv.end(), {"--nvtx-include", range + "/"});
   spec.argv.insert(spec.argv.end(), opt.command.begin(), opt.command.end());
   spec.timeout = std::chrono::seconds(opt.timeout_s);
   auto r = runner.run(spec);
   write_file_atomic(opt.out_dir / "ncu.log", r.out + r.err);
   check_result(r, "ncu (profiling '" + opt.command.front() + "')");
-  if ((r.out + r.err).find("No kernels were profiled") != std::string::npos)
+  if (nothing_profiled(r.out + r.err))
     fail(ErrorKind::kInput, "ncu profiled no kernels: does the command launch CUDA kernels, and "
                             "does the -k filter match? (log: " + (opt.out_dir / "ncu.log").string() + ")");
-  auto files = export_pages(rep, opt.out_dir, opt.ncu, runner);
+  auto files = export_pages(rep, opt.out_dir, opt.ncu, runner, opt.skip_kernels);
   files.insert(files.begin(), rep);
   return files;
 }

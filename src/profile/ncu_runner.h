@@ -32,6 +32,11 @@ struct RunOptions {
   std::string kernel_regex;          ///< -k regex:... (empty: all kernels)
   int launch_count = 0;              ///< -c N (0: all launches)
   int timeout_s = 600;
+  /// NVTX push/pop ranges whose kernels alone are profiled (`--nvtx --nvtx-include NAME/`): the
+  /// runner wraps the candidate's calls in one, so its own kernels stay out. Empty: no filter.
+  std::vector<std::string> nvtx_ranges;
+  /// Kernels (short names) whose source pages are not exported: not the program's own code.
+  std::vector<std::string> skip_kernels;
 };
 
 /// Profiles and exports; returns the files written.
@@ -39,6 +44,9 @@ std::vector<std::filesystem::path> run_profile(const RunOptions& opt, Runner& ru
 /// Exports the CSV pages of `rep` into `out_dir`.
 std::vector<std::filesystem::path> export_pages(const std::filesystem::path& rep,
                                                 const std::filesystem::path& out_dir,
-                                                const std::string& ncu, Runner& runner);
+                                                const std::string& ncu, Runner& runner,
+                                                const std::vector<std::string>& skip_kernels = {});
+/// Whether ncu's output says that nothing was profiled (a filter that matched no kernel).
+bool nothing_profiled(const std::string& ncu_output);
 
 }  // namespace kda::profile

@@ -78,11 +78,24 @@ Json to_json(const Report& r) {
         {"missing_metrics", k.missing},
     });
   }
-  return {{"schema_version", kSchemaVersion}, {"tool", r.tool}, {"source", r.origin}, {"kernels", ks}};
+  Json out = {{"schema_version", kSchemaVersion}, {"tool", r.tool}, {"source", r.origin}, {"kernels", ks}};
+  // Only when there are some: a report read whole looks as it always did.
+  if (!r.warnings.empty()) out["warnings"] = r.warnings;
+  if (!r.excluded.empty()) out["excluded"] = r.excluded;
+  return out;
 }
 
 std::string to_markdown(const Report& r) {
   std::string md = fmt::format("# Profile diagnosis ({}, {} kernels)\n", r.tool, r.kernels.size());
+  if (!r.excluded.empty()) {
+    md += "\nLeft out (not the candidate's kernels):";
+    for (const auto& e : r.excluded) md += " " + e + ";";
+    md += "\n";
+  }
+  if (!r.warnings.empty()) {
+    md += "\nWarnings (pages not read; the findings below come from the others):\n";
+    for (const auto& w : r.warnings) md += "- " + w + "\n";
+  }
   for (const auto& k : r.kernels) {
     md += fmt::format("\n## {} (id {})\n\n", k.name, k.id);
     md += fmt::format("- launch: grid {} x block {}; duration {}\n", k.grid, k.block,

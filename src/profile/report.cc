@@ -1,6 +1,7 @@
 #include "profile/report.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -45,8 +46,7 @@ struct Inputs {
   std::vector<CsvTable> details, raw, instances, source, ptx, rocprof, sysinfo, roofline;
 };
 
-void add_file(Inputs& in, const fs::path& p) {
-  CsvTable t = read_csv_file(p.string());
+void add_table(Inputs& in, const fs::path& p, CsvTable t) {
   switch (classify(t)) {
     case Page::kDetails: in.details.push_back(std::move(t)); break;
     case Page::kRaw: {
@@ -65,6 +65,18 @@ void add_file(Inputs& in, const fs::path& p) {
     case Page::kUnknown:
       fail(ErrorKind::kInput, p.string() + ":1: not a recognized Nsight Compute or rocprof CSV page "
                               "(expected the details, raw or source page)");
+  }
+}
+
+// Reads one page. With `tolerant` (several pages make the report), a page that cannot be read
+// becomes a warning and the others still count: Nsight Compute exports a source page for every
+// kernel, and one it writes in a form kda does not know must not hide the findings of the rest.
+void add_file(Inputs& in, const fs::path& p, bool tolerant, std::vector<std::string>& warnings) {
+  try {
+    add_table(in, p, read_csv_file(p.string()));
+  } catch (const Error& e) {
+    if (!tolerant || e.kind() != ErrorKind::kInput) throw;
+    warnings.push_back(e.what());
   }
 }
 
@@ -99,6 +111,21 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
   Report rep;
   rep.tool = "ncu";
   Inputs in;
+  // One explicit file is the whole report: refusing it says what is wrong with it. Anything made
+  // of several pages (a directory, an exported .ncu-rep, several files) reads what it can.
+  const bool tolerant = inputs.size() > 1 || std::any_of(inputs.begin(), inputs.end(), [](const fs::path& p) {
+                          return fs::is_directory(p) || p.extension() == ".ncu-rep";
+                        });
+  auto& warn = rep.warnings;
+  // A page reader's failure on a page that was classified: a warning too, when tolerant.
+  auto tolerate = [&](const std::function<void()>& read) {
+    try {
+      read();
+    } catch (const Error& e) {
+      if (!tolerant || e.kind() != ErrorKind::kInput) throw;
+      warn.push_back(e.what());
+    }
+  };
   std::vector<fs::path> temp_dirs;
   for (const auto& p : inputs) {
     rep.origin += (rep.origin.empty() ? "" : " ") + p.filename().string();
@@ -112,9 +139,9 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
         fs::remove_all(dir);
         throw;
       }
-      for (const char* n : {"details.csv", "raw.csv", "raw_instances.csv"}) add_file(in, dir / n);
+      for (const char* n : {"details.csv", "raw.csv", "raw_instances.csv"}) add_file(in, dir / n, tolerant, warn);
       for (const auto& e : fs::directory_iterator(dir))
-        if (e.path().filename().string().rfind("source_", 0) == 0) add_file(in, e.path());
+        if (e.path().filename().string().rfind("source_", 0) == 0) add_file(in, e.path(), tolerant, warn);
       temp_dirs.push_back(dir);
       continue;
     }
@@ -125,7 +152,7 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
       bool any = false;
       for (const auto& f : files) {
         if (canonical_name(f)) {
-          add_file(in, f);
+          add_file(in, f, tolerant, warn);
           any = true;
         }
       }
@@ -135,9 +162,11 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
                                    "run` or ncu --csv)");
       continue;
     }
-    add_file(in, p);
+    add_file(in, p, tolerant, warn);
   }
   for (const auto& d : temp_dirs) fs::remove_all(d);
+  if (in.details.empty() && in.raw.empty() && in.rocprof.empty() && !warn.empty())
+    fail(ErrorKind::kInput, "no page of the report could be read; the first: " + warn.front());
 
   if (!in.rocprof.empty()) {
     std::vector<const CsvTable*> tables;
@@ -151,12 +180,13 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
     }
   }
   std::vector<Kernel> kernels;
-  for (const auto& t : in.raw) {
-    auto page = read_raw_page(t);
-    for (auto& k : page.kernels) kernels.push_back(std::move(k));
-  }
-  for (const auto& t : in.details) merge_details(kernels, read_details_page(t));
-  for (const auto& t : in.instances) {
+  for (const auto& t : in.raw)
+    tolerate([&] {
+      auto page = read_raw_page(t);
+      for (auto& k : page.kernels) kernels.push_back(std::move(k));
+    });
+  for (const auto& t : in.details) tolerate([&] { merge_details(kernels, read_details_page(t)); });
+  for (const auto& t : in.instances) tolerate([&] {
     auto page = read_raw_page(t);
     for (size_t i = 0; i < page.kernels.size(); ++i) {
       for (auto& k : kernels) {
@@ -166,11 +196,17 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
         k.timeline_metric = s.metric;
       }
     }
-  }
+  });
   std::vector<PtxPage> ptx;
-  for (const auto& t : in.ptx) ptx.push_back(read_ptx_page(t));
+  for (const auto& t : in.ptx) tolerate([&] { ptx.push_back(read_ptx_page(t)); });
   for (const auto& t : in.source) {
-    SourcePage sp = read_source_page(t);
+    SourcePage sp;
+    bool read = false;
+    tolerate([&] {
+      sp = read_source_page(t);
+      read = true;
+    });
+    if (!read) continue;
     for (auto& k : kernels) {
       if (!sp.function.empty() && !same_function(sp.function, k.name)) continue;
       if (!k.hotspots.empty()) continue;
@@ -184,6 +220,19 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
     rep.kernels.push_back(std::move(k));
   }
   return rep;
+}
+
+void drop_kernels(Report& r, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  std::vector<Kernel> keep;
+  for (auto& k : r.kernels) {
+    if (std::find(names.begin(), names.end(), k.short_name()) == names.end()) {
+      keep.push_back(std::move(k));
+      continue;
+    }
+    r.excluded.push_back(k.short_name() + " (id " + k.id + ")");
+  }
+  r.kernels = std::move(keep);
 }
 
 }  // namespace kda::profile

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "profile/model.h"
@@ -17,7 +18,14 @@ namespace kda::profile {
 class Runner;
 
 /// Loads and analyzes. `runner` is used only for .ncu-rep inputs (nullptr: the real one).
+/// A report of several pages (a directory, a .ncu-rep, several files) reads what it can: a page
+/// that cannot be read is a warning in Report::warnings; only when no page at all can be read
+/// is it an error. One explicit file is refused with FILE:LINE when it cannot be read.
 Report load_report(const std::vector<std::filesystem::path>& inputs, Runner* runner = nullptr);
+
+/// Leaves out the kernels whose short name (Kernel::short_name) is listed, recording each in
+/// Report::excluded: the runner's own kernels, by the list the runner publishes.
+void drop_kernels(Report& r, const std::vector<std::string>& short_names);
 
 /// Analysis on already-read kernels (used by the readers and by tests that perturb values).
 void analyze(Kernel& k);
