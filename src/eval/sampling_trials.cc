@@ -105,6 +105,14 @@ Verdict run_sampling_trials(RunnerClient& cand, const Definition& def, const Che
     count_samples(mask, r.outputs[0][0], counts);
     spare = std::move(r);
   }
+  // The runner keeps the last set on the device, and the wall-clock check that follows times
+  // calls on it: it must be the workload's own set again, not the repeated batch (its calls,
+  // sized from the correctness call's speed, would take `repeat` times as long).
+  {
+    RunResult r = cand.run({set}, outs, false, 0, ctx.call_timeout, &spare);
+    if (auto bad = check_call_result(r.calls.at(0), want, set, c)) return prefix("sampling check's last call", *bad);
+    if (auto bad = check_samples(mask, r.outputs.at(0).at(0), c)) return prefix("sampling check's last call", *bad);
+  }
   const TvdResult tv = total_variation(mask, counts, static_cast<uint64_t>(calls * repeat));
   c.max_absolute_error = tv.max_abs;
   c.max_relative_error = tv.max_rel;

@@ -7,6 +7,8 @@
 //     `max_tiled_bytes` per set), called until every row has `samples_per_row` samples; each
 //     row's frequencies must be within `tvd_threshold` total variation of the expected
 //     distribution.
+//  3. One more call on the set itself, so that the runner's buffers hold the workload's own set
+//     again for what follows (the wall-clock check runs its calls on the last set sent).
 // Every call's outputs are poisoned by the runner and checked (return code, device error, input
 // hashes, samples), as every other candidate call is.
 #pragma once
