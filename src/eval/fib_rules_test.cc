@@ -2,8 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
 #include "core/error.h"
 #include "core/json_io.h"
+#include "eval/sampling_check.h"
+#include "task/inputs.h"
+#include "task/workload.h"
+#include "task/workload_size.h"
 
 namespace kda {
 namespace {
@@ -109,6 +117,47 @@ TEST(FibRules, WritingADefinitionBackDoesNotFreezeKdaDefaults) {
   EXPECT_FALSE(again.raw["kda"].contains("tolerance"));
   EXPECT_FALSE(again.raw["kda"].contains("comparator"));
   EXPECT_EQ(check_rules(again).tolerance.required_matched_ratio, 0.95);
+}
+
+// Every definition of a real flashinfer-trace dataset (KDA_FLASHINFER_TRACE = its folder, e.g. the
+// 156 definitions at ecafa9c): the rules resolve without refusal, as flashinfer-bench's would, and
+// inputs drawn for a small workload are well formed (sampling rows sum to 1, every packed DSA
+// scale is finite). Skipped without the variable: the dataset is not vendored whole.
+TEST(FibRules, EveryDefinitionOfARealDataset) {
+  const char* root = std::getenv("KDA_FLASHINFER_TRACE");
+  if (!root) GTEST_SKIP() << "set KDA_FLASHINFER_TRACE to a flashinfer_trace folder";
+  std::map<std::string, int> by_comparator;
+  int n = 0, drawn = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::filesystem::path(root) / "definitions")) {
+    if (e.path().extension() != ".json") continue;
+    Definition d = load_definition(e.path());
+    CheckRules r;
+    ASSERT_NO_THROW(r = check_rules(d)) << e.path();
+    ++n;
+    ++by_comparator[comparator_name(r.comparator)];
+    EXPECT_EQ(r.comparator == Comparator::kSampling, d.op_type == "sampling") << d.name;
+    EXPECT_EQ(r.comparator == Comparator::kDsaTopkIndexer, d.name.rfind("dsa_topk_indexer", 0) == 0) << d.name;
+    EXPECT_EQ(r.tolerance.required_matched_ratio, d.op_type == "moe" ? 0.95 : 1.0) << d.name;
+    Workload w;
+    w.uuid = "probe";
+    for (const Axis& a : d.axes)
+      if (!a.is_const) w.axes[a.name] = 2;
+    if (workload_bytes(d, w) > (uint64_t{256} << 20)) continue;  // a 57344 x 8192 weight: not on 2 cores
+    std::vector<HostTensor> in = generate_inputs(d, w, 1, 0, ".");
+    ++drawn;
+    if (r.comparator == Comparator::kSampling) {
+      SamplingMask m = sampling_mask(d, r.sampling, in);
+      for (int64_t row = 0; row < m.rows; ++row) {
+        double sum = 0;
+        for (int64_t j = 0; j < m.vocab; ++j) sum += m.expected[static_cast<size_t>(row * m.vocab + j)];
+        EXPECT_NEAR(sum, 1.0, 1e-6) << d.name;
+      }
+    }
+  }
+  std::string summary;
+  for (auto& [c, k] : by_comparator) summary += " " + c + "=" + std::to_string(k);
+  std::printf("%d definitions (%d drawn at var axes = 2):%s\n", n, drawn, summary.c_str());
+  EXPECT_GT(n, 0);
 }
 
 }  // namespace
