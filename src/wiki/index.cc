@@ -1,16 +1,21 @@
 #include "wiki/index.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 
 #include "core/error.h"
 #include "wiki/rank.h"
+#include "wiki/scan.h"
+#include "wiki/sqlite_db.h"
 #include "wiki/vocab.h"
 
 namespace kda::wiki {
@@ -18,82 +23,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class Db {
- public:
-  Db(const fs::path& path, int flags) : path_(path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-      sqlite3_close(db_);
-      fail(ErrorKind::kEnvironment, "cannot open the wiki index " + path.string() + ": " + msg);
-    }
-  }
-  ~Db() { sqlite3_close(db_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-  sqlite3* get() const { return db_; }
-  const fs::path& path() const { return path_; }
-  void exec(const std::string& sql) const {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown error";
-      sqlite3_free(err);
-      fail(ErrorKind::kIntegrity, path_.string() + ": " + msg);
-    }
-  }
-
- private:
-  fs::path path_;
-  sqlite3* db_ = nullptr;
-};
-
-class Stmt {
- public:
-  Stmt(const Db& db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st_, nullptr) != SQLITE_OK)
-      fail(ErrorKind::kIntegrity, db.path().string() + ": " + sqlite3_errmsg(db.get()));
-  }
-  ~Stmt() { sqlite3_finalize(st_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  Stmt& bind(int i, const std::string& s) {
-    sqlite3_bind_text(st_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(st_, i, v);
-    return *this;
-  }
-  bool step() {
-    int rc = sqlite3_step(st_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    fail(ErrorKind::kIntegrity, db_.path().string() + ": " + sqlite3_errmsg(db_.get()));
-  }
-  void reset() {
-    sqlite3_reset(st_);
-    sqlite3_clear_bindings(st_);
-  }
-  std::string text(int col) const {
-    auto p = sqlite3_column_text(st_, col);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
-  sqlite3_stmt* raw() { return st_; }
-  double real(int col) const { return sqlite3_column_double(st_, col); }
-
- private:
-  const Db& db_;
-  sqlite3_stmt* st_ = nullptr;
-};
-
+// Search reads only the small columns of `entries` for every matching row; the stored entry
+// (front matter as JSON, body included) is in `docs`, read for one entry by `show`. With the JSON
+// in `entries`, every match dragged its overflow pages through the sorter (issue 18: 5.6 ms p50).
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries(
   rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL UNIQUE, hash TEXT NOT NULL,
   kind TEXT NOT NULL, title TEXT NOT NULL, archs TEXT NOT NULL, techniques TEXT NOT NULL,
-  symptoms TEXT NOT NULL, repos TEXT NOT NULL, draft INTEGER NOT NULL, json TEXT NOT NULL,
+  symptoms TEXT NOT NULL, repos TEXT NOT NULL, draft INTEGER NOT NULL, sources TEXT NOT NULL,
   ops TEXT NOT NULL, date TEXT NOT NULL, ns TEXT NOT NULL, prior REAL NOT NULL,
   dup_of TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS docs(rowid INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS problems(file TEXT NOT NULL, line INTEGER NOT NULL, message TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(id, title, summary, body, techniques, cjk,
   tokenize = 'porter unicode61');
@@ -124,6 +65,13 @@ std::vector<std::string> split_csv(const std::string& s) {
     }
   }
   return out;
+}
+
+// What a hit shows as its sources, as a JSON array: the URL, or the upstream page path without one.
+std::string source_list(const Entry& e) {
+  Json a = Json::array();
+  for (auto& src : e.sources) a.push_back(src.url.empty() ? src.path : src.url);
+  return a.dump();
 }
 
 const std::set<std::string>& stop_words() {
@@ -409,7 +357,7 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
         }  // the statement is finalised here: dropping tables under it would fail as locked
         if (!ok)
           db.exec("DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS meta; "
-                  "DROP TABLE IF EXISTS problems;");
+                  "DROP TABLE IF EXISTS problems; DROP TABLE IF EXISTS docs;");
       }
       db.exec(kSchema);
       db.exec("BEGIN");
@@ -423,6 +371,7 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
         now[loaded.entries[i].path.lexically_relative(wiki_dir).generic_string()] = i;
       Stmt del_e(db, "DELETE FROM entries WHERE rowid = ?");
       Stmt del_f(db, "DELETE FROM fts WHERE rowid = ?");
+      Stmt del_d(db, "DELETE FROM docs WHERE rowid = ?");
       for (auto& [path, row] : old) {
         auto it = now.find(path);
         bool same = it != now.end() && loaded.hashes[it->second] == row.second;
@@ -437,10 +386,14 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
         del_f.bind(1, row.first);
         del_f.step();
         del_f.reset();
+        del_d.bind(1, row.first);
+        del_d.step();
+        del_d.reset();
       }
       Stmt ins_e(db,
-                 "INSERT INTO entries(id, path, hash, kind, title, archs, techniques, symptoms, repos, draft, json, "
+                 "INSERT INTO entries(id, path, hash, kind, title, archs, techniques, symptoms, repos, draft, sources, "
                  "ops, date, ns, prior) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      Stmt ins_d(db, "INSERT INTO docs(rowid, json) VALUES(?,?)");
       Stmt ins_f(db, "INSERT INTO fts(rowid, id, title, summary, body, techniques, cjk) VALUES(?,?,?,?,?,?,?)");
       for (auto& [path, i] : now) {
         auto it = old.find(path);
@@ -458,12 +411,14 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
             if (std::find(techs.begin(), techs.end(), t) == techs.end()) techs.push_back(t);
         ins_e.bind(1, e.id).bind(2, path).bind(3, loaded.hashes[i]).bind(4, e.kind).bind(5, e.title);
         ins_e.bind(6, joined(e.architectures)).bind(7, joined(techs)).bind(8, joined(e.symptoms));
-        ins_e.bind(9, joined(repos)).bind(10, static_cast<int64_t>(e.draft)).bind(11, entry_to_json(e).dump());
-        ins_e.bind(12, joined(e.kernel_types)).bind(13, entry_date(e)).bind(14, e.ns);
-        sqlite3_bind_double(ins_e.raw(), 15, entry_prior(e));
+        ins_e.bind(9, joined(repos)).bind(10, static_cast<int64_t>(e.draft)).bind(11, source_list(e));
+        ins_e.bind(12, joined(e.kernel_types)).bind(13, entry_date(e)).bind(14, e.ns).bind(15, entry_prior(e));
         ins_e.step();
         ins_e.reset();
         int64_t rowid = sqlite3_last_insert_rowid(db.get());
+        ins_d.bind(1, rowid).bind(2, entry_to_json(e).dump());
+        ins_d.step();
+        ins_d.reset();
         std::string tech_text = words(e.techniques) + words(e.hardware_features) + words(e.kernel_types) +
                                 words(e.architectures) + words(e.symptoms) + words(e.tags);
         ins_f.bind(1, rowid).bind(2, e.id).bind(3, e.title).bind(4, e.summary).bind(5, e.body).bind(6, tech_text);
@@ -509,42 +464,126 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
   return stats;
 }
 
+namespace {
+
+// A file: URI for path, so that the index can be opened immutable (below).
+std::string file_uri(const fs::path& path) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (unsigned char c : path.string()) {
+    if (std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '-' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += hex[c >> 4];
+      uri += hex[c & 15];
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+}  // namespace
+
 struct Index::Impl {
-  explicit Impl(const fs::path& p) : db(p, SQLITE_OPEN_READONLY) {
+  // immutable=1: build_index never writes the index in place (it renames a new file over it),
+  // so an open index cannot change under us, and SQLite may skip its file locks and change
+  // checks (a system call per statement step; system calls are dear on the 2-core VM).
+  explicit Impl(const fs::path& p) : db(p, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, file_uri(p)) {
     register_rank_function(db.get());
     // Searches touch many FTS and entry pages; map the file instead of copying pages through
     // read() into a small page cache (that copying dominated search time at ~4,500 entries).
-    db.exec("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;");
+    db.exec("PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
   }
   Db db;
+  StmtCache cache{db};  // after db: finalised before the connection closes
+  std::mutex mu;        // one user of the connection and its cached statements at a time
 };
 
 namespace {
-// The index is stale when an entry file was added, removed or modified after it was written.
-bool index_stale(const fs::path& wiki_dir) {
-  fs::path db_path = index_path(wiki_dir);
-  if (!fs::exists(db_path)) return true;
-  auto db_time = fs::last_write_time(db_path);
-  auto files = entry_files(wiki_dir);
-  for (auto& f : files) {
+
+bool meta_is(StmtCache& cache, const char* key, const std::string& want) {
+  Stmt st = cache.stmt("SELECT value FROM meta WHERE key = ?");
+  st.bind(1, std::string_view(key));
+  return st.step() && st.view(0) == want;
+}
+
+// The slow, exact staleness test, for wikis the fast scan could not read completely.
+bool stale_by_entry_files(const fs::path& wiki_dir, fs::file_time_type db_time, size_t& files) {
+  auto list = entry_files(wiki_dir);
+  files = list.size();
+  for (auto& f : list) {
     std::error_code ec;
     auto t = fs::last_write_time(f, ec);
     if (ec || t > db_time) return true;
   }
-  Db db(db_path, SQLITE_OPEN_READONLY);
-  try {
-    Stmt v(db, "SELECT value FROM meta WHERE key = 'schema_version'");
-    if (!v.step() || v.text(0) != std::to_string(kIndexSchemaVersion)) return true;
-    Stmt st(db, "SELECT value FROM meta WHERE key = 'files'");
-    return !st.step() || st.text(0) != std::to_string(files.size());
-  } catch (const Error&) {
-    return true;
-  }
+  return false;
 }
+
+// The number of entry files when none is newer than the index; nullopt when the index is missing
+// or older than one of them.
+std::optional<size_t> files_if_not_newer(const fs::path& wiki_dir) {
+  fs::path db_path = index_path(wiki_dir);
+  EntryScan scan = scan_entry_files(wiki_dir);
+  struct stat db_st;
+  if (::stat(db_path.c_str(), &db_st) != 0) return std::nullopt;
+  if (!scan.complete) {
+    std::error_code ec;
+    auto db_time = fs::last_write_time(db_path, ec);
+    size_t files = 0;
+    if (ec || stale_by_entry_files(wiki_dir, db_time, files)) return std::nullopt;
+    return files;
+  }
+  const timespec& t = scan.newest;
+  if (t.tv_sec > db_st.st_mtim.tv_sec || (t.tv_sec == db_st.st_mtim.tv_sec && t.tv_nsec > db_st.st_mtim.tv_nsec))
+    return std::nullopt;
+  return scan.files;
+}
+
+// Snippet terms: the words of every phrase in the match expression.
+std::vector<std::string> phrase_words(const std::string& match) {
+  std::vector<std::string> terms;
+  bool in = false;
+  std::string cur;
+  for (char c : match) {
+    if (c == '"') {
+      if (in) {
+        std::string w;
+        for (char x : cur + " ") {
+          if (x == ' ') {
+            if (!w.empty()) terms.push_back(w);
+            w.clear();
+          } else {
+            w += x;
+          }
+        }
+        cur.clear();
+      }
+      in = !in;
+    } else if (in) {
+      cur += c;
+    }
+  }
+  return terms;
+}
+
 }  // namespace
 
 Index::Index(const fs::path& wiki_dir) : wiki_dir_(wiki_dir) {
-  if (index_stale(wiki_dir)) build_index(wiki_dir);
+  // Fresh: present, of this schema, not older than any entry file, and built from as many entry
+  // files as there are now (an entry removed leaves no newer file behind). Otherwise (re)built.
+  if (auto files = files_if_not_newer(wiki_dir)) {
+    try {
+      auto impl = std::make_unique<Impl>(index_path(wiki_dir));
+      if (meta_is(impl->cache, "schema_version", std::to_string(kIndexSchemaVersion)) &&
+          meta_is(impl->cache, "files", std::to_string(*files))) {
+        impl_ = impl.release();
+        return;
+      }
+    } catch (const Error&) {
+      // unreadable or foreign: rebuilt below, and a real fault is reported by that open
+    }
+  }
+  build_index(wiki_dir);
   impl_ = new Impl(index_path(wiki_dir));
 }
 
@@ -565,63 +604,49 @@ std::vector<Hit> Index::search(const Query& q) const {
   }
   std::vector<std::string> binds = {match};
   std::string where = filter_sql(q, binds);
+  // Only small columns per matching row: the sorter keeps every row until LIMIT is applied.
   std::string sql =
       "SELECT e.id, e.title, e.kind, e.path, e.archs, e.techniques, e.draft, "
-      "e.rowid, kda_rank(fts, e.prior) AS score, e.json FROM fts JOIN entries e ON e.rowid = fts.rowid "
+      "e.rowid, kda_rank(fts, e.prior, d.sz) AS score, e.sources FROM fts JOIN entries e ON e.rowid = fts.rowid "
+      "JOIN fts_docsize d ON d.id = fts.rowid "
       "WHERE fts MATCH ? AND e.dup_of = ''" + where + " ORDER BY ";
   if (!q.finding.empty()) {
     sql += "(e.symptoms LIKE '%,' || ? || ',%') DESC, ";
     binds.push_back(q.finding);
   }
-  sql += "score LIMIT " + std::to_string(q.limit > 0 ? q.limit : 10);
-  Stmt st(impl_->db, sql);
+  sql += "score LIMIT ?";
+  std::vector<std::string> terms = phrase_words(match);
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt st = impl_->cache.stmt(sql);
   for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
-  // Snippet terms: the words of every phrase in the match expression.
-  std::vector<std::string> terms;
-  {
-    bool in = false;
-    std::string cur;
-    for (char c : match) {
-      if (c == '"') {
-        if (in) {
-          std::string w;
-          for (char x : cur + " ") {
-            if (x == ' ') {
-              if (!w.empty()) terms.push_back(w);
-              w.clear();
-            } else {
-              w += x;
-            }
-          }
-          cur.clear();
-        }
-        in = !in;
-      } else if (in) {
-        cur += c;
-      }
-    }
-  }
+  st.bind(static_cast<int>(binds.size() + 1), static_cast<int64_t>(q.limit > 0 ? q.limit : 10));
   std::vector<Hit> out;
+  std::vector<int64_t> rowids;
   while (st.step()) {
     Hit h = hit_from(st, true);
-    // The snippet is made here, linearly, from the stored entry (FTS5's snippet() grew
-    // quadratically with the body: 37 s for a 1 MB entry).
-    Json j = Json::parse(st.text(9));
-    std::string body = j.value("body", std::string());
-    h.snippet = make_snippet(body, terms);
-    if (h.snippet.find('[') == std::string::npos) h.snippet = make_snippet(j.value("summary", std::string()), terms);
-    for (auto& src : j["sources"]) {
-      std::string u = src.value("url", std::string());
-      h.sources.push_back(u.empty() ? src.value("path", std::string()) : u);
-    }
+    for (auto& u : Json::parse(st.view(9))) h.sources.push_back(u.get<std::string>());
     out.push_back(std::move(h));
+    rowids.push_back(st.integer(7));
+  }
+  // The snippet is made here, linearly, from the stored text of the few hits (FTS5's snippet()
+  // grew quadratically with the body: 37 s for a 1 MB entry).
+  Stmt text = impl_->cache.stmt("SELECT body, summary FROM fts WHERE rowid = ?");
+  for (size_t i = 0; i < out.size(); ++i) {
+    Hit& h = out[i];
+    text.bind(1, rowids[i]);
+    if (text.step()) {
+      h.snippet = make_snippet(text.view(0), terms);
+      if (h.snippet.find('[') == std::string::npos) h.snippet = make_snippet(text.view(1), terms);
+    }
+    text.reset();
   }
   return out;
 }
 
 std::vector<Problem> Index::problems() const {
   std::vector<Problem> out;
-  Stmt st(impl_->db, "SELECT file, line, message FROM problems ORDER BY rowid");
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt st = impl_->cache.stmt("SELECT file, line, message FROM problems ORDER BY rowid");
   while (st.step()) out.push_back({st.text(0), static_cast<int>(st.integer(1)), st.text(2)});
   return out;
 }
@@ -632,7 +657,8 @@ std::vector<Hit> Index::list(const Query& q) const {
   std::string sql = "SELECT e.id, e.title, e.kind, e.path, e.archs, e.techniques, e.draft FROM entries e WHERE 1" +
                     where + " ORDER BY e.draft, e.id";
   if (q.limit > 0) sql += " LIMIT " + std::to_string(q.limit);
-  Stmt st(impl_->db, sql);
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt st = impl_->cache.stmt(sql);
   for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
   std::vector<Hit> out;
   while (st.step()) out.push_back(hit_from(st, false));
@@ -640,16 +666,18 @@ std::vector<Hit> Index::list(const Query& q) const {
 }
 
 std::optional<Json> Index::get(const std::string& id) const {
-  Stmt st(impl_->db, "SELECT json, path, dup_of FROM entries WHERE id = ?");
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt st = impl_->cache.stmt("SELECT d.json, e.path, e.dup_of FROM entries e JOIN docs d ON d.rowid = e.rowid WHERE e.id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
-  Json j = Json::parse(st.text(0));
+  Json j = Json::parse(st.view(0));
   j["path"] = st.text(1);
   if (!st.text(2).empty()) j["duplicate_of"] = st.text(2);
   return j;
 }
 
 Json Index::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
   Json j = {{"schema_version", kIndexSchemaVersion}};
   Stmt total(impl_->db,
              "SELECT count(*), coalesce(sum(draft), 0), coalesce(sum(ns <> ''), 0), "

@@ -15,7 +15,7 @@
 
 namespace kda::wiki {
 
-inline constexpr int kIndexSchemaVersion = 3;
+inline constexpr int kIndexSchemaVersion = 4;
 
 struct IndexStats {
   size_t added = 0, updated = 0, removed = 0, unchanged = 0;

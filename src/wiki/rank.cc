@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <tuple>
+#include <utility>
 
 #include "core/error.h"
 
@@ -25,6 +27,29 @@ struct RankData {
   std::vector<double> idf;  // per phrase
   std::vector<double> avg;  // per column: average length in tokens
 };
+
+// FTS5's docsize record: exactly ncol SQLite varints. False when it is not that.
+bool decode_sizes(const unsigned char* p, int n, int ncol, int* out) {
+  if (!p) return false;
+  int pos = 0;
+  for (int c = 0; c < ncol; ++c) {
+    uint64_t v = 0;
+    int k = 0;
+    for (;; ++k) {
+      if (pos >= n || k == 9) return false;
+      unsigned char b = p[pos++];
+      if (k == 8) {
+        v = (v << 8) | b;
+        break;
+      }
+      v = (v << 7) | (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    if (v > 0x7fffffff) return false;
+    out[c] = static_cast<int>(v);
+  }
+  return pos == n;
+}
 
 int count_row(const Fts5ExtensionApi*, Fts5Context*, void* p) {
   ++*static_cast<int64_t*>(p);
@@ -58,12 +83,18 @@ void rank_fn(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* out
     }
   }
   int ncol = std::min(static_cast<int>(data->avg.size()), static_cast<int>(cols.size()));
-  std::vector<double> norm(static_cast<size_t>(ncol), 1.0);
+  // Column lengths: from the row's fts_docsize record when the query joins it in (one varint per
+  // column, FTS5's file format), since xColumnSize runs a statement of its own on that table for
+  // every row (a third of a search); from xColumnSize otherwise.
+  double norm[16];
+  ncol = std::min(ncol, 16);
+  int lens[16] = {};
+  bool have = n_val > 1 && sqlite3_value_type(vals[1]) == SQLITE_BLOB &&
+              decode_sizes(static_cast<const unsigned char*>(sqlite3_value_blob(vals[1])), sqlite3_value_bytes(vals[1]), ncol, lens);
   for (int c = 0; c < ncol; ++c) {
-    int len = 0;
-    api->xColumnSize(ctx, c, &len);
+    if (!have) api->xColumnSize(ctx, c, &lens[c]);
     const auto& rc = cols[static_cast<size_t>(c)];
-    norm[static_cast<size_t>(c)] = rc.weight / (1.0 - rc.b + rc.b * static_cast<double>(len) / data->avg[static_cast<size_t>(c)]);
+    norm[c] = rc.weight / (1.0 - rc.b + rc.b * static_cast<double>(lens[c]) / data->avg[static_cast<size_t>(c)]);
   }
   std::vector<double> tf(data->idf.size(), 0.0);
   int ninst = 0;
@@ -72,7 +103,7 @@ void rank_fn(const Fts5ExtensionApi* api, Fts5Context* ctx, sqlite3_context* out
     int phrase = 0, col = 0, off = 0;
     if (api->xInst(ctx, i, &phrase, &col, &off) != SQLITE_OK) break;
     if (phrase >= 0 && static_cast<size_t>(phrase) < tf.size() && col >= 0 && col < ncol)
-      tf[static_cast<size_t>(phrase)] += norm[static_cast<size_t>(col)];
+      tf[static_cast<size_t>(phrase)] += norm[col];
   }
   constexpr double k1 = 1.2;
   double score = 0;
@@ -162,54 +193,110 @@ std::vector<std::string> cjk_runs(std::string_view text, std::string& rest) {
   return out;
 }
 
-std::string make_snippet(std::string_view text, const std::vector<std::string>& terms) {
-  constexpr size_t kScan = 256 * 1024, kWindow = 20;
-  text = text.substr(0, std::min(text.size(), kScan));
-  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || (c & 0x80); };
-  struct Word {
-    size_t begin, end;
-    bool hit;
-  };
-  std::vector<std::string> ascii, cjk;
-  for (auto& t : terms) (t.empty() ? ascii : (static_cast<unsigned char>(t[0]) >= 0x80 ? cjk : ascii)).push_back(t);
-  auto matches = [&](std::string_view w) {
-    std::string l;
-    for (char c : w) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (auto& t : ascii) {
-      if (l == t) return true;
-      size_t m = std::min(l.size(), t.size());
-      if (m >= 4 && l.compare(0, m, t, 0, m) == 0 && std::max(l.size(), t.size()) - m <= 3) return true;
+namespace {
+
+// ASCII letters and digits (isalnum in the C locale) and every byte of a multi-byte UTF-8
+// character are word bytes; a table, since the scan below looks at up to 256 KB per hit.
+struct ByteClass {
+  bool word[256];
+  char low[256];
+  constexpr ByteClass() : word(), low() {
+    for (int c = 0; c < 256; ++c) {
+      bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      word[c] = alpha || (c >= '0' && c <= '9') || c >= 0x80;
+      low[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
-    for (auto& t : cjk)
-      if (l.find(t) != std::string::npos) return true;
+  }
+};
+constexpr ByteClass kBytes;
+
+inline bool word_byte(char c) { return kBytes.word[static_cast<unsigned char>(c)]; }
+
+// Whether a word (as written) matches one of the terms: equal ignoring ASCII case, or sharing a
+// prefix of at least 4 bytes with at most 3 bytes more on either side (pad ~ padding; stems);
+// CJK terms match as substrings of the word.
+class TermMatcher {
+ public:
+  explicit TermMatcher(const std::vector<std::string>& terms) {
+    for (auto& t : terms) {
+      if (t.empty()) continue;  // matches no word
+      (static_cast<unsigned char>(t[0]) >= 0x80 ? cjk_ : ascii_).push_back(t);
+    }
+    // ASCII terms grouped by first byte: a word is compared only with the terms it could match.
+    std::stable_sort(ascii_.begin(), ascii_.end(),
+                     [](const std::string& a, const std::string& b) { return a[0] < b[0]; });
+    for (size_t i = ascii_.size(); i-- > 0;) first_[static_cast<unsigned char>(ascii_[i][0])] = static_cast<uint32_t>(i + 1);
+  }
+  bool operator()(std::string_view w) const {
+    std::string slow;
+    std::string_view l;
+    if (w.size() <= sizeof buf_) {
+      for (size_t k = 0; k < w.size(); ++k) buf_[k] = kBytes.low[static_cast<unsigned char>(w[k])];
+      l = std::string_view(buf_, w.size());
+    } else {
+      slow.assign(w);
+      for (auto& c : slow) c = kBytes.low[static_cast<unsigned char>(c)];
+      l = slow;
+    }
+    if (uint32_t start = first_[static_cast<unsigned char>(l[0])]; start > 0)
+      for (size_t i = start - 1; i < ascii_.size() && ascii_[i][0] == l[0]; ++i)
+        if (ascii_hit(l, ascii_[i])) return true;
+    for (auto& t : cjk_)
+      if (l.find(t) != std::string_view::npos) return true;
     return false;
-  };
-  std::vector<Word> words;
-  for (size_t i = 0; i < text.size();) {
-    if (!word_char(text[i])) {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    while (j < text.size() && word_char(text[j])) ++j;
-    words.push_back({i, j, matches(text.substr(i, j - i))});
-    i = j;
   }
-  if (words.empty()) return "";
-  // The window of kWindow words with the most hits (first one on ties).
-  size_t best = 0, best_hits = 0, cur = 0;
-  for (size_t i = 0; i < words.size(); ++i) {
-    cur += words[i].hit;
-    if (i >= kWindow) cur -= words[i - kWindow].hit;
+
+ private:
+  static bool ascii_hit(std::string_view l, std::string_view t) {
+    if (l.size() == t.size()) return l == t;
+    size_t m = std::min(l.size(), t.size());
+    return m >= 4 && std::max(l.size(), t.size()) - m <= 3 && l.substr(0, m) == t.substr(0, m);
+  }
+  std::vector<std::string> ascii_, cjk_;
+  uint32_t first_[256] = {};  // 1 + index of the first ASCII term with that first byte; 0: none
+  mutable char buf_[256];
+};
+
+// The next word at or after pos: [begin, end), or begin == text.size() when there is none.
+inline std::pair<size_t, size_t> next_word(std::string_view text, size_t pos) {
+  while (pos < text.size() && !word_byte(text[pos])) ++pos;
+  size_t end = pos;
+  while (end < text.size() && word_byte(text[end])) ++end;
+  return {pos, end};
+}
+
+}  // namespace
+
+std::string make_snippet(std::string_view text, const std::vector<std::string>& terms) {
+  constexpr size_t kScan = 256 * 1024, kWindow = 20, kLead = 3;
+  text = text.substr(0, std::min(text.size(), kScan));
+  const TermMatcher matches(terms);
+  // Pass 1: the window of kWindow words with the most hits (first one on ties), found with a ring
+  // of the last words' hits and starts instead of a list of every word of a long body.
+  constexpr size_t kRing = kWindow + kLead + 1;
+  bool hit_ring[kRing] = {};
+  size_t begin_ring[kRing] = {};
+  size_t n = 0, cur = 0, best_hits = 0, best = 0, best_begin = 0;
+  for (auto [b, e] = next_word(text, 0); b < text.size(); std::tie(b, e) = next_word(text, e)) {
+    size_t i = n++;
+    bool hit = matches(text.substr(b, e - b));
+    hit_ring[i % kRing] = hit;
+    begin_ring[i % kRing] = b;
+    cur += hit;
+    if (i >= kWindow) cur -= hit_ring[(i - kWindow) % kRing];
     size_t start = i + 1 >= kWindow ? i + 1 - kWindow : 0;
-    if (cur > best_hits) best_hits = cur, best = start;
+    if (cur > best_hits) {
+      best_hits = cur;
+      best = start > 0 ? (start >= kLead ? start - kLead : 0) : 0;  // a little lead-in
+      best_begin = begin_ring[best % kRing];
+    }
   }
-  if (best_hits > 0 && best > 0) best = best >= 3 ? best - 3 : 0;  // a little lead-in
-  size_t last = std::min(words.size(), best + kWindow);
-  // The original text of the window (punctuation kept, line breaks and runs of blanks folded),
-  // each matching word in brackets.
+  if (n == 0) return "";
+  if (best_hits == 0) best_begin = next_word(text, 0).first;
+  size_t last = std::min(n, best + kWindow);
+  // Pass 2: the original text of the window (punctuation kept, line breaks and runs of blanks
+  // folded), each matching word in brackets.
   std::string out = best > 0 ? "..." : "";
-  size_t pos = words[best].begin;
   auto append_plain = [&](size_t from, size_t to) {
     for (size_t k = from; k < to; ++k) {
       char c = text[k];
@@ -221,24 +308,26 @@ std::string make_snippet(std::string_view text, const std::vector<std::string>& 
       }
     }
   };
+  size_t pos = best_begin;
   for (size_t i = best; i < last; ++i) {
-    append_plain(pos, words[i].begin);
-    std::string w(text.substr(words[i].begin, words[i].end - words[i].begin));
+    auto [b, e] = next_word(text, pos);
+    append_plain(pos, b);
+    std::string w(text.substr(b, e - b));
     if (w.size() > 40) {  // cut a very long token, on a UTF-8 character boundary
       size_t cut = 40;
       while (cut > 0 && (static_cast<unsigned char>(w[cut]) & 0xC0) == 0x80) --cut;
       w.resize(cut);
     }
-    out += words[i].hit ? "[" + w + "]" : w;
-    pos = words[i].end;
+    out += matches(text.substr(b, e - b)) ? "[" + w + "]" : w;
+    pos = e;
   }
-  if (last < words.size()) {
+  if (last < n) {
     // Keep closing punctuation that ends the last word ("...padding.").
     size_t end_pos = pos;
     while (end_pos < text.size() && end_pos < pos + 2 && std::ispunct(static_cast<unsigned char>(text[end_pos]))) ++end_pos;
     append_plain(pos, end_pos);
+    out += "...";
   }
-  if (last < words.size()) out += "...";
   return out;
 }
 

@@ -21,8 +21,10 @@ struct RankColumn {
 };
 const std::vector<RankColumn>& rank_columns();
 
-/// Registers the FTS5 auxiliary function kda_rank(fts, prior) on db: minus the BM25F score
-/// times prior (lower is better, as with bm25()). Throws kda::Error(kEnvironment) without FTS5.
+/// Registers the FTS5 auxiliary function kda_rank(fts, prior [, sz]) on db: minus the BM25F
+/// score times prior (lower is better, as with bm25()). sz, when given, is the row's record in
+/// the table's fts_docsize shadow table (its column lengths), which a query can join in far more
+/// cheaply than FTS5 reads it per row. Throws kda::Error(kEnvironment) without FTS5.
 void register_rank_function(sqlite3* db);
 
 /// Space-separated overlapping bigrams of every CJK run in text (a lone character stays alone),

@@ -116,6 +116,33 @@ const std::vector<std::string>& finding_categories() {
   return v;
 }
 
+namespace {
+std::string norm_sep(std::string_view s);
+
+// Lookups over the alias groups, built once on first use (not at start-up: most kda commands
+// never search) instead of normalising every alias of every group on each call.
+struct AliasIndex {
+  std::map<std::string, std::vector<size_t>, std::less<>> by_norm;  // norm_sep(alias) -> groups, in order
+  std::map<std::string, size_t, std::less<>> arch_by_lower;         // lower(alias) -> first arch group
+  AliasIndex() {
+    const auto& groups = alias_groups();
+    for (size_t g = 0; g < groups.size(); ++g) {
+      bool arch = groups[g].front().rfind("sm", 0) == 0 || groups[g].front().rfind("gfx", 0) == 0;
+      for (auto& a : groups[g]) {
+        auto& v = by_norm[norm_sep(a)];
+        if (v.empty() || v.back() != g) v.push_back(g);
+        if (arch) arch_by_lower.emplace(lower(a), g);
+      }
+    }
+  }
+};
+
+const AliasIndex& alias_index() {
+  static const AliasIndex idx;
+  return idx;
+}
+}  // namespace
+
 std::string canonical_arch(std::string_view name) {
   std::string n = lower(name);
   n.erase(std::remove(n.begin(), n.end(), '_'), n.end());
@@ -124,12 +151,12 @@ std::string canonical_arch(std::string_view name) {
                                                  "sm120", "sm120a", "sm121", "sm121a",
                                                  "gfx90a", "gfx942", "gfx950", "gfx1100", "gfx1201", "any"};
   if (std::find(canon.begin(), canon.end(), n) != canon.end()) return n;
-  for (auto& g : alias_groups()) {
-    if (g.front().rfind("sm", 0) != 0 && g.front().rfind("gfx", 0) != 0) continue;
-    for (auto& a : g)
-      if (lower(a) == n || lower(a) == lower(name)) return g.front();
-  }
-  return "";
+  // The first architecture group holding the name, with or without its underscores.
+  const auto& m = alias_index().arch_by_lower;
+  size_t best = alias_groups().size();
+  for (const std::string& key : {n, lower(name)})
+    if (auto it = m.find(key); it != m.end()) best = std::min(best, it->second);
+  return best < alias_groups().size() ? alias_groups()[best].front() : "";
 }
 
 namespace {
@@ -159,15 +186,14 @@ const std::map<std::string, std::vector<std::string>>& related() {
 std::vector<std::string> expand_term(std::string_view term) {
   std::string t = lower(term);
   std::vector<std::string> out = {t};
-  std::string n = norm_sep(t);
-  for (auto& g : alias_groups()) {
-    bool member = false;
-    for (auto& a : g) member |= norm_sep(a) == n;
-    if (!member) continue;
+  auto it = alias_index().by_norm.find(norm_sep(t));
+  if (it == alias_index().by_norm.end()) return out;
+  for (size_t gi : it->second) {
+    const auto& g = alias_groups()[gi];
     for (auto& a : g)
       if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
-    if (auto it = related().find(g.front()); it != related().end())
-      for (auto& r : it->second)
+    if (auto rel = related().find(g.front()); rel != related().end())
+      for (auto& r : rel->second)
         if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
   }
   return out;
@@ -175,11 +201,7 @@ std::vector<std::string> expand_term(std::string_view term) {
 
 bool is_vocab_phrase(std::string_view words) {
   std::string n = norm_sep(words);
-  if (n.find(' ') == std::string::npos) return false;
-  for (auto& g : alias_groups())
-    for (auto& a : g)
-      if (norm_sep(a) == n) return true;
-  return false;
+  return n.find(' ') != std::string::npos && alias_index().by_norm.count(n) > 0;
 }
 
 std::string arch_family(std::string_view arch) {
