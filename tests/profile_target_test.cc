@@ -1,19 +1,26 @@
 // `kda profile run --task`: the candidate is built, a public workload's requests are recorded,
 // and one kda-runner answers them from a file with no judge around it (what Nsight Compute
-// wraps). On the CPU backend the recorded run must compute the right outputs.
+// wraps). On the CPU backend the recorded run must compute the right outputs. The whole command
+// runs against recorded H100 pages (--replay): the runner's own kernels are left out by the
+// names the runner's sources define, and a page the analyzer cannot read is a warning.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
 
 #include "core/error.h"
 #include "core/fs.h"
 #include "eval/profile_target.h"
 #include "eval/protocol.h"
 #include "tests/e2e_support.h"
+#include "tests/recorded_profile.h"
 
 namespace kda::e2e {
 namespace fs = std::filesystem;
@@ -112,6 +119,68 @@ TEST_F(ProfileTargetTest, HiddenAndUnknownWorkloadsAreRefused) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
   }
+}
+
+// The list the profiler leaves out is the runner's: every __global__ function in tools/runner
+// (whatever the vendor) must be named by runner_own_kernels(), and nothing else is.
+TEST(RunnerOwnKernels, NameEveryKernelTheRunnersSourcesDefine) {
+  const std::regex global(R"(__global__\s+void\s+(?:__launch_bounds__\([^)]*\)\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*\()");
+  std::vector<std::string> defined;
+  for (const auto& e : fs::recursive_directory_iterator(fs::path(KDA_SOURCE_DIR) / "tools/runner")) {
+    const std::string ext = e.path().extension().string();
+    // Sources only: a build script's compiler probe is no kernel the runner launches.
+    if (!e.is_regular_file() || (ext != ".cu" && ext != ".cc" && ext != ".h" && ext != ".cuh" && ext != ".hip" && ext != ".cpp")) continue;
+    const std::string text = read_file(e.path());
+    for (std::sregex_iterator it(text.begin(), text.end(), global), end; it != end; ++it) defined.push_back((*it)[1]);
+  }
+  ASSERT_FALSE(defined.empty()) << "no __global__ function found under tools/runner";
+  const auto& listed = runner_own_kernels();
+  for (const std::string& k : defined)
+    EXPECT_NE(std::find(listed.begin(), listed.end(), k), listed.end()) << k << " is launched by the runner but not in runner_own_kernels()";
+  for (const std::string& k : listed)
+    EXPECT_NE(std::find(defined.begin(), defined.end(), k), defined.end()) << k << " is listed but no longer in tools/runner";
+}
+
+// The recorded requests never ask the runner to flush: Nsight Compute flushes before every
+// replay pass itself, and the runner's sweep would otherwise be profiled as a kernel.
+TEST_F(ProfileTargetTest, RecordedRequestsDoNotAskTheRunnerToFlush) {
+  fs::path task_dir = init_task(dir.path(), "vector_add");
+  TaskDir task = load_task_dir(task_dir);
+  ProfileTargetOptions opt;
+  opt.backend = "cpu";
+  opt.calls = 2;
+  opt.runner_exe = KDA_RUNNER_BIN;
+  prepare_profile_target(task, load_solution(task_dir / "solutions" / "cpp_omp"), opt, dir.path() / "target");
+  auto requests = read_frames(dir.path() / "target" / "requests.kdaw");
+  ASSERT_EQ(requests.size(), 3u);
+  for (int i = 0; i < 2; ++i) EXPECT_FALSE(requests[i].json.value("flush", true)) << requests[i].json.dump();
+}
+
+TEST_F(ProfileTargetTest, RunOnRecordedPagesReportsTheCandidatesKernelsWithWarningsBesideTheFindings) {
+  fs::path task_dir = init_task(dir.path(), "rmsnorm");
+  const fs::path pages = recorded_candidate_pages(dir.path() / "recorded");
+  const fs::path out = dir.path() / "out";
+  auto r = kda({"profile", "run", "--task", task_dir.string(), "--solution", (task_dir / "solutions" / "cpp_omp").string(),
+                "--backend", "cpu", "--replay", pages.string(), "--out", out.string(), "--json"},
+               dir.path() / "cache");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json rep = parse_json(r.out, "kda profile run --json");
+  std::vector<std::string> names;
+  for (const Json& k : rep["kernels"]) names.push_back(k["name"].get<std::string>().substr(0, k["name"].get<std::string>().find('(')));
+  EXPECT_EQ(names, (std::vector<std::string>{"copy_coalesced", "transpose_padded", "local_array"}));  // the report's order
+  EXPECT_EQ(rep["excluded"], Json::array({"read_sweep_kernel (id 1)"})) << rep.dump();
+  EXPECT_NE(rep["warnings"].dump().find("source_ptx_copy_coalesced.csv:1: not a recognized"), std::string::npos) << rep["warnings"].dump();
+  EXPECT_NE(r.err.find("kda: warning: "), std::string::npos) << r.err;
+  for (const Json& k : rep["kernels"]) EXPECT_FALSE(k["findings"].empty()) << k["name"];
+  // The profiled workload is the largest public one; the sweep's source page was never exported.
+  EXPECT_NE(r.err.find("rmsnorm-m4096-d4096-public"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out / "source_read_sweep_kernel.csv"));
+  EXPECT_TRUE(fs::exists(out / "diagnosis.json"));
+  EXPECT_TRUE(fs::exists(out / "target" / "requests.kdaw"));
+  // The ncu command line it would have run wraps the one kda-runner of the recorded requests.
+  const std::string log = read_file(out / "ncu.log");
+  EXPECT_NE(log.find("--set full --import-source yes"), std::string::npos) << log;
+  EXPECT_NE(log.find("--requests"), std::string::npos) << log;
 }
 
 TEST_F(ProfileTargetTest, CliNeedsEitherATaskOrACommand) {

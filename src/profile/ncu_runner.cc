@@ -79,6 +79,8 @@ std::vector<std::filesystem::path> export_pages(const std::filesystem::path& rep
   std::filesystem::create_directories(out);
   std::vector<std::filesystem::path> files;
   auto save = [&](const std::string& name, const std::string& text) {
+    // ncu prints nothing for a page a kernel does not have (no PTX, no instances): no file.
+    if (text.empty()) return;
     write_file_atomic(out / name, text);
     files.push_back(out / name);
   };

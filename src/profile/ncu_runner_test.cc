@@ -8,7 +8,9 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "profile/replay_runner.h"
 #include "profile/report.h"
+#include "profile/test_util.h"
 
 namespace kda::profile {
 namespace {
@@ -140,6 +142,45 @@ TEST(NcuRunner, RefusesAnEmptyCommand) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kUsage);
   }
+}
+
+// The replayed H100 export goes through run_profile and the export like a real ncu's: the NVTX
+// filter and the launch count reach the command line, a skipped kernel's source pages are never
+// asked for, and a page nothing can read is a warning beside the other kernels' findings.
+TEST(ReplayRunner, RecordedPagesGoThroughTheWholeExportAndAnalysis) {
+  KDA_REQUIRE_H100_FIXTURES();
+  ReplayRunner replay(testing::h100_dir());
+  auto dir = make_temp_dir("kda-replay-test-");
+  RunOptions opt;
+  opt.command = {"kda-runner", "--requests", "r.kdaw"};
+  opt.out_dir = dir;
+  opt.launch_count = 20;
+  opt.nvtx_ranges = {"kda_candidate"};
+  opt.skip_kernels = {"copy_strided"};
+  run_profile(opt, replay);
+  std::string first;
+  for (const auto& a : replay.calls().front()) first += a + " ";
+  EXPECT_NE(first.find("-c 20 --nvtx --nvtx-include kda_candidate/ kda-runner --requests r.kdaw"), std::string::npos) << first;
+  for (const auto& call : replay.calls())
+    for (const auto& a : call) EXPECT_EQ(a.find("copy_strided"), std::string::npos) << "a skipped kernel's page was exported";
+  EXPECT_TRUE(std::filesystem::exists(dir / "source_tiny_grid.csv"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "source_ptx_tiny_grid.csv")) << "an empty export leaves no file";
+  write_file_atomic(dir / "source_ptx_tiny_grid.csv", "\"Kernel\",\"Note\"\n\"tiny_grid\",\"unreadable\"\n");
+  Report r = load_report({dir});
+  EXPECT_EQ(r.kernels.size(), 15u);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("source_ptx_tiny_grid.csv:1: not a recognized"), std::string::npos) << r.warnings[0];
+  // The same page named alone is the whole report: refused with its file and line.
+  try {
+    load_report({dir / "source_ptx_tiny_grid.csv"});
+    FAIL() << "an unreadable single page was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput);
+  }
+  drop_kernels(r, {"tiny_grid", "divergent"});
+  EXPECT_EQ(r.kernels.size(), 13u);
+  EXPECT_EQ(r.excluded.size(), 2u);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

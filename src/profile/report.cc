@@ -139,7 +139,7 @@ Report load_report(const std::vector<fs::path>& inputs, Runner* runner) {
         fs::remove_all(dir);
         throw;
       }
-      for (const char* n : {"details.csv", "raw.csv", "raw_instances.csv"}) add_file(in, dir / n, tolerant, warn);
+      for (const char* n : {"details.csv", "raw.csv", "raw_instances.csv"}) if (fs::exists(dir / n)) add_file(in, dir / n, tolerant, warn);
       for (const auto& e : fs::directory_iterator(dir))
         if (e.path().filename().string().rfind("source_", 0) == 0) add_file(in, e.path(), tolerant, warn);
       temp_dirs.push_back(dir);
