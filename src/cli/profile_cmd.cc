@@ -11,6 +11,7 @@
 #include "eval/profile_target.h"
 #include "loop/candidate_profile.h"
 #include "profile/diff.h"
+#include "cli/profile_hip_cmd.h"
 #include "profile/ncu_runner.h"
 #include "profile/replay_runner.h"
 #include "profile/render.h"
@@ -94,7 +95,7 @@ void add_profile_command(CLI::App& root) {
   r->add_option("--task", rn.task, "profile a solution of this task directory (instead of a command)");
   r->add_option("--solution", rn.solution, "with --task: the solution (JSON file or directory)");
   r->add_option("--workload", rn.workload, "with --task: a public workload uuid (default: the largest public one)");
-  r->add_option("--backend", rn.backend, "with --task: cuda or hip")->capture_default_str();
+  r->add_option("--backend", rn.backend, "cuda (Nsight Compute) or hip (rocprofv3, rocprof-compute)")->capture_default_str();
   r->add_option("--arch", rn.arch, "with --task: build target (default: from the device)");
   r->add_option("--calls", rn.calls, "with --task: calls of the candidate to run (cold caches each)")->capture_default_str()->check(whole_in(1, 1000));
   r->add_option("--replay", rn.replay,
@@ -104,6 +105,13 @@ void add_profile_command(CLI::App& root) {
   r->callback([] {
     if (rn.task.empty() == rn.command.empty())
       throw Error(ErrorKind::kUsage, "give either --task DIR --solution PATH, or -- COMMAND [ARGS...]");
+    if (rn.backend == "hip") {  // rocprofv3 / rocprof-compute: cli/profile_hip_cmd.h
+      if (!rn.replay.empty()) throw Error(ErrorKind::kUsage, "--replay serves Nsight Compute pages; it has no hip form");
+      run_hip_profile({.command = rn.command, .task = rn.task, .solution = rn.solution, .workload = rn.workload,
+                       .arch = rn.arch, .calls = rn.calls, .out = rn.out, .kernel = rn.kernel, .timeout = rn.timeout,
+                       .json = rn.json});
+      return;
+    }
     std::unique_ptr<profile::ReplayRunner> replay;
     if (!rn.replay.empty()) replay = std::make_unique<profile::ReplayRunner>(rn.replay);
     profile::Runner& runner = replay ? static_cast<profile::Runner&>(*replay) : profile::system_runner();
