@@ -52,7 +52,7 @@ TEST(CudaRedTeam, EachGetsItsVerdict) {
                  dir.path() / "cache");
     ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
     for (const Json& t : traces_of(r.out)) {
-      EXPECT_EQ(t["evaluation"]["status"], want["status"]) << name << ": " << t.dump();
+      EXPECT_EQ(t["kda"]["status"], want["status"]) << name << ": " << t.dump();
       EXPECT_EQ(t["kda"]["reason_code"], want["reason_code"]) << name;
     }
   }

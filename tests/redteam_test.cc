@@ -55,7 +55,7 @@ TEST_P(RedTeam, GetsItsSpecificNonPassedVerdict) {
   auto traces = traces_of(r.out);
   ASSERT_EQ(traces.size(), 2u) << r.out;
   for (const Json& t : traces) {
-    EXPECT_EQ(t["evaluation"]["status"], want["status"]) << name << ": " << t.dump();
+    EXPECT_EQ(t["kda"]["status"], want["status"]) << name << ": " << t.dump();
     EXPECT_EQ(t["kda"]["reason_code"], want["reason_code"]) << name << ": " << t["kda"].dump();
     EXPECT_FALSE(t["kda"]["reason"].get<std::string>().empty());
   }

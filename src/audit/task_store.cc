@@ -29,6 +29,8 @@ std::string remembered(const Json& m) {
 
 }  // namespace
 
+static void prepare_store_dir(const fs::path& root, const fs::path& dir, const TaskStoreOptions& opt);
+
 std::optional<Json> store_marker(const fs::path& task_root) {
   fs::path p = marker_path(canonical_root(task_root));
   if (!fs::exists(p)) return std::nullopt;
@@ -41,9 +43,17 @@ std::optional<Json> store_marker(const fs::path& task_root) {
 
 void prepare_task_store(const fs::path& task_root, const TaskStoreOptions& opt) {
   const fs::path root = canonical_root(task_root);
-  const fs::path dir = root / ".kda";
   if (!fs::exists(root / "definition.json"))
     fail(ErrorKind::kNotFound, "no task at " + root.string() + " (no definition.json), so no store is made there");
+  prepare_store_dir(root, root / ".kda", opt);
+}
+
+void prepare_task_store_at(const fs::path& store_dir, const TaskStoreOptions& opt) {
+  const fs::path dir = canonical_root(store_dir);
+  prepare_store_dir(dir, dir, opt);
+}
+
+static void prepare_store_dir(const fs::path& root, const fs::path& dir, const TaskStoreOptions& opt) {
   std::optional<Json> marker = store_marker(root);
   const std::string again = "rerun with --new-store to start a new store (its first audit record says so)";
   if (store_exists(dir)) {

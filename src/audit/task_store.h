@@ -32,6 +32,10 @@ struct TaskStoreOptions {
 /// this machine made for the task is gone or replaced and `allow_new` is false.
 void prepare_task_store(const std::filesystem::path& task_root, const TaskStoreOptions& opt);
 
+/// The same for a store that is not TASK/.kda: one definition of a flashinfer-trace dataset
+/// (DATASET/.kda/<definition>) or a `--store DIR`. The marker is keyed by the store's own path.
+void prepare_task_store_at(const std::filesystem::path& store_dir, const TaskStoreOptions& opt);
+
 /// This machine's memory of the store it created for `task_root`: {"task", "store_id",
 /// "created_at"}; nullopt when there is none.
 std::optional<Json> store_marker(const std::filesystem::path& task_root);

@@ -21,5 +21,6 @@ void add_tune_command(CLI::App& root);
 void add_agents_command(CLI::App& root);
 void add_report_command(CLI::App& root);
 void add_serve_command(CLI::App& root);
+void add_traces_command(CLI::App& root);
 
 }  // namespace kda::cli

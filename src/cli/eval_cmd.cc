@@ -1,15 +1,21 @@
 // kda eval TASK_DIR [SOLUTION...]: build, evaluate against the pinned baseline, store, print.
+// TASK_DIR may be a flashinfer-trace dataset root with --definition / --op-type (cli/paths.h);
+// then each trace is also appended to DATASET/traces/<author>/<op_type>/<definition>.jsonl.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/ranges.h"
 #include "cli/table.h"
 #include "core/error.h"
 #include "core/utf8.h"
 #include "eval/judge.h"
+#include "task/dataset.h"
 #include "task/task_dir.h"
 
 namespace kda::cli {
@@ -18,7 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct EvalArgs {
-  std::string task;
+  TaskSelection task;
   std::vector<std::string> solutions;
   std::string backend = "cpu";
   std::string workloads = "public";
@@ -32,35 +38,29 @@ struct EvalArgs {
   int min_samples = 10;
 };
 
-// Without explicit solutions, every solutions/<name>/ of the backend's language.
+// Without explicit solutions, the task's own (TaskDir::solution_paths) of the backend's language.
 std::vector<fs::path> default_solutions(const TaskDir& task, const std::string& backend) {
   std::vector<fs::path> out;
-  fs::path dir = task.root / "solutions";
-  if (!fs::is_directory(dir)) return out;
   std::string lang = language_for_backend(backend);
-  for (auto& e : fs::directory_iterator(dir)) {
-    if (!fs::exists(e.path() / "solution.json")) continue;
-    if (load_solution(e.path()).language == lang) out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
+  for (const fs::path& p : task.solution_paths())
+    if (load_solution(p).language == lang) out.push_back(p);
   return out;
 }
 
-void run_eval(const EvalArgs& a) {
-  if (a.workloads != "public" && a.workloads != "hidden" && a.workloads != "all")
-    fail(ErrorKind::kUsage, "--workloads must be public, hidden or all (got '" + a.workloads + "')");
-  language_for_backend(a.backend);  // validates the name
-  TaskDir task = load_task_dir(a.task);
-  std::vector<Solution> sols;
-  std::vector<fs::path> paths(a.solutions.begin(), a.solutions.end());
-  if (paths.empty()) paths = default_solutions(task, a.backend);
-  if (paths.empty()) fail(ErrorKind::kUsage, "no solutions given and none under " + (task.root / "solutions").string());
-  for (const fs::path& p : paths) sols.push_back(load_solution(p));
-  if (task.select(a.workloads).empty())
-    fail(ErrorKind::kInput, task.root.string() + ": no " + a.workloads + " workloads in workloads.jsonl");
+// The solutions given on the command line that are for `task`: with several definitions
+// selected, each solution goes to the definition it names.
+std::vector<Solution> solutions_for(const TaskDir& task, const std::vector<Solution>& given, bool several) {
+  std::vector<Solution> out;
+  for (const Solution& s : given)
+    if (!several || s.definition == task.definition.name) out.push_back(s);
+  return out;
+}
 
-  prepare_task_store(task.root, {.command = a.new_store ? "kda eval --new-store" : "kda eval", .allow_new = a.new_store,
-                                 .warn = [](const std::string& m) { std::fprintf(stderr, "kda: WARNING: %s\n", m.c_str()); }});
+void eval_task(const EvalArgs& a, const TaskDir& task, std::vector<Solution> sols) {
+  if (task.select(a.workloads).empty())
+    fail(ErrorKind::kInput, task.root.string() + ": no " + a.workloads + " workloads for " + task.definition.name + " in " +
+                                task.workloads_file().string());
+  prepare_store(task, a.new_store ? "kda eval --new-store" : "kda eval", a.new_store);
   EvalOptions opt;
   opt.backend = a.backend;
   opt.workloads = a.workloads;
@@ -78,7 +78,12 @@ void run_eval(const EvalArgs& a) {
   // evaluation stopped by an error still shows every verdict reached before it.
   const size_t total = sols.size() * task.select(a.workloads).size();
   size_t judged = 0;
-  auto print_trace = [&a, &bar, &judged, total](const Trace& t) {
+  std::map<std::string, std::string> author;  // solution name -> author, for the dataset's traces/
+  for (const Solution& s : sols) author[s.name] = s.author;
+  auto print_trace = [&a, &bar, &judged, total, &task, &author](const Trace& t) {
+    // Hidden workloads' traces stay in the store: traces/ is the dataset's, readable by whoever
+    // reads the dataset (a writer agent included), and would show the hidden shapes.
+    if (task.dataset && t.workload.split == Split::kPublic) append_trace_line(dataset_trace_file(task, author[t.solution]), t);
     if (a.json) std::cout << dump_json(to_json(t)) << "\n" << std::flush;
     bar->update(++judged, total, t.solution + " x " + t.workload.uuid + ": " + to_string(t.status));
   };
@@ -86,7 +91,45 @@ void run_eval(const EvalArgs& a) {
     results.push_back(judge.evaluate(s, task.select(opt.workloads), print_trace));
   judge.finish();
   bar->finish();
-  if (!a.json) print_results(std::cout, results);
+  if (!a.json) {
+    if (task.dataset) std::cout << task.definition.name << ":\n";
+    print_results(std::cout, results);
+  }
+}
+
+void run_eval(const EvalArgs& a) {
+  if (a.workloads != "public" && a.workloads != "hidden" && a.workloads != "all")
+    fail(ErrorKind::kUsage, "--workloads must be public, hidden or all (got '" + a.workloads + "')");
+  language_for_backend(a.backend);  // validates the name
+  std::vector<TaskDir> tasks = load_selected_tasks(a.task);
+  std::vector<Solution> given;
+  for (const std::string& p : a.solutions) given.push_back(load_solution(p));
+  const bool several = tasks.size() > 1;
+  if (several)
+    for (const Solution& s : given) {
+      const bool named = std::any_of(tasks.begin(), tasks.end(), [&](const TaskDir& t) { return t.definition.name == s.definition; });
+      if (!named) fail(ErrorKind::kUsage, "solution " + s.name + " is for definition '" + s.definition + "', which is not selected");
+    }
+  size_t evaluated = 0;
+  for (const TaskDir& task : tasks) {
+    std::vector<Solution> sols = solutions_for(task, given, several);
+    if (given.empty())
+      for (const fs::path& p : default_solutions(task, a.backend)) sols.push_back(load_solution(p));
+    if (sols.empty()) {
+      const std::string where = task.dataset ? "under " + (task.root / "solutions").string() + " for " + task.definition.name
+                                             : "under " + (task.root / "solutions").string();
+      // One definition of several without solutions is skipped; a lone one is an error.
+      if (several) {
+        std::fprintf(stderr, "kda: %s: no %s solutions %s; skipped\n", task.definition.name.c_str(),
+                     language_for_backend(a.backend).c_str(), where.c_str());
+        continue;
+      }
+      fail(ErrorKind::kUsage, "no solutions given and none " + where);
+    }
+    eval_task(a, task, std::move(sols));
+    ++evaluated;
+  }
+  if (evaluated == 0) fail(ErrorKind::kUsage, "no solutions given and none found for any selected definition");
 }
 
 }  // namespace
@@ -94,8 +137,10 @@ void run_eval(const EvalArgs& a) {
 void add_eval_command(CLI::App& root) {
   auto* cmd = root.add_subcommand("eval", "Evaluate solutions on a task's workloads with the hardened evaluator");
   auto a = std::make_shared<EvalArgs>();
-  cmd->add_option("TASK_DIR", a->task, "Task directory (definition.json, workloads.jsonl, baseline/, reference/)")->required();
-  cmd->add_option("SOLUTION", a->solutions, "Solution JSON files or directories holding solution.json (default: all under solutions/)");
+  add_task_selection(cmd, a->task, "evaluate");
+  cmd->add_option("SOLUTION", a->solutions,
+                  "Solution JSON files or directories holding solution.json (default: the task's solutions/, or the "
+                  "dataset's solutions for each selected definition)");
   cmd->add_option("--backend", a->backend, "cpu, cuda or hip")->capture_default_str();
   cmd->add_option("--workloads", a->workloads, "public, hidden or all")->capture_default_str();
   cmd->add_option("--arch", a->arch, "GPU target for cuda/hip builds (e.g. sm_90, gfx942)");

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   kda::cli::add_agents_command(app);
   kda::cli::add_report_command(app);
   kda::cli::add_serve_command(app);
+  kda::cli::add_traces_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

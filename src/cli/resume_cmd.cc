@@ -7,6 +7,7 @@
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/paths.h"
 #include "core/json_io.h"
 #include "loop/engine.h"
 
@@ -27,7 +28,11 @@ void add_resume_command(CLI::App& root) {
     // refused here as `kda eval` refuses it (issue 14 §5), never re-made quietly by the resume.
     const std::filesystem::path meta = std::filesystem::path(*run) / "run.json";
     const Json m = std::filesystem::exists(meta) ? read_json_file(meta) : Json::object();
-    if (m.is_object() && m.contains("task_dir") && m["task_dir"].is_string())
+    // A dataset definition's run names its definition file; its store is DATASET/.kda/<name>.
+    if (m.is_object() && m.contains("task_dir") && m["task_dir"].is_string() &&
+        std::filesystem::is_regular_file(m["task_dir"].get<std::string>()))
+      prepare_store(load_task_dir(m["task_dir"].get<std::string>()), "kda resume", false);
+    else if (m.is_object() && m.contains("task_dir") && m["task_dir"].is_string())
       prepare_task_store(m["task_dir"].get<std::string>(),
                          {.command = "kda resume", .allow_new = false,
                           .warn = [](const std::string& w) { std::fprintf(stderr, "kda: WARNING: %s\n", w.c_str()); }});

@@ -1,11 +1,15 @@
 // kda run TASK_DIR: the gated loop (docs/loop.md). Prints the run directory on stdout; the live
-// status line goes to stderr. A thin layer over src/loop.
+// status line goes to stderr. A thin layer over src/loop. TASK_DIR may be a flashinfer-trace
+// dataset root with --definition / --op-type: each selected definition gets a run of its own,
+// its task named by the definition's file (load_task_dir reads it where it lies).
 #include <iostream>
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/ranges.h"
+#include "core/error.h"
 #include "loop/engine.h"
 
 namespace kda::cli {
@@ -44,14 +48,14 @@ void report_run_outcome(const loop::RunOutcome& o) { print_outcome(o); }
 
 void add_run_command(CLI::App& root) {
   auto opt = std::make_shared<loop::RunOptions>();
-  auto task = std::make_shared<std::string>();
+  auto task = std::make_shared<TaskSelection>();
   auto plan = std::make_shared<std::string>();
   auto run_dir = std::make_shared<std::string>();
   auto no_sandbox = std::make_shared<bool>(false);
   auto accept = std::make_shared<bool>(false);
   auto new_store = std::make_shared<bool>(false);
   auto* cmd = root.add_subcommand("run", "Run the gated loop on a task: plan, write, check, review (docs/loop.md)");
-  cmd->add_option("TASK_DIR", *task, "Task directory")->required();
+  add_task_selection(cmd, *task, "run the loop on");
   cmd->add_option("--backend", opt->backend, "cpu, cuda or hip")->capture_default_str();
   cmd->add_option("--arch", opt->arch, "Build target for cuda/hip (default: from the device)");
   cmd->add_option("--writer", opt->writer, "Writer agent: builtin, claude, codex, kimi, or one of the agents file (kda agents list)")
@@ -76,18 +80,27 @@ void add_run_command(CLI::App& root) {
       ->capture_default_str()->check(whole_in(10, 3600));
   cmd->add_flag("--new-store", *new_store, "Start a new store where this machine's earlier store for the task is gone");
   cmd->callback([=] {
-    prepare_task_store(*task, {.command = *new_store ? "kda run --new-store" : "kda run", .allow_new = *new_store,
-                               .warn = [](const std::string& m) { std::cerr << "kda: WARNING: " << m << "\n"; }});
-    opt->task_dir = *task;
-    opt->plan = *plan;
-    opt->run_dir = *run_dir;
-    opt->sandbox = !*no_sandbox;
-    opt->accept_plan = *accept;
-    auto bar = std::make_shared<Progress>();
-    opt->status = run_progress(bar);
-    auto outcome = loop::start_run(*opt);
-    bar->finish();
-    print_outcome(outcome);
+    // The loop re-reads its task by path (run.json's task_dir) in every CHECK and on resume, so
+    // a store or split chosen on this command line would not follow it there.
+    if (!task->store.empty() || !task->hidden.empty())
+      fail(ErrorKind::kUsage, "kda run does not take --store or --hidden: the loop reloads its task by path in every "
+                              "check; use the task's own store (for a dataset: DATASET/.kda/<definition>)");
+    const std::vector<TaskDir> tasks = load_selected_tasks(*task);
+    if (tasks.size() > 1 && !run_dir->empty())
+      fail(ErrorKind::kUsage, "--run-dir names one run; " + std::to_string(tasks.size()) + " definitions are selected");
+    for (const TaskDir& t : tasks) {
+      prepare_store(t, *new_store ? "kda run --new-store" : "kda run", *new_store);
+      opt->task_dir = t.dataset ? t.definition_file() : t.root;
+      opt->plan = *plan;
+      opt->run_dir = *run_dir;
+      opt->sandbox = !*no_sandbox;
+      opt->accept_plan = *accept;
+      auto bar = std::make_shared<Progress>();
+      opt->status = run_progress(bar);
+      auto outcome = loop::start_run(*opt);
+      bar->finish();
+      print_outcome(outcome);
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 // kda tune TASK_DIR [SOLUTION...]: sweep variants x public workloads, emit a shape router, check
 // it on the hidden workloads (src/tune). Progress on stderr; the summary (or --json) on stdout.
+// TASK_DIR may be a flashinfer-trace dataset root with --definition / --op-type (cli/paths.h).
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 
 #include "audit/task_store.h"
 #include "cli/commands.h"
+#include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/ranges.h"
 #include "core/error.h"
@@ -20,7 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct TuneArgs {
-  std::string task;
+  TaskSelection task;
   std::vector<std::string> solutions;
   std::string backend = "cpu";
   std::string arch;
@@ -60,14 +62,15 @@ void print_summary(const TuneReport& r) {
               r.hidden_speedup_vs_baseline, r.best_single_variant.c_str(), r.hidden_speedup_vs_best_single);
 }
 
-void run_tune(const TuneArgs& a) {
-  TaskDir task = load_task_dir(a.task);
-  prepare_task_store(task.root, {.command = a.new_store ? "kda tune --new-store" : "kda tune", .allow_new = a.new_store,
-                                 .warn = [](const std::string& m) { std::fprintf(stderr, "kda: WARNING: %s\n", m.c_str()); }});
+void tune_task(const TuneArgs& a, const TaskDir& task, const std::vector<fs::path>& solutions, bool several) {
+  prepare_store(task, a.new_store ? "kda tune --new-store" : "kda tune", a.new_store);
   TuneOptions opt;
-  for (const std::string& s : a.solutions) opt.solutions.push_back(s);
+  opt.solutions = solutions;
   opt.max_specialists = a.max_specialists;
   opt.out = a.out;
+  if (several && !a.out.empty()) opt.out = fs::path(a.out) / task.definition.name;
+  // A dataset's folders are its own: the router goes beside the store, not into the dataset.
+  if (task.dataset && a.out.empty()) opt.out = task.store_dir() / "routers" / (task.definition.name + "_" + a.backend);
   opt.build_jobs = a.jobs;
   opt.fresh = a.fresh;
   opt.hidden_rounds = a.hidden_rounds;
@@ -81,6 +84,7 @@ void run_tune(const TuneArgs& a) {
   opt.progress = [](const std::string& line) { std::fprintf(stderr, "kda: %s\n", line.c_str()); };
   opt.tick = draw_progress;
   TuneReport r = tune(task, opt);
+  if (several && !a.json) std::cout << task.definition.name << ":\n";
   if (a.json) std::cout << r.to_json().dump() << "\n";
   else print_summary(r);
   // A router that fails an unseen shape is not a result to ship: say so in the exit code.
@@ -88,18 +92,30 @@ void run_tune(const TuneArgs& a) {
     fail(ErrorKind::kVerdict, "the router did not pass every hidden workload; its traces are in the store (kda store show)");
 }
 
+void run_tune(const TuneArgs& a) {
+  std::vector<TaskDir> tasks = load_selected_tasks(a.task);
+  const bool several = tasks.size() > 1;
+  for (const TaskDir& task : tasks) {
+    std::vector<fs::path> sols;
+    for (const std::string& s : a.solutions)
+      if (!several || load_solution(s).definition == task.definition.name) sols.push_back(s);
+    if (several && !a.solutions.empty() && sols.empty()) continue;  // no named solution is for this definition
+    tune_task(a, task, sols, several);
+  }
+}
+
 }  // namespace
 
 void add_tune_command(CLI::App& root) {
   auto* cmd = root.add_subcommand("tune", "Sweep tunable variants x shapes and emit a shape-aware router solution");
   auto a = std::make_shared<TuneArgs>();
-  cmd->add_option("TASK_DIR", a->task, "Task directory")->required();
+  add_task_selection(cmd, a->task, "tune");
   cmd->add_option("SOLUTION", a->solutions, "Solutions whose kda.param_space to sweep (default: all under solutions/ of the backend's language)");
   cmd->add_option("--backend", a->backend, "cpu, cuda or hip")->capture_default_str();
   cmd->add_option("--arch", a->arch, "GPU target for cuda/hip builds (e.g. sm_90, gfx942)");
   cmd->add_option("--max-specialists", a->max_specialists, "Most regimes (specialist kernels) the router may have")
       ->capture_default_str()->check(CLI::Range(1, 64));
-  cmd->add_option("--out", a->out, "Router directory (default: TASK_DIR/routers/<definition>_<backend>)");
+  cmd->add_option("--out", a->out, "Router directory (default: TASK_DIR/routers/<definition>_<backend>; for a dataset, in its store's routers/)");
   cmd->add_option("--jobs", a->jobs, "Parallel builds (default: one per core)")->check(whole_in(0, 1024));
   cmd->add_flag("--json", a->json, "Print the report as one JSON object (router path, regimes, regret, speedups)");
   cmd->add_flag("--fresh", a->fresh, "Measure again even where the tuning database has a result");

@@ -119,8 +119,8 @@ struct Judge::Impl {
       if (std::string missing = hip_backend_missing(runner_exe); !missing.empty())
         fail(ErrorKind::kEnvironment, "--backend hip needs what this machine lacks: " + missing);
     check_sandbox();
-    definition_hash = sha256_file(task.root / "definition.json");
-    workloads_hash = std::filesystem::exists(task.root / "workloads.jsonl") ? sha256_file(task.root / "workloads.jsonl") : "";
+    definition_hash = sha256_file(task.definition_file());
+    workloads_hash = task.workloads_hash();  // the workloads file, and the --hidden file if one chose the split
     check_task_input_pins(task, store, audit, [this](const std::string& m) { say(m); });  // tolerances, workloads
     seed = fresh_seed();
     seed64 = seed_to_u64(seed);

@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 std::vector<std::pair<std::string, std::string>> task_input_pins(const TaskDir& task) {
   std::string workloads;
-  fs::path wl = task.root / "workloads.jsonl";
+  fs::path wl = task.workloads_file();  // TASK/workloads.jsonl, or the dataset's workloads/<op_type>/<name>.jsonl
   if (fs::exists(wl)) workloads = "workloads.jsonl " + sha256_file(wl) + "\n";
   std::set<std::string> blobs;  // sorted, each once
   for (const Workload& w : task.workloads)
@@ -22,7 +22,7 @@ std::vector<std::pair<std::string, std::string>> task_input_pins(const TaskDir& 
     fs::path p = task.root / b;
     workloads += b + " " + (fs::exists(p) ? sha256_file(p) : std::string("missing")) + "\n";
   }
-  return {{"definition", sha256_file(task.root / "definition.json")}, {"workloads", sha256_hex(workloads)}};
+  return {{"definition", sha256_file(task.definition_file())}, {"workloads", sha256_hex(workloads)}};
 }
 
 void check_task_input_pins(const TaskDir& task, Store& store, AuditLog& audit,
@@ -36,8 +36,9 @@ void check_task_input_pins(const TaskDir& task, Store& store, AuditLog& audit,
       continue;
     }
     if (p->hash == hash) continue;
-    const std::string file = name == "definition" ? "definition.json" : "workloads.jsonl (or a safetensors file it names)";
-    fail(ErrorKind::kIntegrity, (task.root / file).string() + " changed since it was pinned on " + p->pinned_at + " (" +
+    const std::string file = name == "definition" ? task.definition_file().string()
+                                                  : task.workloads_file().string() + " (or a safetensors file it names)";
+    fail(ErrorKind::kIntegrity, file + " changed since it was pinned on " + p->pinned_at + " (" +
                                     p->hash.substr(0, 12) + " -> " + hash.substr(0, 12) +
                                     "): tolerances, formulas and workloads decide verdicts. Restore it, or run 'kda store pin " +
                                     task.root.string() + " " + name + "' if the change is intended (recorded in the audit log)");

@@ -65,8 +65,13 @@ Json trace_row(const std::string& id, const StoredTrace& st, const Definition* d
               {"backend", at<std::string>(t, {"kda", "environment", "backend"}, "")}};
   if (t.contains("evaluation") && t["evaluation"].contains("performance")) {
     row["latency_ms"] = at<double>(t, {"evaluation", "performance", "latency_ms"}, 0);
-    row["reference_latency_ms"] = at<double>(t, {"evaluation", "performance", "reference_latency_ms"}, 0);
-    row["speedup"] = at<double>(t, {"evaluation", "performance", "speedup_factor"}, 0);
+    // Against the pinned baseline: kda.performance.baseline_* (task/trace.h); traces stored before
+    // that split had the baseline's figures in evaluation.performance.
+    const bool split = at<double>(t, {"kda", "performance", "baseline_latency_ms"}, -1) >= 0;
+    row["reference_latency_ms"] = split ? at<double>(t, {"kda", "performance", "baseline_latency_ms"}, 0)
+                                        : at<double>(t, {"evaluation", "performance", "reference_latency_ms"}, 0);
+    row["speedup"] = split ? at<double>(t, {"kda", "performance", "baseline_speedup_factor"}, 0)
+                           : at<double>(t, {"evaluation", "performance", "speedup_factor"}, 0);
     row["fraction_of_roofline"] = at<double>(t, {"kda", "performance", "fraction_of_roofline"}, 0);
   }
   if (def && t.contains("workload") && t["workload"].contains("axes")) {

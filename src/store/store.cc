@@ -213,7 +213,11 @@ std::vector<Pin> Store::pins() const {
 }
 
 int64_t Store::add_trace(const std::string& solution_hash, const Json& trace) {
-  std::string status = trace.contains("evaluation") && trace["evaluation"].is_object()
+  // kda's own status (REJECTED included) is kda.status; evaluation.status is flashinfer-bench's
+  // nearest (task/trace.h).
+  std::string status = trace.contains("kda") && trace["kda"].is_object() && trace["kda"].contains("status")
+                           ? trace["kda"].value("status", "")
+                       : trace.contains("evaluation") && trace["evaluation"].is_object()
                            ? trace["evaluation"].value("status", "") : "";
   std::string workload = trace.contains("workload") && trace["workload"].is_object()
                              ? trace["workload"].value("uuid", "") : "";

@@ -1,5 +1,14 @@
 // Trace: the result of one (solution, workload) evaluation, in flashinfer-bench's shape with kda's
-// additions under "kda" (reason for REJECTED, timing details, provenance hashes).
+// additions under "kda" (reason for REJECTED, timing details, provenance hashes). What kda
+// writes validates against flashinfer-bench's pydantic Trace (docs/formats.md "Traces"):
+//   - evaluation.status is one of its statuses: kda's REJECTED is written RUNTIME_ERROR, with
+//     kda.status "REJECTED" and kda.reason saying why;
+//   - evaluation.environment.hardware is never empty;
+//   - non-finite numbers are the strings "NaN", "Infinity", "-Infinity" (pydantic's
+//     ser_json_inf_nan="strings"), never JSON null;
+//   - evaluation.performance.reference_latency_ms / speedup_factor are against the definition's
+//     reference; kda's pinned-baseline figures go to kda.performance.baseline_*.
+// Traces read from elsewhere keep every field kda does not model (Trace::raw) when written back.
 #pragma once
 
 #include <optional>
@@ -33,13 +42,25 @@ struct Performance {
   double latency_ms = 0;  ///< median over timed samples
   double iqr_ms = 0;
   int samples = 0;
-  double reference_latency_ms = 0;  ///< the pinned baseline, measured interleaved in this session
-  double speedup_factor = 0;        ///< reference_latency_ms / latency_ms
+  // NOTE the two historical names below mean the pinned BASELINE (what all of kda compares
+  // against: verdict tables, tune, the loop). They are written as kda.performance.baseline_*,
+  // not as flashinfer-bench's reference_latency_ms/speedup_factor (those are the next two).
+  double reference_latency_ms = 0;  ///< the pinned baseline's median, measured interleaved in this session
+  double speedup_factor = 0;        ///< baseline: reference_latency_ms / latency_ms
   double rel_stdev = 0;
   int discarded_throttled = 0;
   double roofline_floor_ms = 0;     ///< max(bytes/peak_bw, flops/peak_flops); 0 when unknown
   double fraction_of_roofline = 0;  ///< roofline_floor_ms / latency_ms
   double judge_wall_per_call_ms = 0;
+  // (Last, so that positional initialisers of the fields above keep their meaning.)
+  /// The definition's reference, timed in this session; the judge fills it (0 = not timed, e.g.
+  /// a native reference that only computes expected outputs). When the baseline IS the
+  /// reference (provenance.baseline_hash == reference_hash), to_json takes the baseline's
+  /// figures when this is left 0. Written as evaluation.performance.reference_latency_ms.
+  double definition_reference_ms = 0;
+  /// definition_reference_ms / latency_ms (evaluation.performance.speedup_factor); 0 when the
+  /// reference was not timed. to_json computes it when left 0 and both latencies are known.
+  double definition_reference_speedup = 0;
 };
 
 struct Environment {
@@ -77,10 +98,18 @@ struct Trace {
   Environment environment;
   Provenance provenance;
   std::string timestamp;  ///< ISO 8601 UTC
+  /// The document as read (parse_trace): fields kda does not model (libs, correctness.extra,
+  /// hardware_id, anything a newer flashinfer-bench adds) are written back unchanged. A trace
+  /// read without a "kda" block is written back without one.
+  Json raw;
 };
 
+/// flashinfer-bench's name for a status: REJECTED becomes RUNTIME_ERROR (kda.status keeps it).
+const char* fib_status(Status s);
+
 /// flashinfer-bench layout: {definition, workload, solution, evaluation:{status, log,
-/// environment, timestamp, correctness?, performance?}, kda:{schema_version, reason, ...}}.
+/// environment, timestamp, correctness?, performance?}, kda:{schema_version, status, reason,
+/// performance:{baseline_latency_ms, baseline_speedup_factor, ...}, ...}}.
 Json to_json(const Trace& t);
 Trace parse_trace(const Json& j, const std::string& origin);
 

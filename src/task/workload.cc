@@ -96,11 +96,25 @@ std::vector<Workload> load_workloads(const std::filesystem::path& path) {
   return out;
 }
 
+// A scalar as it was read: an integer (a MoE's local_expert_offset: 192) or a bool stays one
+// rather than becoming 192.0, which flashinfer-bench would hand to an int parameter as a float.
+// A value set in code, or changed since it was read, is written as the double it is.
+static Json scalar_json(const Workload& w, const std::string& name, double value) {
+  if (w.raw.is_object())
+    if (auto in = w.raw.find("inputs"); in != w.raw.end() && in->is_object())
+      if (auto r = in->find(name); r != in->end() && r->is_object())
+        if (auto v = r->find("value"); v != r->end()) {
+          if (v->is_boolean() && (v->get<bool>() ? 1.0 : 0.0) == value) return *v;
+          if (v->is_number_integer() && v->get<double>() == value) return *v;
+        }
+  return value;
+}
+
 Json to_json(const Workload& w) {
   Json inputs = Json::object();
   for (auto& [name, r] : w.inputs) {
     if (r.kind == InputRecipe::Kind::kRandom) inputs[name] = {{"type", "random"}};
-    else if (r.kind == InputRecipe::Kind::kScalar) inputs[name] = {{"type", "scalar"}, {"value", r.scalar}};
+    else if (r.kind == InputRecipe::Kind::kScalar) inputs[name] = {{"type", "scalar"}, {"value", scalar_json(w, name, r.scalar)}};
     else inputs[name] = {{"type", "safetensors"}, {"path", r.path}, {"tensor_key", r.tensor_key}};
   }
   Json axes = Json::object();

@@ -34,12 +34,7 @@ std::vector<Solution> solutions_to_tune(const TaskDir& task, const TuneOptions& 
     }
     return out;
   }
-  std::vector<fs::path> dirs;
-  if (fs::is_directory(task.root / "solutions"))
-    for (const auto& e : fs::directory_iterator(task.root / "solutions"))
-      if (fs::exists(e.path() / "solution.json")) dirs.push_back(e.path());
-  std::sort(dirs.begin(), dirs.end());
-  for (const fs::path& d : dirs) {
+  for (const fs::path& d : task.solution_paths()) {  // solutions/<name>/, or a dataset's for this definition
     Solution s = load_solution(d);
     if (s.language == language) out.push_back(std::move(s));
   }
@@ -95,7 +90,7 @@ SessionKeys session_keys(const TaskDir& task, const TuneOptions& opt, Judge& jud
   k.device_name = device.value("name", "unknown device");
   k.toolchain = compiler_version(language);
   k.toolchain_key = Sha256().field(opt.eval.backend).field(k.toolchain).field(opt.eval.arch).hex();
-  k.definition_hash = sha256_file(task.root / "definition.json");
+  k.definition_hash = sha256_file(task.definition_file());
   return k;
 }
 
@@ -109,7 +104,13 @@ struct Row {
 
 double speedup_in(const Json& trace) {
   const Json* p = &trace;
-  for (const char* k : {"evaluation", "performance", "speedup_factor"}) {
+  // Over the baseline: kda.performance.baseline_speedup_factor; traces stored before the
+  // reference/baseline split had it as evaluation.performance.speedup_factor (task/trace.h).
+  const bool split = trace.contains("kda") && trace["kda"].is_object() && trace["kda"].contains("performance") &&
+                     trace["kda"]["performance"].is_object() && trace["kda"]["performance"].contains("baseline_speedup_factor");
+  const std::vector<const char*> path = split ? std::vector<const char*>{"kda", "performance", "baseline_speedup_factor"}
+                                              : std::vector<const char*>{"evaluation", "performance", "speedup_factor"};
+  for (const char* k : path) {
     if (!p->is_object() || !p->contains(k)) return 0;
     p = &(*p)[k];
   }
