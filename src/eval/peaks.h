@@ -20,7 +20,21 @@ struct Peaks {
   Json raw;
 };
 
-/// The cached peaks, or `measure()`d (and cached) when there are none.
+/// Vendor datasheet peaks of one GPU model: the roofline's ceiling for any figure that no
+/// calibration has produced (docs/amd.md lists the sources). Bandwidth counts bytes read plus
+/// written, as copy_bandwidth_gbs does.
+struct DatasheetPeaks {
+  const char* model;            ///< matched as a substring of the device's name ("MI300X")
+  double hbm_gbs;               ///< peak memory bandwidth, GB/s
+  double vector_fp32_gflops;    ///< peak FP32 vector (non-matrix) rate
+  double matrix_dense_gflops;   ///< peak dense matrix rate of the fastest dtype
+  const char* source;           ///< where the figures come from
+};
+/// The table's row for a device name (AMD Instinct MI300X, MI325X, MI355X, MI250X), or nullptr.
+const DatasheetPeaks* datasheet_peaks(const std::string& device_name);
+
+/// The cached peaks, or `measure()`d (and cached) when there are none. A rate the calibration
+/// did not produce (0 or absent) is taken from datasheet_peaks() where the device is in it.
 Peaks load_or_measure_peaks(const Json& device, const std::function<Json()>& measure);
 /// Measures now and returns, per figure, the higher of the cached and the fresh value (caching
 /// it). The judge calls this before it rejects a time as below the roofline floor.

@@ -50,5 +50,21 @@ TEST_F(PeaksCache, ADamagedCacheEntryIsMeasuredAgain) {
   EXPECT_DOUBLE_EQ(p.bandwidth_gbs, 20);
 }
 
+// The datasheet is the ceiling only for what no calibration measured: a measured bandwidth is
+// kept as measured, a missing one is the datasheet's (AMD devices; NVIDIA's are not in the table).
+TEST_F(PeaksCache, DatasheetFillsOnlyWhatTheCalibrationLacks) {
+  const Json mi300x = {{"backend", "hip"}, {"name", "AMD Instinct MI300X"}, {"driver", "HIP driver 60342134"}};
+  Peaks p = load_or_measure_peaks(mi300x, [] { return Json{{"fma_gflops", 120000.0}}; });
+  EXPECT_DOUBLE_EQ(p.bandwidth_gbs, 5300);
+  EXPECT_DOUBLE_EQ(p.gflops, 120000);
+  const Json mi355x = {{"backend", "hip"}, {"name", "AMD Instinct MI355X"}, {"driver", "HIP driver 1"}};
+  p = load_or_measure_peaks(mi355x, [] { return Json{{"copy_bandwidth_gbs", 6100.0}}; });
+  EXPECT_DOUBLE_EQ(p.bandwidth_gbs, 6100);
+  EXPECT_DOUBLE_EQ(p.gflops, 10066.3e3);
+  EXPECT_EQ(datasheet_peaks("NVIDIA H200"), nullptr);
+  ASSERT_NE(datasheet_peaks("AMD Instinct MI250X / MI250"), nullptr);
+  EXPECT_DOUBLE_EQ(datasheet_peaks("AMD Instinct MI325X")->hbm_gbs, 6000);
+}
+
 }  // namespace
 }  // namespace kda
