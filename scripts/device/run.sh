@@ -3,6 +3,11 @@
 # of the median over 5 repeated evaluations, runs the CUDA red-team candidates, and profiles the
 # example candidate with Nsight Compute; `noise` compares the spread of short calls' medians
 # with and without the launch gate. Results land in $OUT (the device tool returns them).
+# `profileloop` (issue 17, not in the default steps): `kda profile run --task` on every CUDA
+# example solution and on a small top-k router, and one `kda run --backend cuda` of rmsnorm
+# from its simple start (cuda_work_split) with a profile in every round; the rounds' findings,
+# profile diffs, wiki hits and the built-in writer's reasons go to $OUT/profileloop.tgz, a
+# summary to $OUT/summary.txt. About 8 minutes: each part has its own time limit.
 # Prerequisite (on the build machine): scripts/device/bundle.sh, and carry .device.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -174,6 +179,93 @@ for (timer, cand, w), (st, lat, rc, tk) in sorted(rows.items()):
     ratio = f"{lat / base:.3f}" if lat and base else "-"
     print(f"{timer:8s} {tk or '?':18s} {cand:26s} {w:12s} {st:20s} {rc:24s} lat={lat} ratio_to_plain={ratio}")
 PY
+fi
+if want profileloop; then
+PL="$OUT/profileloop"; mkdir -p "$PL"; t0=$SECONDS
+# The loop profiles when it finds ncu: on PATH, or where the toolkit keeps it.
+[ -z "${KDA_NCU:-}" ] && ! command -v ncu > /dev/null && [ -x /usr/local/cuda/bin/ncu ] && export KDA_NCU=/usr/local/cuda/bin/ncu
+{ "${KDA_NCU:-ncu}" --version | tail -1; } 2>&1 | tee -a "$OUT/summary.txt"
+left() { echo $(( ${PL_SECONDS:-480} - (SECONDS - t0) )); }
+log "profileloop: kda run --backend cuda from rmsnorm's simple start, a profile in every round"
+lt="$work/pl_rmsnorm"; kda init "$lt" --example rmsnorm > /dev/null
+run="$work/pl_run"
+timeout "${PL_RUN_SECONDS:-230}" kda run "$lt" --backend cuda --arch sm_90 --accept-plan --budget "${PL_BUDGET:-0.1}" \
+    --start "$lt/solutions/cuda_work_split" --run-dir "$run" --wall-time "${PL_WALL:-190}" --profile-timeout 90 \
+    > "$PL/run.stdout" 2> "$PL/run.stderr"
+echo "kda run rc=$? in $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
+if [ -d "$run" ]; then
+  kda status "$run" --json > "$PL/status.json" 2>&1; kda audit verify "$run" >> "$PL/status.json" 2>&1
+  cp "$run"/candidates.jsonl "$run"/lessons.md "$run"/state.md "$run"/plan.md "$PL/" 2>/dev/null
+  mkdir -p "$PL/rounds"
+  ( cd "$run" && find rounds -maxdepth 3 \( -name 'writer_context.json' -o -name 'writer_summary.md' -o -name 'writer_reasons.json' \
+      -o -name 'profile.json' -o -name 'checks.json' -o -name 'review.json' -o -name 'claims.json' \) -print0 \
+      | xargs -0 -I{} cp --parents {} "$PL/" )
+  ( cd "$run" && find rounds -path '*/profile/*' \( -name 'diagnosis.md' -o -name 'diagnosis.json' -o -name 'diff.md' -o -name 'diff.json' -o -name 'ncu.log' \) -print0 \
+      | xargs -0 -I{} cp --parents {} "$PL/" )
+  ( cd "$run" && find rounds -name evidence.json -print0 | xargs -0 -I{} cp --parents {} "$PL/" )
+  python3 - "$run" <<'PY' | tee -a "$OUT/summary.txt"
+import glob, json, os, sys
+run = sys.argv[1]
+for d in sorted(glob.glob(f"{run}/rounds/*/*"), key=lambda p: (p.split("/")[-2], int(p.split("/")[-1]))):
+    r = d.split("/rounds/")[1]
+    ctx = json.load(open(f"{d}/writer_context.json")) if os.path.exists(f"{d}/writer_context.json") else {}
+    prof = json.load(open(f"{d}/profile.json")) if os.path.exists(f"{d}/profile.json") else {}
+    chk = json.load(open(f"{d}/checks.json")) if os.path.exists(f"{d}/checks.json") else {}
+    rev = json.load(open(f"{d}/review.json")) if os.path.exists(f"{d}/review.json") else {}
+    summ = open(f"{d}/writer_summary.md").read().strip() if os.path.exists(f"{d}/writer_summary.md") else ""
+    print(f"round {r}: writer got {[f['id'] for f in ctx.get('findings', [])][:4]}; wiki {[h['id'] for h in ctx.get('wiki_hits', [])][:4]}")
+    print(f"  writer: {summ[:300]}")
+    print(f"  hidden geomean {chk.get('geomean_speedup_hidden', 0):.3f}x all_passed {chk.get('all_passed_hidden')}; verdict {rev.get('verdict')}")
+    print(f"  profile {prof.get('status')} {prof.get('why', '')[:200]} on {prof.get('workload')} in {prof.get('seconds', 0):.1f} s; "
+          f"kernels {[(k['kernel'], k.get('duration_ns'), k.get('dram_pct')) for k in prof.get('kernels', [])][:3]}")
+    print(f"  findings {[(f['id'], f['severity'], round(f['estimated_speedup'], 1)) for f in prof.get('findings', [])][:5]}")
+    diff = prof.get("diff")
+    if diff:
+        print(f"  diff vs round {diff.get('against_round')}: {[(m['kernel'], round(m['duration_change_pct'], 1), m['findings_resolved'], m['findings_appeared']) for m in diff.get('moved', [])][:3]}")
+    else:
+        print(f"  diff: {prof.get('diff_note', '-')}")
+PY
+fi
+log "profileloop: kda profile run --task on each CUDA example solution"
+for ex in $EXAMPLES; do
+  for sol in examples/$ex/solutions/cuda*; do
+    [ -d "$sol" ] || continue
+    [ "$(left)" -gt 60 ] || { echo "profile $ex/$(basename $sol): skipped, time" | tee -a "$OUT/summary.txt"; continue; }
+    s=$(basename "$sol"); d="$PL/prof/${ex}__$s"; mkdir -p "$d"
+    timeout 90 kda profile run --task "examples/$ex" --solution "$sol" --backend cuda --arch sm_90 --calls 1 -c 20 \
+        --clock-control-none --out "$d" > "$d/diagnosis.stdout.md" 2> "$d/stderr.txt"
+    rc=$?; rm -rf "$d/report.ncu-rep" "$d/target"
+    echo "profile $ex/$s rc=$rc kernels=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["kernels"]), "findings", [f["category"] for k in d["kernels"] for f in k["findings"]][:4], "excluded", d.get("excluded", []), "warnings", len(d.get("warnings", [])))' "$d/diagnosis.json" 2>/dev/null)" | tee -a "$OUT/summary.txt"
+  done
+done
+log "profileloop: a top-k router (small kda tune), then kda profile run --task on it"
+if [ "$(left)" -gt 150 ]; then
+  tk="$work/pl_topk"; kda init "$tk" --example topk > /dev/null
+  python3 - "$tk" <<'PY'
+import json, sys
+task = sys.argv[1]
+rows = [json.loads(l) for l in open(f"{task}/workloads.jsonl") if l.strip()]
+pub = [r for r in rows if r["workload"]["kda"]["split"] == "public"][::6]
+hid = [r for r in rows if r["workload"]["kda"]["split"] == "hidden"][::3]
+open(f"{task}/workloads.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in pub + hid))
+p = f"{task}/solutions/cuda_select/solution.json"; s = json.load(open(p))
+s["kda"]["param_space"] = {"ALGO": [1, 2], "BLOCK": [512, 1024]}; json.dump(s, open(p, "w"), indent=1)
+PY
+  timeout $(( $(left) - 60 )) kda tune "$tk" "$tk/solutions/cuda_select" --backend cuda --arch sm_90 --budget 0.02 --min-samples 3 \
+      --hidden-rounds 1 --out "$tk/routers/topk_cuda" --json > "$PL/tune.json" 2> "$PL/tune.err"
+  echo "kda tune rc=$? ($(ls "$tk/routers/topk_cuda" 2>/dev/null | tr '\n' ' '))" | tee -a "$OUT/summary.txt"
+  if [ -f "$tk/routers/topk_cuda/solution.json" ]; then
+    d="$PL/prof/topk__router"; mkdir -p "$d"
+    timeout 90 kda profile run --task "$tk" --solution "$tk/routers/topk_cuda" --backend cuda --arch sm_90 --calls 1 -c 20 \
+        --clock-control-none --out "$d" > "$d/diagnosis.stdout.md" 2> "$d/stderr.txt"
+    rc=$?; rm -rf "$d/report.ncu-rep" "$d/target"
+    echo "profile topk/router rc=$rc kernels=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["kernels"]), "findings", [f["category"] for k in d["kernels"] for f in k["findings"]][:4], "excluded", d.get("excluded", []), "warnings", len(d.get("warnings", [])))' "$d/diagnosis.json" 2>/dev/null)" | tee -a "$OUT/summary.txt"
+  fi
+else
+  echo "topk router: skipped, $(left) s left" | tee -a "$OUT/summary.txt"
+fi
+echo "profileloop: $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
+tar -czf "$OUT/profileloop.tgz" -C "$OUT" profileloop && rm -rf "$PL"
 fi
 grep -h "" "$L"/eval_*.log 2>/dev/null | grep -i "warn\|error" | sort | uniq | head -20 | tee -a "$OUT/summary.txt"
 

@@ -38,6 +38,7 @@ struct RunArgs {
   std::string out = "kda-profile";
   std::string replay;  ///< serve these recorded pages instead of running ncu (CI, no GPU)
   std::string kernel;
+  std::vector<std::string> nvtx;  ///< profile only kernels inside these NVTX push/pop ranges
   int launch_count = 0;
   int timeout = 600;
   bool clock_control_none = false;
@@ -87,6 +88,7 @@ void add_profile_command(CLI::App& root) {
   auto* r = prof->add_subcommand("run", "Profile a command with ncu (--set full), export the pages, diagnose");
   r->add_option("--out", rn.out, "directory for report.ncu-rep, the CSV pages and the diagnosis");
   r->add_option("-k,--kernel", rn.kernel, "profile only kernels matching this regex");
+  r->add_option("--nvtx-range", rn.nvtx, "profile only kernels inside this NVTX push/pop range (repeatable; -- COMMAND only)");
   r->add_option("-c,--launch-count", rn.launch_count, "profile at most N launches")->check(whole_in(0, 1000000));
   r->add_option("--timeout", rn.timeout, "seconds before ncu is stopped")->check(whole_in(1, 86400));
   r->add_flag("--clock-control-none", rn.clock_control_none,
@@ -123,6 +125,8 @@ void add_profile_command(CLI::App& root) {
     };
     if (!rn.task.empty()) {
       if (rn.solution.empty()) throw Error(ErrorKind::kUsage, "--task needs --solution PATH");
+      if (!rn.nvtx.empty())
+        throw Error(ErrorKind::kUsage, "--nvtx-range is for -- COMMAND; with --task the runner's own kernels are left out by name");
       TaskDir task = load_task_dir(rn.task);
       Solution sol = load_solution(rn.solution);
       loop::CandidateProfileOptions po;
@@ -144,6 +148,7 @@ void add_profile_command(CLI::App& root) {
     }
     profile::RunOptions opt;
     opt.command = rn.command;
+    opt.nvtx_ranges = rn.nvtx;
     opt.out_dir = rn.out;
     opt.ncu = ncu_program();
     opt.clock_control_none = rn.clock_control_none;

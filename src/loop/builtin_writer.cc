@@ -42,7 +42,7 @@ const std::vector<std::string>& finding_params(const std::string& category) {
       {"register-spill", {"UNROLL", "TILE", "VEC", "BLOCK"}},
       {"local-memory", {"UNROLL", "TILE", "VEC"}},
       {"tail-effect", {"BLOCK", "SPLIT", "ROW", "THREAD", "WARP"}},
-      {"grid-too-small", {"SPLIT", "BLOCK", "ROW", "THREAD"}},
+      {"grid-too-small", {"SPLIT", "ROW", "THREAD", "BLOCK"}},
       {"small-problem", {"SPLIT", "ROW", "THREAD", "BLOCK"}},
       {"dram-bound", {"VEC", "WIDTH", "TILE", "THREAD", "UNROLL"}},
       {"uncoalesced-global", {"THREAD", "VEC", "ROW", "LAYOUT", "TILE"}},
