@@ -85,10 +85,16 @@ class CommandAgent : public Agent {
     write_file_atomic(prompt_file, req.prompt);
     r.transcript = req.transcript_dir / "stdout.txt";
     const CommandSpec& c = spec_.command;
+    // {claude_allowed_tools}: Claude Code's --allowedTools list for a writer, its file tools and
+    // one Bash(PREFIX:*) per allowed command (kda eval, profile, wiki search), so that print
+    // mode, which cannot ask, may run exactly the commands the prompt lists.
+    std::string claude_tools = "Read,Glob,Grep,Edit,Write";
+    for (const std::string& cmd : req.permissions.allowed_commands) claude_tools += ",Bash(" + cmd + ":*)";
     const std::map<std::string, std::string> values = {{"prompt", req.prompt},
                                                        {"prompt_file", prompt_file.string()},
                                                        {"workspace", req.workspace.string()},
-                                                       {"transcript_dir", req.transcript_dir.string()}};
+                                                       {"transcript_dir", req.transcript_dir.string()},
+                                                       {"claude_allowed_tools", claude_tools}};
     std::vector<std::string> argv;
     for (const std::string& a : req.permissions.read_only && !c.read_only_argv.empty() ? c.read_only_argv : c.argv)
       argv.push_back(expand_placeholders(a, values));

@@ -126,7 +126,8 @@ const char* kBuiltins = R"({
     "claude": {
       "kind": "command",
       "description": "Claude Code in print mode (claude -p), JSON result with usage and cost",
-      "argv": ["claude", "-p", "--output-format", "json", "--permission-mode", "acceptEdits"],
+      "argv": ["claude", "-p", "--output-format", "json", "--permission-mode", "acceptEdits",
+               "--allowedTools", "{claude_allowed_tools}"],
       "read_only_argv": ["claude", "-p", "--output-format", "json", "--allowedTools", "Read,Glob,Grep",
                          "--disallowedTools", "Edit,Write,Bash,NotebookEdit"],
       "prompt_via": "stdin",
