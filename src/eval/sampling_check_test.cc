@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 #include "core/error.h"
 #include "core/json_io.h"
+#include "task/inputs.h"
+#include "task/workload.h"
 
 namespace kda {
 namespace {
@@ -130,6 +133,47 @@ TEST(SamplingCheck, DistributionOfAnHonestAndASubtlyBiasedSampler) {
   }
   EXPECT_LT(total_variation(m, cg, 500000).max_tvd, 0.02);
   EXPECT_GT(total_variation(m, cb, 500000).max_tvd, 0.2);
+}
+
+// The per-call test (one pass per sample) and the full mask (sorted rows) agree on every token of
+// softmax rows drawn as flashinfer-bench draws them, for top-k, top-p and both, ties included.
+TEST(SamplingCheck, PerSampleTestAgreesWithTheFullMask) {
+  for (const char* name : {"top_k_sampling_from_probs", "top_p_sampling_from_probs", "top_k_top_p_sampling_from_probs"}) {
+    const Definition d = def(name);
+    const SamplingRule rule = check_rules(d).sampling;
+    Workload w = parse_workload(parse_json(R"({"uuid": "m", "axes": {"B": 12, "V": 300}})", "w"), "w");
+    auto in = generate_inputs(d, w, 3, 0, ".");
+    std::vector<double> ks, ps;
+    for (int r = 0; r < 12; ++r) {
+      ks.push_back(r == 0 ? 0 : r == 1 ? 300 : 1 + r * 7);
+      ps.push_back(r == 2 ? 1.0 : r == 3 ? 0.0 : 0.08 * r);
+    }
+    in[1] = tensor("top_k", DType::kInt32, {12}, ks);
+    in[2] = tensor("top_p", DType::kFloat32, {12}, ps);
+    // Ties: row 4's first ten probabilities made equal (the row no longer sums to 1; the mask
+    // does not care).
+    for (size_t j = 1; j < 10; ++j) std::memcpy(in[0].data.data() + (4 * 300 + j) * 4, in[0].data.data() + 4 * 300 * 4, 4);
+    const SamplingMask m = sampling_mask(d, rule, in);
+    const HostTensor shape = tensor("samples", DType::kInt64, {12}, {});
+    size_t valid = 0;
+    for (int64_t s = 0; s < 300; ++s) {
+      for (int64_t r = 0; r < 12; ++r) {
+        std::vector<double> v(12, -2);  // every other row samples its most likely token
+        for (int64_t q = 0; q < 12; ++q) {
+          if (q == r) continue;
+          for (int64_t j = 0; j < 300; ++j)
+            if (m.valid[static_cast<size_t>(q * 300 + j)]) { v[static_cast<size_t>(q)] = static_cast<double>(j); break; }
+        }
+        v[static_cast<size_t>(r)] = static_cast<double>(s);
+        Correctness c;
+        const bool ok = !check_sampling_call(d, rule, in, shape, tensor("samples", DType::kInt64, {12}, v), c);
+        ASSERT_EQ(ok, m.valid[static_cast<size_t>(r * 300 + s)] != 0) << name << " row " << r << " token " << s;
+        valid += ok;
+      }
+    }
+    EXPECT_GT(valid, 12u) << name;
+    EXPECT_LT(valid, 12u * 300) << name;
+  }
 }
 
 }  // namespace
