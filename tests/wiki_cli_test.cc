@@ -189,5 +189,34 @@ TEST(WikiCli, CheckGitAgainstAShallowCloneSaysSoOnce) {
   EXPECT_TRUE(r.ok()) << r.out << r.err;
 }
 
+// libgit2 is a plugin (core/plugin.h): without it, ingest-git is one clear environment error
+// (exit 6) naming the plugin, and search, which never needs it, keeps working.
+TEST(WikiCli, MissingGitPluginIsAClearErrorAndSearchDoesNotNeedIt) {
+  TempDir d("kda-wiki-cli");
+  fs::path w = d.path() / "wiki";
+  fs::create_directories(w / "techniques");
+  std::ofstream(w / "techniques" / "swz.md")
+      << "---\nschema_version: 1\nid: technique-swz\ntitle: \"Swizzled tiles\"\nkind: technique\narchitectures: [any]\n"
+         "techniques: [swizzle]\nconfidence: source-reported\nsources:\n  - repo: NVIDIA/cutlass\n    pr: 5\n"
+         "    url: https://github.com/NVIDIA/cutlass/pull/5\n---\nXOR the column index with the row.\n";
+  fs::path bare = kernel_history(d.path(), 3);
+  fs::path empty = d.path() / "no-plugins";
+  fs::create_directories(empty);
+  const std::map<std::string, std::string> env = {{"KDA_PLUGIN_DIR", empty.string()}};
+  auto r = e2e::kda({"wiki", "--wiki", w.string(), "ingest-git", bare.string(), "--repo", "acme/kern"},
+                    d.path() / "cache", env);
+  EXPECT_EQ(r.exit_code, 6) << r.out << r.err;
+  EXPECT_NE(r.err.find("kda-wiki-git.so"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(empty.string()), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(w / "ingested"));
+  r = e2e::kda({"wiki", "--wiki", w.string(), "search", "swizzle", "--json"}, d.path() / "cache", env);
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["results"].size(), 1u) << r.out;
+  // With the plugin (found beside kda), the same ingest works.
+  r = e2e::kda({"wiki", "--wiki", w.string(), "ingest-git", bare.string(), "--repo", "acme/kern"}, d.path() / "cache");
+  EXPECT_TRUE(r.ok()) << r.out << r.err;
+  EXPECT_TRUE(fs::exists(w / "ingested"));
+}
+
 }  // namespace
 }  // namespace kda

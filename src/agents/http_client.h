@@ -1,6 +1,7 @@
 // One HTTP POST through libcurl, with a whole-request timeout and the body delivered as it
 // arrives (for server-sent events). Transport failures and timeouts are values, not exceptions:
-// the caller decides whether to retry.
+// the caller decides whether to retry. libcurl is in the plugin kda-agents-http.so, loaded on the
+// first request (agents/http_plugin.h); a missing plugin is kda::Error(kEnvironment).
 #pragma once
 
 #include <functional>
