@@ -107,8 +107,16 @@ TEST(FibRules, ADefinitionBuiltInCodeIsTakenAsItsFieldsSay) {
 TEST(FibRules, RefusedWhereFlashinferBenchRefuses) {
   // registry.py raises when two evaluators claim a definition.
   EXPECT_THROW(check_rules(def("dsa_topk_indexer_moe_fp8_block_scale", "x")), Error);
-  EXPECT_THROW(check_rules(def("top_k_sampling", "sampling", R"({"sampling": {"tvd_threshold": 2}})")), Error);
-  EXPECT_THROW(check_rules(def("top_k_sampling", "sampling", R"({"sampling": {"samples_per_row": 0}})")), Error);
+  // A malformed kda.sampling fails when the definition loads, naming the field.
+  for (const char* bad : {R"({"sampling": {"tvd_threshold": 2}})", R"({"sampling": {"samples_per_row": 0}})",
+                          R"({"sampling": {"sample_per_row": 10}})", R"({"sampling": 5})"}) {
+    try {
+      def("top_k_sampling", "sampling", bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("kda.sampling"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(FibRules, WritingADefinitionBackDoesNotFreezeKdaDefaults) {

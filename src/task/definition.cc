@@ -235,6 +235,23 @@ static Definition parse_definition_unguarded(const Json& j, const std::string& o
     if (d.comparator != "allclose" && d.comparator != "topk_indices" && d.comparator != "dsa_topk_indexer" &&
         d.comparator != "sampling")
       kc.at("comparator").fail("expected \"allclose\", \"topk_indices\", \"dsa_topk_indexer\" or \"sampling\"");
+    // kda.sampling (the sampling comparator's parameters, eval/fib_rules.h): checked here so that a
+    // typo fails when the file loads, not at a candidate's first call.
+    if (auto sm = k->find("sampling"); sm != k->end() && !sm->is_null()) {
+      JsonCtx sc = kc.at("sampling");
+      expect_object(*sm, sc);
+      for (auto& [key, value] : sm->items()) {
+        if (key == "tvd_threshold") {
+          if (!value.is_number() || !(value.get<double>() >= 0 && value.get<double>() <= 1))
+            sc.at(key).fail("expected a number in [0, 1]");
+        } else if (key == "validation_trials" || key == "samples_per_row" || key == "target_rows" || key == "max_tiled_bytes") {
+          if (!value.is_number_integer() || value.get<int64_t>() < (key == "validation_trials" ? 0 : 1))
+            sc.at(key).fail(key == "validation_trials" ? "expected an integer >= 0" : "expected an integer >= 1");
+        } else {
+          sc.at(key).fail("unknown field (expected validation_trials, tvd_threshold, samples_per_row, target_rows or max_tiled_bytes)");
+        }
+      }
+    }
     if (auto r = k->find("reference"); r != k->end() && !r->is_null()) {
       JsonCtx rc = kc.at("reference");
       expect_array(*r, rc);
