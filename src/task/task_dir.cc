@@ -50,13 +50,15 @@ constexpr std::string_view kLfsPointer = "version https://git-lfs.github.com/spe
 // A blob that is a Git LFS pointer (a clone without `git lfs`) would otherwise fail deep in the
 // safetensors reader with a header error that says nothing about LFS.
 void check_blob(const TaskDir& task, const Workload& w, const std::string& input, const InputRecipe& r) {
-  const fs::path p = task.root / r.path;
+  const fs::path p = (task.root / r.path).lexically_normal();
   const std::string where = w.origin.empty() ? "workload " + w.uuid : w.origin + ": workload " + w.uuid;
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) {
     if (task.dataset)
       fail(ErrorKind::kInput, where + ": input '" + input + "' names " + r.path + ", which is not in the dataset (" +
-                                  p.string() + " does not exist)");
+                                  p.string() + " does not exist). A dataset's blob/ folder is fetched with the "
+                                  "dataset (flashinfer-trace keeps it on Hugging Face: flashinfer-ai/flashinfer-trace, "
+                                  "with git lfs)");
     return;  // a task directory's missing blob is reported by the input generator, as before
   }
   std::ifstream in(p, std::ios::binary);
