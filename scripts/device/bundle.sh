@@ -8,7 +8,13 @@ build="${1:-build}"
 rm -rf .device && mkdir -p .device/bin .device/lib .device/include
 cp "$build/bin/kda" "$build/bin/kda-runner" .device/bin/
 strip .device/bin/kda .device/bin/kda-runner
-for f in .device/bin/*; do
+# The Python runner (tools/runner/python_runner.cmake): the runner as a library plus its scripts.
+if [ -f "$build/bin/libkda-pyrunner.so" ]; then
+  cp "$build/bin/libkda-pyrunner.so" "$build/bin/kda_pyrunner.py" "$build/bin/kda_torch_build.py" .device/bin/
+  strip .device/bin/libkda-pyrunner.so
+fi
+for f in .device/bin/kda .device/bin/kda-runner .device/bin/*.so; do
+  [ -f "$f" ] || continue
   ldd "$f" | awk '/=> \//{print $3}' | while read -r lib; do
     case "$(basename "$lib")" in
       libc.so*|libm.so*|libdl.so*|libpthread.so*|librt.so*|ld-linux*|libstdc++.so*|libgcc_s.so*) ;;

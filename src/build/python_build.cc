@@ -73,6 +73,21 @@ void stage_sources(const Solution& s, const fs::path& dir) {
   for (const SourceFile& f : s.sources) write_file_atomic(dir / f.path, f.content);
 }
 
+// kda.params of a Python solution, as the module `kda_params` beside its sources (what -D
+// defines are to native code): `import kda_params; kda_params.BLOCK`. Values are plain by the
+// loader's rule (identifier = number, boolean or a [A-Za-z0-9_.+:-] string), so they print as
+// Python literals as they are.
+std::string params_module(const Solution& s) {
+  std::string out = "# kda.params of " + s.name + ", written by kda (docs/formats.md)\n";
+  for (const auto& [name, value] : s.params) {
+    std::string literal = value.is_boolean() ? (value.get<bool>() ? "True" : "False")
+                          : value.is_string() ? "'" + value.get<std::string>() + "'"
+                                              : value.dump();
+    out += name + " = " + literal + "\n";
+  }
+  return out;
+}
+
 bool has_suffix(const std::string& s, const char* suffix) {
   const size_t n = std::char_traits<char>::length(suffix);
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
@@ -113,6 +128,7 @@ BuildResult build_torch_extension(const Solution& s, const BuildOptions& opt, Bu
   SandboxPolicy p;
   p.read_only = {"/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt", "/proc", "/sys", src_dir,
                  fs::canonical(python).parent_path().parent_path(), runner_side_file("kda_torch_build.py").parent_path()};
+  p.read_only.push_back("/dev/urandom");  // torch seeds its generators from it at import
   p.read_write = {"/dev/null"};
   p.scratch = staging.path();
   p.cpu_seconds = 1800;
@@ -242,6 +258,7 @@ BuildResult build_python_solution(const Solution& s, const BuildOptions& opt) {
     return res;
   }
   stage_sources(s, res.library);
+  if (!s.params.empty()) write_file_atomic(res.library / "kda_params.py", params_module(s));
   write_file_atomic(res.library / ".kda-staged", s.content_hash() + "\n");
   res.ok = true;
   return res;

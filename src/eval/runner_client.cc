@@ -265,7 +265,9 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
       // The runner's environment, not the candidate, is at fault (a Python without torch).
       if (ready.json.value("code", "") == "environment")
         fail(ErrorKind::kEnvironment, ready.json.value("message", "the runner's environment is incomplete"));
-      throw RunnerFailure{Status::kRuntimeError, ready.json.value("code", "load_error"),
+      // A Python module that does not import is that solution's build failing, as in flashinfer-bench.
+      const std::string code = ready.json.value("code", "load_error");
+      throw RunnerFailure{cfg.python && code == "load_error" ? Status::kCompileError : Status::kRuntimeError, code,
                           ready.json.value("message", "the runner could not start"), impl_->log_tail()};
     }
     if (ready.type != wire::Type::kReady)

@@ -60,7 +60,7 @@ class DLManagedTensor(ctypes.Structure):
 DELETER = ctypes.CFUNCTYPE(None, ctypes.POINTER(DLManagedTensor))
 DLManagedTensor._fields_ = [("dl_tensor", DLTensor), ("manager_ctx", ctypes.c_void_p), ("deleter", DELETER)]
 
-LOAD_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int)
+LOAD_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int)  # a buffer to fill, not a string
 ENTRY_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(DLTensor), ctypes.c_int, ctypes.POINTER(DLTensor),
                             ctypes.c_int, ctypes.c_void_p)
 
@@ -99,11 +99,21 @@ def runner_flag(rest, name, default=None):
     return default
 
 
-def short_error(exc):
-    """The exception and the innermost frames of the candidate's code, for the judge's reason."""
-    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-    text = "".join(lines[-6:]).strip()
-    return text[-3000:]
+def short_error(exc, root=None):
+    """The exception and where in the solution's own files it was raised, for the judge's reason:
+    frames of this runner are left out, and the staged sources' directory is cut from paths."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.abspath(f.filename) != os.path.abspath(__file__) and not f.filename.startswith("<frozen")]
+    where = []
+    for f in frames[-3:]:
+        name = f.filename
+        if root and name.startswith(root.rstrip("/") + "/"):
+            name = name[len(root.rstrip("/")) + 1:]
+        where.append("%s:%d in %s" % (name, f.lineno, f.name))
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    if root:
+        text = text.replace(root.rstrip("/") + "/", "")
+    return (text + (" (at " + " <- ".join(reversed(where)) + ")" if where else ""))[-3000:]
 
 
 class Runner:
@@ -161,7 +171,7 @@ class Runner:
             self.fn = self._import_entry()
             return 0
         except BaseException as exc:  # the candidate's import is candidate code: report, never die
-            msg = ("cannot load %s: %s" % (self.entry_file, short_error(exc))).encode("utf-8", "replace")
+            msg = ("cannot load %s: %s" % (self.entry_file, short_error(exc, self.root))).encode("utf-8", "replace")
             ctypes.memmove(error, msg[: size - 1], min(len(msg), size - 1))
             return 1
 
@@ -194,7 +204,7 @@ class Runner:
             self.core.kda_runner_set_error(str(exc).encode("utf-8", "replace"))
             return exc.rc
         except BaseException as exc:  # SystemExit too: a candidate's exit is its call failing
-            self.core.kda_runner_set_error(short_error(exc).encode("utf-8", "replace"))
+            self.core.kda_runner_set_error(short_error(exc, self.root).encode("utf-8", "replace"))
             return RC_ERROR
 
     def _call(self, inputs, n_in, outputs, n_out, stream):

@@ -1,0 +1,2 @@
+def run(hidden_states, weight, output):
+    output.fill_(float("nan"))
