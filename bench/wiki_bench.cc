@@ -1,8 +1,15 @@
 // Acceptance 3 of the knowledge base: over >= 1,000 entries (the repository's wiki/ plus
 // synthetic extras generated here, for the benchmark only), in-process search p50 < 5 ms and
 // p99 < 20 ms, full re-index < 2 s. Counters: entries, p50_us / p99_us (search), entries/s.
-// With KDA_KERNELWIKI_DIR set, that KernelWiki checkout is imported into the benchmark wiki too.
+// With KDA_KERNELWIKI_DIR set, that KernelWiki checkout is imported into the benchmark wiki too
+// (issue 18: search p50 < 5 ms in-process, < 60 ms per `kda wiki search` process). Beside the
+// wall-clock figures, cpu_p50 counters give the CPU time (this thread's for a search, the child's
+// user + system for a process): on the shared 2-core VM the wall clock also measures the
+// neighbours, and docs/results.md reports both with the load average.
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <ctime>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -101,15 +108,24 @@ void BM_Search(benchmark::State& state) {
       {.text = "moe grouped gemm multicast", .technique = "tma-multicast"},
       {.text = "radix select", .op = "topk", .since = "2025"},
   };
-  std::vector<double> us;
+  std::vector<double> us, cpu;
   size_t i = 0, results = 0;
+  auto thread_us = [] {
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_nsec) / 1e3;
+  };
   for (auto _ : state) {
+    double c0 = thread_us();
     auto t0 = std::chrono::steady_clock::now();
     auto hits = idx.search(queries[i++ % queries.size()]);
     us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    cpu.push_back(thread_us() - c0);
     results += hits.size();
   }
   std::sort(us.begin(), us.end());
+  std::sort(cpu.begin(), cpu.end());
+  state.counters["cpu_p50_us"] = cpu[cpu.size() / 2];
   state.counters["p50_us"] = us[us.size() / 2];
   state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
   state.counters["results/query"] = static_cast<double>(results) / static_cast<double>(us.size());
@@ -128,17 +144,27 @@ void BM_SearchProcess(benchmark::State& state) {
   kda::wiki::build_index(dir);
   const std::vector<std::string> queries = {"LDS bank conflict", "grouped gemm", "fp8 gemm on hopper",
                                             "tensor memory accumulator", "split-k decode"};
-  std::vector<double> ms;
+  std::vector<double> ms, cpu;
   size_t i = 0;
+  auto children_ms = [] {
+    rusage u;
+    getrusage(RUSAGE_CHILDREN, &u);
+    auto ms_of = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+    return ms_of(u.ru_utime) + ms_of(u.ru_stime);
+  };
   for (auto _ : state) {
     kda::ProcessSpec spec;
     spec.argv = {bin, "wiki", "--wiki", dir.string(), "search", queries[i++ % queries.size()]};
+    double c0 = children_ms();
     auto t0 = std::chrono::steady_clock::now();
     auto r = kda::run_process(spec);
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    cpu.push_back(children_ms() - c0);
     if (!r.ok()) state.SkipWithError("kda wiki search failed");
   }
   std::sort(ms.begin(), ms.end());
+  std::sort(cpu.begin(), cpu.end());
+  state.counters["cpu_p50_ms"] = cpu[cpu.size() / 2];
   state.counters["p50_ms"] = ms[ms.size() / 2];
   state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
 }

@@ -23,9 +23,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Search reads only the small columns of `entries` for every matching row; the stored entry
-// (front matter as JSON, body included) is in `docs`, read for one entry by `show`. With the JSON
-// in `entries`, every match dragged its overflow pages through the sorter (issue 18: 5.6 ms p50).
+// A search reads, for every matching row, only `ranks` (the prior of each searchable entry: drafts
+// that duplicate a record are left out) and, when it filters, the small columns of `entries`; the
+// stored entry (front matter as JSON, body included) is in `docs`, read for one entry by `show`.
+// With the JSON in `entries`, every match dragged its overflow pages through the sorter (issue 18:
+// 5.6 ms p50), and a cold `kda wiki search` process spent ~15 ms faulting in `entries` pages.
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS entries(
@@ -35,6 +37,7 @@ CREATE TABLE IF NOT EXISTS entries(
   ops TEXT NOT NULL, date TEXT NOT NULL, ns TEXT NOT NULL, prior REAL NOT NULL,
   dup_of TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS docs(rowid INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ranks(rowid INTEGER PRIMARY KEY, prior REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS problems(file TEXT NOT NULL, line INTEGER NOT NULL, message TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(id, title, summary, body, techniques, cjk,
   tokenize = 'porter unicode61');
@@ -357,7 +360,7 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
         }  // the statement is finalised here: dropping tables under it would fail as locked
         if (!ok)
           db.exec("DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS meta; "
-                  "DROP TABLE IF EXISTS problems; DROP TABLE IF EXISTS docs;");
+                  "DROP TABLE IF EXISTS problems; DROP TABLE IF EXISTS docs; DROP TABLE IF EXISTS ranks;");
       }
       db.exec(kSchema);
       db.exec("BEGIN");
@@ -437,6 +440,7 @@ IndexStats build_index(const fs::path& wiki_dir, bool full_rebuild) {
         set_dup.step();
         set_dup.reset();
       }
+      db.exec("DELETE FROM ranks; INSERT INTO ranks(rowid, prior) SELECT rowid, prior FROM entries WHERE dup_of = ''");
       db.exec("DELETE FROM problems");
       Stmt ins_p(db, "INSERT INTO problems(file, line, message) VALUES(?,?,?)");
       for (auto& p : loaded.problems) {
@@ -604,12 +608,13 @@ std::vector<Hit> Index::search(const Query& q) const {
   }
   std::vector<std::string> binds = {match};
   std::string where = filter_sql(q, binds);
-  // Only small columns per matching row: the sorter keeps every row until LIMIT is applied.
-  std::string sql =
-      "SELECT e.id, e.title, e.kind, e.path, e.archs, e.techniques, e.draft, "
-      "e.rowid, kda_rank(fts, e.prior, d.sz) AS score, e.sources FROM fts JOIN entries e ON e.rowid = fts.rowid "
-      "JOIN fts_docsize d ON d.id = fts.rowid "
-      "WHERE fts MATCH ? AND e.dup_of = ''" + where + " ORDER BY ";
+  // Per matching row only the rank inputs (and the entry's filter columns when there are filters);
+  // what a hit shows is read for the few hits afterwards.
+  bool filtered = !where.empty() || !q.finding.empty();
+  std::string sql = "SELECT fts.rowid, kda_rank(fts, r.prior, d.sz) AS score FROM fts "
+                    "JOIN ranks r ON r.rowid = fts.rowid JOIN fts_docsize d ON d.id = fts.rowid ";
+  if (filtered) sql += "JOIN entries e ON e.rowid = fts.rowid ";
+  sql += "WHERE fts MATCH ?" + where + " ORDER BY ";
   if (!q.finding.empty()) {
     sql += "(e.symptoms LIKE '%,' || ? || ',%') DESC, ";
     binds.push_back(q.finding);
@@ -620,13 +625,22 @@ std::vector<Hit> Index::search(const Query& q) const {
   Stmt st = impl_->cache.stmt(sql);
   for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
   st.bind(static_cast<int>(binds.size() + 1), static_cast<int64_t>(q.limit > 0 ? q.limit : 10));
+  std::vector<std::pair<int64_t, double>> top;  // rowid, score
+  while (st.step()) top.emplace_back(st.integer(0), st.real(1));
   std::vector<Hit> out;
   std::vector<int64_t> rowids;
-  while (st.step()) {
-    Hit h = hit_from(st, true);
-    for (auto& u : Json::parse(st.view(9))) h.sources.push_back(u.get<std::string>());
-    out.push_back(std::move(h));
-    rowids.push_back(st.integer(7));
+  Stmt row = impl_->cache.stmt(
+      "SELECT id, title, kind, path, archs, techniques, draft, sources FROM entries WHERE rowid = ?");
+  for (auto& [rowid, score] : top) {
+    row.bind(1, rowid);
+    if (row.step()) {
+      Hit h = hit_from(row, false);
+      h.score = score;
+      for (auto& u : Json::parse(row.view(7))) h.sources.push_back(u.get<std::string>());
+      out.push_back(std::move(h));
+      rowids.push_back(rowid);
+    }
+    row.reset();
   }
   // The snippet is made here, linearly, from the stored text of the few hits (FTS5's snippet()
   // grew quadratically with the body: 37 s for a 1 MB entry).
