@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <numeric>
 
 #include "core/error.h"
 #include "core/json_io.h"
+#include "task/inputs.h"
+#include "task/workload.h"
 
 namespace kda {
 namespace {
@@ -113,6 +117,72 @@ TEST_F(DsaIndexer, MatchedRatioBelowOneToleratesAFewPlaces) {
 TEST_F(DsaIndexer, ADefinitionWithoutTheInputsIsTheDefinitionsFault) {
   inputs.pop_back();
   EXPECT_THROW(check({11, 10, 9, 8}, {11, 10, 9, 8}), Error);
+}
+
+// At the real definition's sizes (64 heads of 128, pages of 64, top-2048) with inputs drawn as
+// flashinfer-bench draws them (the packed fp8 cache of inputs_fib.h): the top-k found by scoring
+// every token of the sequence here, written from the reference's own description of the layout
+// (per page: the fp8 bytes of its tokens, then their float32 scales), passes in any order, and
+// swapping its lowest token for a much lower one (rank 2900) fails. (The next best, rank 2049, may
+// score within the tolerance of the 2048th, which is then a legitimate tie.)
+TEST(DsaIndexerReal, BruteForceTopKPassesAndAMuchWorseTokenFails) {
+  const char* def = R"({"name": "dsa_topk_indexer_fp8_h64_d128_topk2048_ps64", "op_type": "dsa_paged",
+    "axes": {"batch_size": {"type": "var"}, "num_index_heads": {"type": "const", "value": 64},
+             "index_head_dim": {"type": "const", "value": 128}, "page_size": {"type": "const", "value": 64},
+             "topk": {"type": "const", "value": 2048}, "max_num_pages": {"type": "var"}, "num_pages": {"type": "var"},
+             "kv_cache_num_heads": {"type": "const", "value": 1}, "head_dim_with_scale": {"type": "const", "value": 132}},
+    "inputs": {"q_index_fp8": {"shape": ["batch_size", "num_index_heads", "index_head_dim"], "dtype": "float8_e4m3fn"},
+               "k_index_cache_fp8": {"shape": ["num_pages", "page_size", "kv_cache_num_heads", "head_dim_with_scale"], "dtype": "int8"},
+               "weights": {"shape": ["batch_size", "num_index_heads"], "dtype": "float32"},
+               "seq_lens": {"shape": ["batch_size"], "dtype": "int32"},
+               "block_table": {"shape": ["batch_size", "max_num_pages"], "dtype": "int32"}},
+    "outputs": {"topk_indices": {"shape": ["batch_size", "topk"], "dtype": "int32"}}})";
+  Definition d = parse_definition(parse_json(def, "dsa"), "dsa");
+  Workload w = parse_workload(parse_json(R"({"uuid": "real", "axes": {"batch_size": 1, "max_num_pages": 50, "num_pages": 60}})", "w"), "w");
+  auto in = generate_inputs(d, w, 17, 0, ".");
+  const int64_t seq_len = 3000;  // 47 pages, in a shuffled order
+  std::vector<double> table(50, 0);
+  for (int64_t m = 0; m < 50; ++m) table[static_cast<size_t>(m)] = static_cast<double>((m * 37 + 5) % 60);
+  in[3] = tensor("seq_lens", DType::kInt32, {1}, {static_cast<double>(seq_len)});
+  in[4] = tensor("block_table", DType::kInt32, {1, 50}, table);
+  // Score every token of the sequence as the reference does.
+  const uint8_t* kc = in[1].data.data();
+  std::vector<std::pair<double, int64_t>> scored;
+  for (int64_t pos = 0; pos < seq_len; ++pos) {
+    const int64_t page = static_cast<int64_t>(table[static_cast<size_t>(pos / 64)]), slot = pos % 64;
+    const uint8_t* flat = kc + page * 64 * 132;
+    float scale;
+    std::memcpy(&scale, flat + 64 * 128 + slot * 4, 4);
+    double total = 0;
+    for (int h = 0; h < 64; ++h) {
+      double dot = 0;
+      for (int j = 0; j < 128; ++j)
+        dot += load_element(DType::kFloat8E4M3, in[0].data.data(), static_cast<size_t>(h * 128 + j)) *
+               load_element(DType::kFloat8E4M3, flat, static_cast<size_t>(slot * 128 + j)) * scale;
+      total += std::max(dot, 0.0) * load_element(DType::kFloat32, in[2].data.data(), static_cast<size_t>(h));
+    }
+    scored.push_back({total, page * 64 + slot});
+  }
+  std::sort(scored.begin(), scored.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::vector<double> want, shuffled, swapped;
+  for (int j = 0; j < 2048; ++j) want.push_back(static_cast<double>(scored[static_cast<size_t>(j)].second));
+  shuffled = want;
+  std::reverse(shuffled.begin(), shuffled.end());
+  std::rotate(shuffled.begin(), shuffled.begin() + 700, shuffled.end());
+  Correctness c;
+  const Tolerance tol;
+  auto check = [&](const std::vector<double>& got) {
+    return check_dsa_topk_indexer(d, tol, in, tensor("topk_indices", DType::kInt32, {1, 2048}, want),
+                                  tensor("topk_indices", DType::kInt32, {1, 2048}, got), c);
+  };
+  EXPECT_FALSE(check(shuffled));
+  // The worst selected token for a much worse one (rank 2900): a real difference in score.
+  swapped = want;
+  swapped[2047] = static_cast<double>(scored[2900].second);
+  ASSERT_GT(std::abs(scored[2047].first - scored[2900].first), 0.02 * std::abs(scored[2047].first) + 0.02);
+  auto v = check(swapped);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->reason_code, "numerical_mismatch") << v->reason;
 }
 
 }  // namespace
