@@ -56,7 +56,9 @@ std::string hip_backend_missing(const fs::path& runner, const fs::path& kfd_root
   else if (gpu_nodes(kfd_root).empty())
     missing.push_back("a ROCm GPU (the KFD topology at " + kfd_root.string() + " lists none)");
   if (!find_program("hipcc")) missing.push_back("hipcc (scripts/install-deps.sh installs Debian's)");
-  if (!fs::exists(runner.parent_path() / "kda-runner-hip", ec))
+  // Beside the file the runner path resolves to: that is where kda-runner looks (/proc/self/exe).
+  const fs::path real = fs::weakly_canonical(runner, ec);
+  if (!fs::exists((ec ? runner : real).parent_path() / "kda-runner-hip", ec))
     missing.push_back("kda-runner-hip beside " + runner.string() + " (build kda with hipcc installed, -DKDA_HIP=ON)");
   std::string line;
   for (const std::string& m : missing) line += (line.empty() ? "" : "; ") + m;
