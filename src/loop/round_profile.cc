@@ -134,7 +134,11 @@ Json Run::profile_step(const PlanTask& t, int n, const Json& check) {
   bool publics_pass = true;
   for (const Json& tr : check.value("traces", Json::array()))
     if (tr.value("split", "") == "public" && tr.value("status", "") != "PASSED") publics_pass = false;
-  if (const std::string why = profiler_unavailable(); !why.empty()) {
+  if (journal->get(t.id + "/" + std::to_string(n) + "/review")) {
+    // A run begun by a kda that did not profile, resumed by one that does: the workspace holds a
+    // later candidate than this round's, so there is nothing true to profile.
+    rec = {{"status", "skipped"}, {"why", "the round was reviewed before its run profiled candidates"}};
+  } else if (const std::string why = profiler_unavailable(); !why.empty()) {
     rec = {{"status", "unavailable"}, {"why", why}};
   } else if (check.value("rejected", false) || !check.value("build_ok", false)) {
     rec = {{"status", "skipped"}, {"why", "the round was rejected or its candidate did not build"}};
