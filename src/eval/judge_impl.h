@@ -15,6 +15,7 @@
 #include "build/rocm_probe.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "build/python_build.h"
 #include "eval/compare.h"
 #include "eval/judge.h"
 #include "eval/peaks.h"
@@ -53,6 +54,8 @@ struct Judge::Impl {
   std::string baseline_hash, reference_hash;
   BuildResult baseline_build, reference_build;
   std::string reference_backend;
+  bool baseline_is_reference = false;  // no baseline for the backend: the reference is timed instead
+  bool candidate_in_python = false;    // the solution being evaluated runs in the Python runner
   std::unique_ptr<RunnerClient> reference, base;
   bool base_has_run = false;  // the current baseline runner has made its untimed first call
   Peaks peaks;
@@ -75,12 +78,15 @@ struct Judge::Impl {
     if (opt.progress) opt.progress(s);
   }
 
-  RunnerConfig config(const std::filesystem::path& lib, const std::string& backend) {
+  RunnerConfig config(const BuildResult& build, const std::string& backend) {
     RunnerConfig c;
     c.runner_exe = runner_exe;
     c.backend = backend;
-    c.library = lib;
+    c.library = build.library;
     c.sandbox = opt.sandbox;
+    c.python = build.python;
+    for (const TensorSpec& t : task.definition.inputs) c.input_dtypes.push_back(dtype_name(t.dtype));
+    for (const TensorSpec& t : task.definition.outputs) c.output_dtypes.push_back(dtype_name(t.dtype));
     return c;
   }
 
@@ -129,42 +135,57 @@ struct Judge::Impl {
                                    {"definition_hash", definition_hash}, {"workloads_hash", workloads_hash},
                                    {"workloads", opt.workloads}});
 
-    // Reference: the backend's own language if the task has it, else the C++ one on the CPU.
+    // Reference: the backend's own language if the task has it, else the C++ one on the CPU,
+    // else the definition's PyTorch `reference` (flashinfer-bench's reference of record) on the
+    // backend itself, in the Python runner.
     std::string lang = language_for_backend(opt.backend);
-    const NativeReference* ref = task.definition.reference_for(lang);
-    reference_backend = opt.backend;
-    if (!ref) {
-      ref = task.definition.reference_for("cpp");
-      reference_backend = "cpu";
-    }
-    if (!ref)
-      fail(ErrorKind::kInput, task.root.string() + ": the definition has no native reference (kda.reference or reference/cpp/); "
-                              "kda needs one to compute expected outputs");
     Solution ref_sol;
-    ref_sol.name = task.definition.name + "-reference";
-    ref_sol.definition = task.definition.name;
-    ref_sol.language = ref->language;
-    ref_sol.entry_point = ref->entry_point;
-    ref_sol.sources = ref->sources;
-    reference_hash = check_pin("reference:" + ref->language, ref_sol.content_hash());
+    reference_backend = opt.backend;
+    if (const NativeReference* ref = task.definition.reference_for(lang) ? task.definition.reference_for(lang)
+                                                                          : task.definition.reference_for("cpp")) {
+      if (ref->language != lang) reference_backend = "cpu";
+      ref_sol.name = task.definition.name + "-reference";
+      ref_sol.definition = task.definition.name;
+      ref_sol.language = ref->language;
+      ref_sol.entry_point = ref->entry_point;
+      ref_sol.sources = ref->sources;
+    } else if (!task.definition.reference.empty()) {
+      ref_sol = python_reference_solution(task.definition);
+    } else {
+      fail(ErrorKind::kInput, task.root.string() + ": the definition has neither a native reference (kda.reference or "
+                              "reference/cpp/) nor a PyTorch `reference`; kda needs one to compute expected outputs");
+    }
+    reference_hash = check_pin("reference:" + ref_sol.language, ref_sol.content_hash());
     reference_build = build_solution(ref_sol, {.backend = reference_backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
-    if (!reference_build.ok) fail(ErrorKind::kInput, "the reference does not build:\n" + reference_build.log);
+    if (!reference_build.ok)
+      fail(ErrorKind::kInput, "the reference of " + task.definition.name + " does not build:\n" + reference_build.log);
 
+    // Baseline: the task's own for this backend; without one (a flashinfer-bench dataset), the
+    // reference itself, so that speedups are against the reference as flashinfer-bench reports them.
     auto b = task.baselines.find(lang);
-    if (b == task.baselines.end())
-      fail(ErrorKind::kInput, task.root.string() + ": no baseline for " + opt.backend + " (expected baseline/" + lang + "/solution.json)");
-    baseline = b->second;
-    baseline_hash = check_pin("baseline:" + lang, baseline.content_hash());
-    baseline_build = build_solution(baseline, {.backend = opt.backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
-    if (!baseline_build.ok) fail(ErrorKind::kInput, "the baseline does not build:\n" + baseline_build.log);
+    if (b != task.baselines.end()) {
+      baseline = b->second;
+      baseline_hash = check_pin("baseline:" + lang, baseline.content_hash());
+      baseline_build = build_solution(baseline, {.backend = opt.backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
+      if (!baseline_build.ok) fail(ErrorKind::kInput, "the baseline does not build:\n" + baseline_build.log);
+    } else if (reference_backend == opt.backend) {
+      baseline = ref_sol;
+      baseline_is_reference = true;
+      baseline_hash = reference_hash;
+      baseline_build = reference_build;
+      say("no baseline for " + opt.backend + ": speedups are against the reference");
+    } else {
+      fail(ErrorKind::kInput, task.root.string() + ": no baseline for " + opt.backend + " (expected baseline/" + lang +
+                              "/solution.json), and the reference runs on " + reference_backend);
+    }
   }
 
   RunnerClient& reference_runner() {
     if (!reference) {
       try {
-        reference = std::make_unique<RunnerClient>(config(reference_build.library, reference_backend));
+        reference = std::make_unique<RunnerClient>(config(reference_build, reference_backend));
       } catch (const RunnerFailure& f) {
-        fail(ErrorKind::kInput, "the reference runner could not start: " + f.reason + "\n" + f.log);
+        fail(ErrorKind::kInput, "the reference runner of " + task.definition.name + " could not start: " + f.reason + "\n" + f.log);
       }
     }
     return *reference;
@@ -173,7 +194,7 @@ struct Judge::Impl {
   RunnerClient& baseline_runner() {
     if (!base) {
       try {
-        base = std::make_unique<RunnerClient>(config(baseline_build.library, opt.backend));
+        base = std::make_unique<RunnerClient>(config(baseline_build, opt.backend));
       } catch (const RunnerFailure& f) {
         fail(ErrorKind::kInput, "the baseline runner could not start: " + f.reason + "\n" + f.log);
       }
@@ -199,12 +220,14 @@ struct Judge::Impl {
       RunResult r = reference_runner().run(sets, outs, false, 0, opt.call_timeout * static_cast<int>(sets.size()));
       for (size_t k = 0; k < r.calls.size(); ++k)
         if (r.calls[k].rc != 0 || !r.calls[k].error.empty())
-          fail(ErrorKind::kInput, "the reference failed on workload " + w.uuid + " (rc " + std::to_string(r.calls[k].rc) + " " + r.calls[k].error + ")");
+          fail(ErrorKind::kInput, "the reference of " + task.definition.name + " failed on workload " + w.uuid + " (rc " +
+                                      std::to_string(r.calls[k].rc) + "): " + r.calls[k].error);
       *all = std::move(r.outputs);
       return outs;
     } catch (const RunnerFailure& f) {
       reference.reset();
-      fail(ErrorKind::kInput, "the reference failed on workload " + w.uuid + ": " + f.reason);
+      fail(ErrorKind::kInput, "the reference of " + task.definition.name + " failed on workload " + w.uuid + ": " +
+                                  f.reason + (f.log.empty() ? "" : "\n" + f.log));
     }
   }
 
@@ -215,7 +238,12 @@ struct Judge::Impl {
                        const std::vector<std::string>& want, const std::vector<HostTensor>& expected,
                        const std::vector<HostTensor>& actual) {
     CallCheck r;
-    if (c.rc != 0) return {Status::kRuntimeError, "nonzero_return", "kda_entry returned " + std::to_string(c.rc), {}};
+    // The Python runner's codes for a value-returning function's wrong outputs (kda_pyrunner.py).
+    if (c.rc == 2 && candidate_in_python) return {Status::kIncorrectShape, "output_shape", c.error, {}};
+    if (c.rc == 3 && candidate_in_python) return {Status::kIncorrectDtype, "output_dtype", c.error, {}};
+    if (c.rc != 0)
+      return {Status::kRuntimeError, "nonzero_return",
+              "kda_entry returned " + std::to_string(c.rc) + (c.error.empty() ? "" : ": " + c.error), {}};
     if (!c.error.empty()) return {Status::kRuntimeError, "device_error", "device error after the call: " + c.error, {}};
     if (late_write)
       return {Status::kRejected, "late_write_after_return",
