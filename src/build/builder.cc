@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "build/python_build.h"
 #include "core/subprocess.h"
 #include "sandbox/confined_run.h"
 #include "task/build_flags.h"
@@ -231,6 +232,7 @@ std::string compiler_version(const std::string& language) {
 }
 
 BuildResult build_solution(const Solution& s, const BuildOptions& opt) {
+  if (runs_in_python(s)) return build_python_solution(s, opt);  // build/python_build.h
   BuildResult res;
   std::string want = language_for_backend(opt.backend);
   if (s.language != want) {
