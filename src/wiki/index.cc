@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <system_error>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -488,11 +490,14 @@ std::string file_uri(const fs::path& path) {
 
 }  // namespace
 
-struct Index::Impl {
+namespace {
+
+// An open index: the connection and its prepared statements.
+struct Conn {
   // immutable=1: build_index never writes the index in place (it renames a new file over it),
   // so an open index cannot change under us, and SQLite may skip its file locks and change
   // checks (a system call per statement step; system calls are dear on the 2-core VM).
-  explicit Impl(const fs::path& p) : db(p, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, file_uri(p)) {
+  explicit Conn(const fs::path& p) : db(p, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, file_uri(p)) {
     register_rank_function(db.get());
     // Searches touch many FTS and entry pages; map the file instead of copying pages through
     // read() into a small page cache (that copying dominated search time at ~4,500 entries).
@@ -500,7 +505,36 @@ struct Index::Impl {
   }
   Db db;
   StmtCache cache{db};  // after db: finalised before the connection closes
-  std::mutex mu;        // one user of the connection and its cached statements at a time
+};
+
+std::optional<size_t> files_if_not_newer(const fs::path& wiki_dir);
+bool meta_is(StmtCache& cache, const char* key, const std::string& want);
+
+}  // namespace
+
+// The freshness test stats every entry file (~10 ms of system calls at 5,500 entries on the
+// 2-core VM), so it runs on its own thread while the first query runs on an index that is
+// probably fresh; no answer is returned before it has settled, and a stale index is rebuilt and
+// the query asked again (docs/wiki.md, docs/results.md).
+struct Index::Impl {
+  fs::path wiki_dir;
+  std::unique_ptr<Conn> conn;
+  std::mutex mu;  // one user of the connection and its cached statements at a time
+  std::future<std::optional<size_t>> scan;
+  bool settled = false;
+
+  /// Waits for the freshness scan; rebuilds and reopens a stale index. True when the index that
+  /// was open is fresh. The caller holds mu.
+  bool settle() {
+    if (settled) return true;
+    settled = true;
+    std::optional<size_t> files = scan.get();
+    if (files && meta_is(conn->cache, "files", std::to_string(*files))) return true;
+    conn.reset();  // statements finalised before the file is replaced
+    build_index(wiki_dir);
+    conn = std::make_unique<Conn>(index_path(wiki_dir));
+    return false;
+  }
 };
 
 namespace {
@@ -575,23 +609,73 @@ std::vector<std::string> phrase_words(const std::string& match) {
 Index::Index(const fs::path& wiki_dir) : wiki_dir_(wiki_dir) {
   // Fresh: present, of this schema, not older than any entry file, and built from as many entry
   // files as there are now (an entry removed leaves no newer file behind). Otherwise (re)built.
-  if (auto files = files_if_not_newer(wiki_dir)) {
-    try {
-      auto impl = std::make_unique<Impl>(index_path(wiki_dir));
-      if (meta_is(impl->cache, "schema_version", std::to_string(kIndexSchemaVersion)) &&
-          meta_is(impl->cache, "files", std::to_string(*files))) {
-        impl_ = impl.release();
-        return;
+  auto impl = std::make_unique<Impl>();
+  impl->wiki_dir = wiki_dir;
+  try {
+    auto conn = std::make_unique<Conn>(index_path(wiki_dir));
+    if (meta_is(conn->cache, "schema_version", std::to_string(kIndexSchemaVersion))) {
+      impl->conn = std::move(conn);
+      try {
+        impl->scan = std::async(std::launch::async, files_if_not_newer, wiki_dir);
+      } catch (const std::system_error&) {  // no thread to be had: scan when first needed
+        impl->scan = std::async(std::launch::deferred, files_if_not_newer, wiki_dir);
       }
-    } catch (const Error&) {
-      // unreadable or foreign: rebuilt below, and a real fault is reported by that open
+      impl_ = impl.release();
+      return;
     }
+  } catch (const Error&) {
+    // missing, unreadable or foreign: rebuilt below, and a real fault is reported by that open
   }
   build_index(wiki_dir);
-  impl_ = new Impl(index_path(wiki_dir));
+  impl->conn = std::make_unique<Conn>(index_path(wiki_dir));
+  impl->settled = true;
+  impl_ = impl.release();
 }
 
 Index::~Index() { delete impl_; }
+
+namespace {
+
+// One search on an open index: the top `limit` rows of the ranking statement, then what each hit
+// shows and its snippet.
+std::vector<Hit> run_search(Conn& c, const std::string& sql, const std::vector<std::string>& binds, int64_t limit,
+                            const std::vector<std::string>& terms) {
+  Stmt st = c.cache.stmt(sql);
+  for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
+  st.bind(static_cast<int>(binds.size() + 1), limit);
+  std::vector<std::pair<int64_t, double>> top;  // rowid, score
+  while (st.step()) top.emplace_back(st.integer(0), st.real(1));
+  std::vector<Hit> out;
+  std::vector<int64_t> rowids;
+  Stmt row = c.cache.stmt(
+      "SELECT id, title, kind, path, archs, techniques, draft, sources FROM entries WHERE rowid = ?");
+  for (auto& [rowid, score] : top) {
+    row.bind(1, rowid);
+    if (row.step()) {
+      Hit h = hit_from(row, false);
+      h.score = score;
+      for (auto& u : Json::parse(row.view(7))) h.sources.push_back(u.get<std::string>());
+      out.push_back(std::move(h));
+      rowids.push_back(rowid);
+    }
+    row.reset();
+  }
+  // The snippet is made here, linearly, from the stored text of the few hits (FTS5's snippet()
+  // grew quadratically with the body: 37 s for a 1 MB entry).
+  Stmt text = c.cache.stmt("SELECT body, summary FROM fts WHERE rowid = ?");
+  for (size_t i = 0; i < out.size(); ++i) {
+    Hit& h = out[i];
+    text.bind(1, rowids[i]);
+    if (text.step()) {
+      h.snippet = make_snippet(text.view(0), terms);
+      if (h.snippet.find('[') == std::string::npos) h.snippet = make_snippet(text.view(1), terms);
+    }
+    text.reset();
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<Hit> Index::search(const Query& q) const {
   std::vector<std::string> extra;
@@ -621,46 +705,25 @@ std::vector<Hit> Index::search(const Query& q) const {
   }
   sql += "score LIMIT ?";
   std::vector<std::string> terms = phrase_words(match);
+  int64_t limit = q.limit > 0 ? q.limit : 10;
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt st = impl_->cache.stmt(sql);
-  for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
-  st.bind(static_cast<int>(binds.size() + 1), static_cast<int64_t>(q.limit > 0 ? q.limit : 10));
-  std::vector<std::pair<int64_t, double>> top;  // rowid, score
-  while (st.step()) top.emplace_back(st.integer(0), st.real(1));
-  std::vector<Hit> out;
-  std::vector<int64_t> rowids;
-  Stmt row = impl_->cache.stmt(
-      "SELECT id, title, kind, path, archs, techniques, draft, sources FROM entries WHERE rowid = ?");
-  for (auto& [rowid, score] : top) {
-    row.bind(1, rowid);
-    if (row.step()) {
-      Hit h = hit_from(row, false);
-      h.score = score;
-      for (auto& u : Json::parse(row.view(7))) h.sources.push_back(u.get<std::string>());
-      out.push_back(std::move(h));
-      rowids.push_back(rowid);
-    }
-    row.reset();
+  bool was_settled = impl_->settled;
+  std::vector<Hit> hits;
+  try {
+    hits = run_search(*impl_->conn, sql, binds, limit, terms);
+  } catch (const Error&) {
+    if (was_settled || impl_->settle()) throw;  // a fault of a fresh index is real
+    return run_search(*impl_->conn, sql, binds, limit, terms);
   }
-  // The snippet is made here, linearly, from the stored text of the few hits (FTS5's snippet()
-  // grew quadratically with the body: 37 s for a 1 MB entry).
-  Stmt text = impl_->cache.stmt("SELECT body, summary FROM fts WHERE rowid = ?");
-  for (size_t i = 0; i < out.size(); ++i) {
-    Hit& h = out[i];
-    text.bind(1, rowids[i]);
-    if (text.step()) {
-      h.snippet = make_snippet(text.view(0), terms);
-      if (h.snippet.find('[') == std::string::npos) h.snippet = make_snippet(text.view(1), terms);
-    }
-    text.reset();
-  }
-  return out;
+  if (!was_settled && !impl_->settle()) hits = run_search(*impl_->conn, sql, binds, limit, terms);
+  return hits;
 }
 
 std::vector<Problem> Index::problems() const {
   std::vector<Problem> out;
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt st = impl_->cache.stmt("SELECT file, line, message FROM problems ORDER BY rowid");
+  impl_->settle();
+  Stmt st = impl_->conn->cache.stmt("SELECT file, line, message FROM problems ORDER BY rowid");
   while (st.step()) out.push_back({st.text(0), static_cast<int>(st.integer(1)), st.text(2)});
   return out;
 }
@@ -672,7 +735,8 @@ std::vector<Hit> Index::list(const Query& q) const {
                     where + " ORDER BY e.draft, e.id";
   if (q.limit > 0) sql += " LIMIT " + std::to_string(q.limit);
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt st = impl_->cache.stmt(sql);
+  impl_->settle();
+  Stmt st = impl_->conn->cache.stmt(sql);
   for (size_t i = 0; i < binds.size(); ++i) st.bind(static_cast<int>(i + 1), binds[i]);
   std::vector<Hit> out;
   while (st.step()) out.push_back(hit_from(st, false));
@@ -681,7 +745,8 @@ std::vector<Hit> Index::list(const Query& q) const {
 
 std::optional<Json> Index::get(const std::string& id) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt st = impl_->cache.stmt("SELECT d.json, e.path, e.dup_of FROM entries e JOIN docs d ON d.rowid = e.rowid WHERE e.id = ?");
+  impl_->settle();
+  Stmt st = impl_->conn->cache.stmt("SELECT d.json, e.path, e.dup_of FROM entries e JOIN docs d ON d.rowid = e.rowid WHERE e.id = ?");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
   Json j = Json::parse(st.view(0));
@@ -692,8 +757,10 @@ std::optional<Json> Index::get(const std::string& id) const {
 
 Json Index::stats() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->settle();
+  const Db& db = impl_->conn->db;
   Json j = {{"schema_version", kIndexSchemaVersion}};
-  Stmt total(impl_->db,
+  Stmt total(db,
              "SELECT count(*), coalesce(sum(draft), 0), coalesce(sum(ns <> ''), 0), "
              "coalesce(sum(draft = 0 AND ns = ''), 0) FROM entries");
   total.step();
@@ -702,11 +769,11 @@ Json Index::stats() const {
   j["imported"] = total.integer(2);
   j["curated"] = total.integer(3);  // our own entries that are not drafts
   Json kinds = Json::object();
-  Stmt k(impl_->db, "SELECT kind, count(*) FROM entries GROUP BY kind ORDER BY kind");
+  Stmt k(db, "SELECT kind, count(*) FROM entries GROUP BY kind ORDER BY kind");
   while (k.step()) kinds[k.text(0)] = k.integer(1);
   j["by_kind"] = kinds;
   std::map<std::string, int64_t> archs, repos, techs, spaces;
-  Stmt a(impl_->db, "SELECT archs, repos, techniques, ns FROM entries");
+  Stmt a(db, "SELECT archs, repos, techniques, ns FROM entries");
   while (a.step()) {
     for (auto& x : split_csv(a.text(0))) ++archs[x];
     for (auto& x : split_csv(a.text(1))) ++repos[x];
@@ -719,18 +786,18 @@ Json Index::stats() const {
   j["by_namespace"] = spaces;
   // Freshness: the index is brought up to date when opened, so these describe the state now.
   Json fresh = {{"index", index_path(wiki_dir_).string()}, {"entry_files", entry_files(wiki_dir_).size()}};
-  Stmt m(impl_->db, "SELECT value FROM meta WHERE key = 'built_at'");
+  Stmt m(db, "SELECT value FROM meta WHERE key = 'built_at'");
   if (m.step()) fresh["built_at_unix"] = std::stoll(m.text(0));
   auto newest = fs::file_time_type::min();
   std::error_code ec;
   for (auto& f : entry_files(wiki_dir_)) newest = std::max(newest, fs::last_write_time(f, ec));
-  Stmt files(impl_->db, "SELECT value FROM meta WHERE key = 'files'");
+  Stmt files(db, "SELECT value FROM meta WHERE key = 'files'");
   bool same_count = files.step() && files.text(0) == std::to_string(fresh["entry_files"].get<size_t>());
   fresh["up_to_date"] = fs::last_write_time(index_path(wiki_dir_)) >= newest && same_count;
-  Stmt np(impl_->db, "SELECT count(*) FROM problems");
+  Stmt np(db, "SELECT count(*) FROM problems");
   np.step();
   fresh["problems"] = np.integer(0);
-  Stmt nd(impl_->db, "SELECT count(*) FROM entries WHERE dup_of <> ''");
+  Stmt nd(db, "SELECT count(*) FROM entries WHERE dup_of <> ''");
   nd.step();
   j["duplicate_drafts"] = nd.integer(0);
   j["index"] = fresh;

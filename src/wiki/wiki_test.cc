@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <cstdlib>
 #include <filesystem>
 #include <algorithm>
@@ -436,6 +438,21 @@ void expect_quality(const Index& idx, double min_rate, const std::string& label)
 
 namespace kda::wiki {
 namespace {
+
+// The freshness scan runs beside the first query (index.cc): a search on a stale index must
+// still answer from the entries as they are now, not from the index it started on.
+TEST(WikiIndex, SearchOnAStaleIndexAnswersFromTheEntriesAsTheyAreNow) {
+  TempDir d("kda-wiki-test");
+  put(d.path() / "a.md", entry_text("technique-a", "technique", "Swizzled tiles"));
+  build_index(d.path());
+  put(d.path() / "a.md", entry_text("technique-a", "technique", "Padded rows"));
+  fs::last_write_time(d.path() / "a.md", fs::last_write_time(index_path(d.path())) + std::chrono::seconds(10));
+  Index idx(d.path());
+  auto hits = idx.search({.text = "padded"});
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].title, "Padded rows");
+  EXPECT_TRUE(idx.search({.text = "swizzled"}).empty());
+}
 
 TEST(WikiIndex, OpeningRefreshesAStaleIndex) {
   TempDir d("kda-wiki-test");
