@@ -404,6 +404,16 @@ std::vector<std::string> ids_of(const Json& findings) {
   return out;
 }
 
+// A private copy of the curated wiki (no imported pages): the source tree's index is shared with
+// whoever else builds or searches it, and a test must not read it while it changes.
+fs::path private_wiki(const fs::path& dir) {
+  fs::create_directories(dir);
+  for (const char* part : {"patterns", "techniques", "kernels", "hardware", "languages", "sources"})
+    if (fs::exists(fs::path(KDA_SOURCE_DIR) / "wiki" / part))
+      fs::copy(fs::path(KDA_SOURCE_DIR) / "wiki" / part, dir / part, fs::copy_options::recursive);
+  return dir;
+}
+
 class ProfiledLoop : public ::testing::Test {
  protected:
   TempDir dir{"kda-profiled-loop-test"};
@@ -419,7 +429,7 @@ TEST_F(ProfiledLoop, EveryRoundsFindingsReachTheVerifierThisRoundAndTheWriterNex
   const fs::path run = dir.path() / "run";
   auto r = kda({"run", task.string(), "--plan", plan.string(), "--run-dir", run.string(), "--budget", "0.1",
                 "--profile", "replay:" + pages.string()},
-               cache(), {{"OMP_NUM_THREADS", "1"}});
+               cache(), {{"OMP_NUM_THREADS", "1"}, {"KDA_WIKI", private_wiki(dir.path() / "wiki").string()}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   // Round 1: profiled on the one public workload, the candidate's kernels only.
