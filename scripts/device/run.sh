@@ -182,6 +182,8 @@ PY
 fi
 if want profileloop; then
 PL="$OUT/profileloop"; mkdir -p "$PL"; t0=$SECONDS
+# The loop's wiki hits come from this checkout's wiki (the binary's own path is the build machine's).
+export KDA_WIKI="${KDA_WIKI:-$PWD/wiki}"
 # The loop profiles when it finds ncu: on PATH, or where the toolkit keeps it.
 [ -z "${KDA_NCU:-}" ] && ! command -v ncu > /dev/null && [ -x /usr/local/cuda/bin/ncu ] && export KDA_NCU=/usr/local/cuda/bin/ncu
 { "${KDA_NCU:-ncu}" --version | tail -1; } 2>&1 | tee -a "$OUT/summary.txt"
