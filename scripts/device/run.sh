@@ -7,7 +7,8 @@
 # example solution and on a small top-k router, and one `kda run --backend cuda` of rmsnorm
 # from its simple start (cuda_work_split) with a profile in every round; the rounds' findings,
 # profile diffs, wiki hits and the built-in writer's reasons go to $OUT/profileloop.tgz, a
-# summary to $OUT/summary.txt. About 8 minutes: each part has its own time limit.
+# summary to $OUT/summary.txt. About 8 minutes (PL_SECONDS, default 560, bounds the whole; each
+# part has its own time limit); PL_PARTS="run" / "profiles router" splits it over two calls.
 # Prerequisite (on the build machine): scripts/device/bundle.sh, and carry .device.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -187,7 +188,10 @@ export KDA_WIKI="${KDA_WIKI:-$PWD/wiki}"
 # The loop profiles when it finds ncu: on PATH, or where the toolkit keeps it.
 [ -z "${KDA_NCU:-}" ] && ! command -v ncu > /dev/null && [ -x /usr/local/cuda/bin/ncu ] && export KDA_NCU=/usr/local/cuda/bin/ncu
 { "${KDA_NCU:-ncu}" --version | tail -1; } 2>&1 | tee -a "$OUT/summary.txt"
-left() { echo $(( ${PL_SECONDS:-480} - (SECONDS - t0) )); }
+left() { echo $(( ${PL_SECONDS:-560} - (SECONDS - t0) )); }
+# PL_PARTS picks the parts (default all three), to split the mode over two device calls.
+part() { case " ${PL_PARTS:-run profiles router} " in *" $1 "*) return 0;; esac; return 1; }
+if part run; then
 log "profileloop: kda run --backend cuda from rmsnorm's simple start, a profile in every round"
 lt="$work/pl_rmsnorm"; kda init "$lt" --example rmsnorm > /dev/null
 run="$work/pl_run"
@@ -228,6 +232,8 @@ for d in sorted(glob.glob(f"{run}/rounds/*/*"), key=lambda p: (p.split("/")[-2],
         print(f"  diff: {prof.get('diff_note', '-')}")
 PY
 fi
+fi
+if part profiles; then
 log "profileloop: kda profile run --task on each CUDA example solution"
 for ex in $EXAMPLES; do
   for sol in examples/$ex/solutions/cuda*; do
@@ -240,6 +246,8 @@ for ex in $EXAMPLES; do
     echo "profile $ex/$s rc=$rc kernels=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["kernels"]), "findings", [f["category"] for k in d["kernels"] for f in k["findings"]][:4], "excluded", d.get("excluded", []), "warnings", len(d.get("warnings", [])))' "$d/diagnosis.json" 2>/dev/null)" | tee -a "$OUT/summary.txt"
   done
 done
+fi
+if part router; then
 log "profileloop: a top-k router (small kda tune), then kda profile run --task on it"
 if [ "$(left)" -gt 150 ]; then
   tk="$work/pl_topk"; kda init "$tk" --example topk > /dev/null
@@ -265,6 +273,7 @@ PY
   fi
 else
   echo "topk router: skipped, $(left) s left" | tee -a "$OUT/summary.txt"
+fi
 fi
 echo "profileloop: $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
 tar -czf "$OUT/profileloop.tgz" -C "$OUT" profileloop && rm -rf "$PL"
