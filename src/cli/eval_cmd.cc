@@ -14,6 +14,7 @@
 #include "cli/table.h"
 #include "core/error.h"
 #include "core/utf8.h"
+#include "build/python_build.h"
 #include "eval/judge.h"
 #include "task/dataset.h"
 #include "task/task_dir.h"
@@ -38,12 +39,19 @@ struct EvalArgs {
   int min_samples = 10;
 };
 
-// Without explicit solutions, the task's own (TaskDir::solution_paths) of the backend's language.
+// Whether `backend` can run `s`: its native language, or the Python runner's (python anywhere,
+// triton on a GPU, cpp/cuda with a torch binding on their own backend).
+bool backend_runs(const Solution& s, const std::string& backend) {
+  if (s.language == language_for_backend(backend)) return true;
+  if (!runs_in_python(s)) return false;
+  return s.language == "python" || (s.language == "triton" && backend != "cpu");
+}
+
+// Without explicit solutions, the task's own (TaskDir::solution_paths) that the backend runs.
 std::vector<fs::path> default_solutions(const TaskDir& task, const std::string& backend) {
   std::vector<fs::path> out;
-  std::string lang = language_for_backend(backend);
   for (const fs::path& p : task.solution_paths())
-    if (load_solution(p).language == lang) out.push_back(p);
+    if (backend_runs(load_solution(p), backend)) out.push_back(p);
   return out;
 }
 
@@ -120,8 +128,8 @@ void run_eval(const EvalArgs& a) {
                                              : "under " + (task.root / "solutions").string();
       // One definition of several without solutions is skipped; a lone one is an error.
       if (several) {
-        std::fprintf(stderr, "kda: %s: no %s solutions %s; skipped\n", task.definition.name.c_str(),
-                     language_for_backend(a.backend).c_str(), where.c_str());
+        std::fprintf(stderr, "kda: %s: no solutions the %s backend runs %s; skipped\n", task.definition.name.c_str(),
+                     a.backend.c_str(), where.c_str());
         continue;
       }
       fail(ErrorKind::kUsage, "no solutions given and none " + where);
