@@ -248,6 +248,24 @@ TEST_F(DatasetCopy, HiddenFileOfWorkloadLinesAddsNewOnes) {
   EXPECT_EQ(error_of([&] { apply_hidden_file(u, dir_.path() / "bad.jsonl"); }).kind(), ErrorKind::kInput);
 }
 
+TEST_F(DatasetCopy, OneHiddenFileForSeveralDefinitions) {
+  // --op-type rmsnorm with one file: each entry goes to the definition that has it (or names it).
+  TaskDir a = load("rmsnorm_h128"), b = load("rmsnorm_h2048");
+  write_file_atomic(dir_.path() / "hidden.jsonl",
+                    "4b7f0d02-8404-4eb4-be5c-64b0fd639684\n" + lines_of(b.workloads_file())[0] + "\n"
+                    R"({"definition": "rmsnorm_h2048", "workload": {"uuid": "new-2048", "axes": {"batch_size": 9}, "inputs": {}}, "solution": null, "evaluation": null})"
+                    "\n");
+  const auto entries = read_hidden_file(dir_.path() / "hidden.jsonl");
+  ASSERT_EQ(entries.size(), 3u);
+  const auto used_a = apply_hidden(a, entries, dir_.path() / "hidden.jsonl", false);
+  const auto used_b = apply_hidden(b, entries, dir_.path() / "hidden.jsonl", false);
+  EXPECT_EQ(used_a, (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(used_b, (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(a.select("hidden").size(), 1u);
+  EXPECT_EQ(b.select("hidden").size(), 2u);
+  EXPECT_EQ(b.workloads.size(), 8u);
+}
+
 TEST(DatasetTraces, FlashinferBenchWrittenTracesRoundTripUnchanged) {
   const fs::path file = kVendored / "traces" / "gemm" / "gemm_n128_k2048.jsonl";
   const auto lines = lines_of(file);
