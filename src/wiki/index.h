@@ -59,7 +59,10 @@ struct Hit {
 /// An open index for repeated queries (the CLI opens one per command; benchmarks reuse it).
 class Index {
  public:
-  /// Opens the index, first (re)building it when it is missing or older than any entry file.
+  /// Opens the index; (re)builds it first when it is missing or of another schema. Whether it is
+  /// older than an entry file (or the number of entries changed) is checked on a thread of its
+  /// own beside the first query; every answer waits for that check, and a stale index is rebuilt
+  /// and the query asked again, so callers always see the entries as they are now.
   explicit Index(const std::filesystem::path& wiki_dir);
   ~Index();
   Index(const Index&) = delete;
