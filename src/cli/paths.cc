@@ -41,27 +41,6 @@ void add_task_selection(CLI::App* cmd, TaskSelection& sel, const std::string& ve
       ->check(CLI::Range(0.001, 1e9));
 }
 
-namespace {
-
-// --max-workload-mb: a real dataset's workloads as they are, minus those too big for this machine.
-void leave_out_large_workloads(TaskDir& task, double max_mb) {
-  const uint64_t limit = static_cast<uint64_t>(max_mb * 1e6);
-  std::vector<Workload> kept;
-  uint64_t largest = 0;
-  for (Workload& w : task.workloads) {
-    const uint64_t bytes = workload_bytes(task.definition, w);
-    if (bytes <= limit) kept.push_back(std::move(w));
-    else largest = std::max(largest, bytes);
-  }
-  const size_t dropped = task.workloads.size() - kept.size();
-  if (dropped)
-    std::fprintf(stderr, "kda: --max-workload-mb %g leaves out %zu of %zu workloads of %s (the largest %.0f MB)\n", max_mb,
-                 dropped, task.workloads.size(), task.definition.name.c_str(), static_cast<double>(largest) / 1e6);
-  task.workloads = std::move(kept);
-}
-
-}  // namespace
-
 std::vector<TaskDir> load_selected_tasks(const TaskSelection& sel) {
   std::vector<TaskDir> tasks;
   const fs::path path = sel.path;
@@ -95,7 +74,10 @@ std::vector<TaskDir> load_selected_tasks(const TaskSelection& sel) {
     }
   }
   if (sel.max_workload_mb > 0)
-    for (TaskDir& t : tasks) leave_out_large_workloads(t, sel.max_workload_mb);
+    for (TaskDir& t : tasks)
+      if (std::string said = leave_out_workloads_above(t.definition, t.workloads, static_cast<uint64_t>(sel.max_workload_mb * 1e6));
+          !said.empty())
+        std::fprintf(stderr, "kda: %s\n", said.c_str());
   return tasks;
 }
 

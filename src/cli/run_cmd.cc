@@ -91,6 +91,7 @@ void add_run_command(CLI::App& root) {
     for (const TaskDir& t : tasks) {
       prepare_store(t, *new_store ? "kda run --new-store" : "kda run", *new_store);
       opt->task_dir = t.dataset ? t.definition_file() : t.root;
+      opt->max_workload_mb = task->max_workload_mb;
       opt->plan = *plan;
       opt->run_dir = *run_dir;
       opt->sandbox = !*no_sandbox;

@@ -3,6 +3,7 @@
 // steps are in round.cc, the PROFILE step in round_profile.cc, the bookkeeping in
 // run_support.cc (run.h).
 #include "loop/engine.h"
+#include "task/workload_size.h"
 
 #include <unistd.h>
 
@@ -89,6 +90,8 @@ Run open_run(const fs::path& dir, std::function<void(const std::string&)> status
     fail(ErrorKind::kInput, (dir / "run.json").string() + ": unsupported schema_version");
   r.plan = load_plan(dir / "plan.json");
   r.task = load_task_dir(r.meta["task_dir"].get<std::string>());
+  if (const double mb = r.meta.value("max_workload_mb", 0.0); mb > 0)  // as `kda run --max-workload-mb` chose
+    leave_out_workloads_above(r.task.definition, r.task.workloads, static_cast<uint64_t>(mb * 1e6));
   r.journal = std::make_unique<Journal>(dir / "journal.sqlite");
   r.audit = std::make_unique<AuditLog>(dir / "audit.jsonl");
   r.status = std::move(status);
@@ -97,11 +100,12 @@ Run open_run(const fs::path& dir, std::function<void(const std::string&)> status
 
 // Writes a new run's files into `dir`: run.json (not yet frozen) and the writer's worktree.
 Json lay_out_run(const fs::path& dir, const TaskDir& task, const RunOptions& opt, const fs::path& start, const Json& agent_specs) {
-  Json meta = {{"schema_version", kRunSchemaVersion}, {"task_dir", fs::absolute(task.root).string()},
+  Json meta = {{"schema_version", kRunSchemaVersion}, {"task_dir", fs::absolute(task.dataset ? task.definition_file() : task.root).string()},
                {"backend", opt.backend}, {"arch", opt.arch}, {"writer", opt.writer}, {"verifier", opt.verifier},
                {"analyst", opt.analyst}, {"eval_budget_seconds", opt.eval_budget_seconds}, {"wall_seconds", opt.wall_seconds},
                {"sandbox", opt.sandbox}, {"start_solution", fs::absolute(start).string()}, {"created", now_utc()},
                {"max_tokens", opt.max_tokens}, {"max_cost_usd", opt.max_cost_usd}, {"agent_specs", agent_specs},
+               {"max_workload_mb", opt.max_workload_mb},
                {"profile", profile_settings(opt)}};
   write_file_atomic(dir / "run.json", meta.dump(1) + "\n");
   // The writer's worktree: the candidate only, one commit per round.
@@ -124,7 +128,7 @@ Json lay_out_run(const fs::path& dir, const TaskDir& task, const RunOptions& opt
 void freeze_plan(const fs::path& dir, const TaskDir& task, const Plan& plan, Json meta, const std::string& approved_by) {
   write_file_atomic(dir / "plan.json", to_json(plan).dump(1) + "\n");
   write_file_atomic(dir / "plan.md", to_markdown(plan, task.definition.name));
-  const Json frozen = frozen_hashes(task.root, dir, meta);
+  const Json frozen = frozen_hashes(task, dir, meta);
   AuditLog(dir / "audit.jsonl").append("plan_frozen", {{"plan_sha256", sha256_file(dir / "plan.json")}, {"frozen", frozen},
                                                       {"approved_by", approved_by}});
   meta["frozen"] = frozen;

@@ -34,6 +34,7 @@ struct RunOptions {
   std::filesystem::path run_dir;     ///< empty: <task>/.kda/runs/<run-id>
   std::string start_solution;        ///< a solution directory; empty: chosen from <task>/solutions
   double eval_budget_seconds = 0.3;  ///< timing budget per workload in CHECK
+  double max_workload_mb = 0;        ///< --max-workload-mb, kept in run.json for every CHECK; 0: all
   double wall_seconds = 0;           ///< 0: no limit
   bool sandbox = true;
   bool accept_plan = false;         ///< the person approves on the command line (else the analyst must)

@@ -34,7 +34,7 @@ std::string now_utc();
 /// Content hash of a file or directory tree (relative paths and file hashes, sorted).
 std::string hash_tree(const std::filesystem::path& p);
 /// The hashes frozen when the plan is approved (task inputs, plan, evaluator settings).
-Json frozen_hashes(const std::filesystem::path& task, const std::filesystem::path& run_dir, const Json& meta);
+Json frozen_hashes(const TaskDir& task, const std::filesystem::path& run_dir, const Json& meta);
 /// Runs git in `repo`; kEnvironment on failure.
 ProcessResult git(const std::filesystem::path& repo, std::vector<std::string> args);
 /// Whether a line of an append-only ledger contains `tag`.

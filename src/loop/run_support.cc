@@ -49,11 +49,13 @@ std::string evaluator_config_hash(const Json& meta) {
 }
 }  // namespace
 
-Json frozen_hashes(const fs::path& task, const fs::path& run_dir, const Json& meta) {
-  return {{"definition.json", hash_tree(task / "definition.json")},
-          {"workloads.jsonl", hash_tree(task / "workloads.jsonl")},
-          {"reference", hash_tree(task / "reference")},
-          {"baseline", hash_tree(task / "baseline")},
+Json frozen_hashes(const TaskDir& task, const fs::path& run_dir, const Json& meta) {
+  // A dataset definition's files lie where the dataset keeps them (TaskDir says where); it has
+  // no reference/ or baseline/ folders, whose hashes are then those of nothing.
+  return {{"definition.json", hash_tree(task.definition_file())},
+          {"workloads.jsonl", hash_tree(task.workloads_file())},
+          {"reference", task.dataset ? "absent" : hash_tree(task.root / "reference")},
+          {"baseline", task.dataset ? "absent" : hash_tree(task.root / "baseline")},
           {"plan.json", hash_tree(run_dir / "plan.json")},
           {"evaluator", evaluator_config_hash(meta)}};
 }
@@ -137,7 +139,7 @@ RunLock::~RunLock() {
 
 // Before every CHECK: the frozen inputs and the audit chain must be untouched.
 std::string Run::integrity_problem() {
-  const Json now = frozen_hashes(task.root, dir, meta);
+  const Json now = frozen_hashes(task, dir, meta);
   for (auto& [name, h] : meta["frozen"].items())
     if (now.value(name, "") != h.get<std::string>()) return name + " changed since the run started";
   AuditCheck c = audit->verify();

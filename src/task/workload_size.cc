@@ -1,5 +1,8 @@
 #include "task/workload_size.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -66,6 +69,23 @@ void check_workload_fits(const Definition& d, const Workload& w, uint64_t copies
                                 " does not fit: its tensors take " + gib(one) + " per set and the evaluator holds at least " +
                                 std::to_string(copies) + " sets (" + gib(need) + "), but " + where + " has " +
                                 gib(available) + " available; make its axes smaller or run it on a larger machine");
+}
+
+std::string leave_out_workloads_above(const Definition& d, std::vector<Workload>& workloads, uint64_t max_bytes) {
+  std::vector<Workload> kept;
+  uint64_t largest = 0;
+  for (Workload& w : workloads) {
+    const uint64_t bytes = workload_bytes(d, w);
+    if (bytes <= max_bytes) kept.push_back(std::move(w));
+    else largest = std::max(largest, bytes);
+  }
+  const size_t dropped = workloads.size() - kept.size(), total = workloads.size();
+  workloads = std::move(kept);
+  if (!dropped) return "";
+  char line[256];
+  std::snprintf(line, sizeof line, "--max-workload-mb %g leaves out %zu of %zu workloads of %s (the largest %.0f MB)",
+                static_cast<double>(max_bytes) / 1e6, dropped, total, d.name.c_str(), static_cast<double>(largest) / 1e6);
+  return line;
 }
 
 }  // namespace kda

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "task/definition.h"
 #include "task/workload.h"
@@ -24,5 +25,9 @@ uint64_t host_available_bytes();
 /// `available` 0 means unknown and passes.
 void check_workload_fits(const Definition& d, const Workload& w, uint64_t copies, uint64_t available,
                          const std::string& where);
+
+/// --max-workload-mb: keeps the workloads whose one set takes at most `max_bytes`, and returns
+/// a line saying what was left out ("" when nothing was). The files are not touched.
+std::string leave_out_workloads_above(const Definition& d, std::vector<Workload>& workloads, uint64_t max_bytes);
 
 }  // namespace kda
