@@ -48,7 +48,7 @@ want fused && run_eval fused_add_rmsnorm_h2048 "$ds" "$sols/fused_add_rmsnorm_h2
     "$sols/fused_add_rmsnorm_h2048_python" --definition fused_add_rmsnorm_h2048
 want gemm && run_eval gemm_n128_k2048 "$ds" "$sols/gemm_n128_k2048_torch" --definition gemm_n128_k2048 --hidden /tmp/kda-gemm-hidden.jsonl
 sed -n '2,$p' "$ds/workloads/rmsnorm/rmsnorm_h128.jsonl" > /tmp/kda-rms128-hidden.jsonl  # one public workload
-want redteam && run_eval redteam_python_cuda "$ds" tests/redteam_python/* --definition rmsnorm_h128 --hidden /tmp/kda-rms128-hidden.jsonl --timeout 3
+want redteam && run_eval redteam_python_cuda "$ds" tests/redteam_python/*/ --definition rmsnorm_h128 --hidden /tmp/kda-rms128-hidden.jsonl --timeout 3
 
 if want tune; then
 log "kda tune: fused_add_rmsnorm_h2048_cuda (native) over THREADS, against the PyTorch reference"
@@ -62,7 +62,7 @@ if want run; then
 log "kda run: fused_add_rmsnorm_h2048 from the native CUDA candidate, built-in agents"
 t0=$SECONDS
 kda run "$ds" --definition fused_add_rmsnorm_h2048 --start "$sols/fused_add_rmsnorm_h2048_cuda" --backend cuda \
-    --arch sm_90 --accept-plan --budget 0.1 --profile off --wall-time 150 --run-dir "$OUT/run" > "$OUT/run.log" 2>&1
+    --arch sm_90 --accept-plan --budget 0.1 --profile off --wall-time 90 --run-dir "$OUT/run" > "$OUT/run.log" 2>&1
 echo "rc=$? in $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"; tail -15 "$OUT/run.log" | tee -a "$OUT/summary.txt"
 
 fi

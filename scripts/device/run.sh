@@ -52,8 +52,8 @@ for line in open(sys.argv[1]):
     t = json.loads(line); e = t["evaluation"]; p = e.get("performance") or {}; k = t["kda"]
     kp = k.get("performance") or {}
     print(f'{t["solution"]:28s} {t["workload"]["uuid"]:32s} {e["status"]:20s} '
-          f'lat={p.get("latency_ms",0):.4f}ms base={p.get("reference_latency_ms",0):.4f}ms '
-          f'x{p.get("speedup_factor",0):.2f} roof={100*kp.get("fraction_of_roofline",0):.0f}% {k.get("reason_code","")}')
+          f'lat={p.get("latency_ms",0):.4f}ms base={kp.get("baseline_latency_ms",0):.4f}ms '
+          f'x{kp.get("baseline_speedup_factor",0):.2f} roof={100*kp.get("fraction_of_roofline",0):.0f}% {k.get("reason_code","")}')
 PY
 done
 
