@@ -54,7 +54,6 @@ struct Judge::Impl {
   std::string baseline_hash, reference_hash;
   BuildResult baseline_build, reference_build;
   std::string reference_backend;
-  bool baseline_is_reference = false;  // no baseline for the backend: the reference is timed instead
   bool candidate_in_python = false;    // the solution being evaluated runs in the Python runner
   std::unique_ptr<RunnerClient> reference, base;
   bool base_has_run = false;  // the current baseline runner has made its untimed first call
@@ -170,7 +169,6 @@ struct Judge::Impl {
       if (!baseline_build.ok) fail(ErrorKind::kInput, "the baseline does not build:\n" + baseline_build.log);
     } else if (reference_backend == opt.backend) {
       baseline = ref_sol;
-      baseline_is_reference = true;
       baseline_hash = reference_hash;
       baseline_build = reference_build;
       say("no baseline for " + opt.backend + ": speedups are against the reference");
