@@ -149,6 +149,11 @@ Json to_json(const ReportDiff& d) {
   return {{"schema_version", 1}, {"matched", m}, {"only_in_a", d.only_a}, {"only_in_b", d.only_b}};
 }
 
+// A change from zero has no percentage ("+19000000000000%" says nothing): it is named as such.
+static std::string change_text(double from, double pct) {
+  return std::abs(from) <= 1e-9 ? std::string("from zero") : fmt::format("{:+.1f}%", pct);
+}
+
 std::string to_markdown(const ReportDiff& d) {
   std::string md = fmt::format("# Profile diff: {} kernels matched\n", d.matched.size());
   for (const auto& k : d.matched) {
@@ -158,13 +163,13 @@ std::string to_markdown(const ReportDiff& d) {
     for (const auto& x : k.deltas) {
       if (x.direction == "same") continue;
       if (x.judged_by == "work")
-        md += fmt::format("- {}: {:.4g} -> {:.4g} ({:+.1f}%; x duration {:+.1f}%, {})\n", x.quantity, x.a, x.b,
-                          x.change_pct, x.work_change_pct, x.direction);
+        md += fmt::format("- {}: {:.4g} -> {:.4g} ({}; x duration {}, {})\n", x.quantity, x.a, x.b,
+                          change_text(x.a, x.change_pct), change_text(x.a, x.work_change_pct), x.direction);
       else if (x.judged_by == "none")
-        md += fmt::format("- {}: {:.4g} -> {:.4g} ({:+.1f}%, not judged: of active cycles, or no durations)\n", x.quantity, x.a,
-                          x.b, x.change_pct);
+        md += fmt::format("- {}: {:.4g} -> {:.4g} ({}, not judged: of active cycles, or no durations)\n", x.quantity, x.a,
+                          x.b, change_text(x.a, x.change_pct));
       else
-        md += fmt::format("- {}: {:.4g} -> {:.4g} ({:+.1f}%, {})\n", x.quantity, x.a, x.b, x.change_pct, x.direction);
+        md += fmt::format("- {}: {:.4g} -> {:.4g} ({}, {})\n", x.quantity, x.a, x.b, change_text(x.a, x.change_pct), x.direction);
     }
     if (!k.resolved.empty()) md += "- resolved findings: " + fmt::format("{}", fmt::join(k.resolved, ", ")) + "\n";
     if (!k.appeared.empty()) md += "- new findings: " + fmt::format("{}", fmt::join(k.appeared, ", ")) + "\n";

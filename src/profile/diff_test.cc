@@ -93,5 +93,19 @@ TEST(Diff, ThroughputPercentagesAreJudgedByTheWorkTheyImply) {
       << to_markdown(d);
 }
 
+// A quantity that was zero has no percentage change: the page says "from zero" instead of a
+// figure like +19000000000000% (seen on an H200: stall.mio_throttle 0 -> 0.19).
+TEST(Diff, AChangeFromZeroIsNamedNotGivenAPercentage) {
+  Kernel a, b;
+  a.name = b.name = "k";
+  a.quantities = {{"duration_ns", 2000}, {"stall.mio_throttle", 0}, {"registers_per_thread", 32}};
+  b.quantities = {{"duration_ns", 1000}, {"stall.mio_throttle", 0.19}, {"registers_per_thread", 40}};
+  ReportDiff d;
+  d.matched.push_back(diff_kernels(a, b));
+  const std::string md = to_markdown(d);
+  EXPECT_NE(md.find("stall.mio_throttle: 0 -> 0.19 (from zero, worse)"), std::string::npos) << md;
+  EXPECT_NE(md.find("registers_per_thread: 32 -> 40 (+25.0%, worse)"), std::string::npos) << md;
+}
+
 }  // namespace
 }  // namespace kda::profile
