@@ -154,6 +154,8 @@ class Runner:
                     driver.active.get_current_device()  # builds Triton's CUDA helper module now
                 except ImportError:
                     pass
+        if self.backend == "cpu":
+            install_cpu_half_matmul(torch)
         for name in self.in_dtypes + self.out_dtypes:
             if name not in self.dtypes:
                 raise EnvironmentError("torch %s has no dtype for '%s'" % (torch.__version__, name))
@@ -273,6 +275,46 @@ class _Nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+# torch before 2.1 (Debian 12 has 1.13) has no CPU kernels for float16 matrix products, so a
+# flashinfer-trace reference such as gemm's `torch.matmul(A, B.T)` on float16 raises there. Where
+# the probe fails, those products are computed in float32 and rounded to float16: what a GPU's
+# float16 GEMM with float32 accumulation returns, and what newer torch does on the CPU. The
+# reference's code is unchanged; the mode applies to every Python function this runner calls.
+HALF_MATMULS = ("matmul", "mm", "bmm", "addmm", "addbmm", "baddbmm", "mv", "einsum", "tensordot")
+
+
+def install_cpu_half_matmul(torch):
+    a = torch.ones(2, 2, dtype=torch.float16)
+    try:
+        torch.matmul(a, a)
+        return False
+    except RuntimeError:
+        pass
+    from torch.overrides import TorchFunctionMode
+    funcs = {getattr(torch, n) for n in HALF_MATMULS if hasattr(torch, n)}
+    funcs |= {getattr(torch.Tensor, n) for n in HALF_MATMULS if hasattr(torch.Tensor, n)}
+    funcs |= {torch.Tensor.__matmul__, torch.Tensor.__rmatmul__, torch.nn.functional.linear}
+
+    def up(x):
+        return x.float() if isinstance(x, torch.Tensor) and x.dtype == torch.float16 else x
+
+    class HalfMatmulInFloat32(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func in funcs:
+                tensors = [x for x in list(args) + list(kwargs.values()) if isinstance(x, torch.Tensor)]
+                if any(t.dtype == torch.float16 and t.device.type == "cpu" for t in tensors):
+                    dest = kwargs.pop("out", None)  # written in place below, not replaced by a copy
+                    got = func(*[up(x) for x in args], **{k: up(v) for k, v in kwargs.items()})
+                    if dest is not None:
+                        return dest.copy_(got)
+                    return got.to(torch.float16) if isinstance(got, torch.Tensor) else got
+            return func(*args, **kwargs)
+
+    HalfMatmulInFloat32().__enter__()  # for the process's life: every call runs inside it
+    return True
 
 
 def describe(v):
