@@ -7,11 +7,13 @@ kda example's CUDA candidates (examples/topk). Run on the H100 machine (PyTorch 
 Scores are torch.randn(M, N) like kda's inputs. Each workload: warm-up calls, then the median of
 --iters calls timed with CUDA events, L2 flushed before each call (a write of twice the L2 size)
 so that the scores come from HBM as they would in the attention step. Prints one JSON line per
-workload: {"uuid", "M", "N", "K", "torch_topk_ms"}.
+workload: {"uuid", "M", "N", "K", "torch_topk_ms", "wall_s"}; wall_s is the whole of that workload's
+measurement (inputs, warm-up, timed calls), the floor of what any harness spends per workload.
 """
 import argparse
 import json
 import statistics
+import time
 
 import torch
 
@@ -56,8 +58,11 @@ def main():
     for w in workloads(args.workloads, args.split):
         axes = w["axes"]
         m, n, k = int(axes["M"]), int(axes["N"]), int(axes["K"])
+        t0 = time.perf_counter()
         ms = time_topk(m, n, k, args.iters, args.warmup, flush)
-        print(json.dumps({"uuid": w["uuid"], "M": m, "N": n, "K": k, "torch_topk_ms": round(ms, 5)}), flush=True)
+        wall = time.perf_counter() - t0
+        print(json.dumps({"uuid": w["uuid"], "M": m, "N": n, "K": k, "torch_topk_ms": round(ms, 5),
+                          "wall_s": round(wall, 4)}), flush=True)
 
 
 if __name__ == "__main__":
