@@ -17,7 +17,9 @@
 //           and resets the row's counters. Few long rows otherwise leave most SMs idle.
 //   ALGO 2: ALGO 1 in one cooperative launch: the row's blocks wait on a per-row flag that the
 //           last histogram block sets (all blocks are co-resident, which the cooperative launch
-//           guarantees), saving a launch. When the grid cannot be co-resident it runs as ALGO 1.
+//           guarantees), saving a launch. If the cooperative launch fails it runs as ALGO 1.
+//   ALGO 1 and 2 run ALGO 0's kernel where a row would get one block anyway (rows many enough
+//   to fill the GPU, or too short for two slices).
 //
 // Output slots: keys above the threshold bin take [0, above) from a counter (exactly `above` of
 // them exist); the refine writes the `need = K - above` others into [above, K): keys above the
@@ -536,7 +538,31 @@ bool grow(void** p, size_t* have, size_t want, bool zero, cudaStream_t s) {
   return true;
 }
 
+int launch_block_rows(const float* x, int* y, int64_t m, int64_t n, int k, cudaStream_t s) {
+  block_rows<BLOCK><<<static_cast<unsigned>(m), BLOCK, 0, s>>>(x, y, n, k);
+  return cudaGetLastError() == cudaSuccess ? 0 : 2;
+}
+
 int run_split(const float* x, int* y, int64_t m, int64_t n, int k, cudaStream_t s) {
+  // Blocks per row: enough to fill the GPU once (co-resident, for ALGO 2), each at least one full
+  // step per thread. nv is at least the row's float4 count, which alignment may lower by one
+  // (slices are clamped in the kernels, so every float4 is covered).
+  const int64_t nv = n / 4;
+  static int fused_per_sm = 0, hist_per_sm = 0;
+  if (ALGO == 2 && fused_per_sm == 0) fused_per_sm = blocks_per_sm(split_fused<BLOCK>);
+  if (hist_per_sm == 0) hist_per_sm = blocks_per_sm(split_hist<BLOCK>);
+  const int64_t capacity = static_cast<int64_t>(ALGO == 2 ? fused_per_sm : hist_per_sm) * sm_count();
+  const int64_t min_slice = static_cast<int64_t>(BLOCK) * UNROLL;
+  int64_t bpr = capacity / m;
+  const int64_t most = (nv + min_slice - 1) / min_slice;
+  if (bpr > most) bpr = most;
+  if (bpr < 1) bpr = 1;
+  const int64_t vchunk = nv > 0 ? (nv + bpr - 1) / bpr : 1;
+  const int64_t blocks = nv > 0 ? (nv + vchunk - 1) / vchunk : 1;  // <= bpr
+  // One block per row after all (many rows, or short ones): the same work in one launch without
+  // global scratch.
+  if (blocks == 1) return launch_block_rows(x, y, m, n, k, s);
+
   static Scratch sc;
   const size_t per_row = sizeof(RowState) + kTopBins * sizeof(unsigned);
   if (!grow(&sc.counters, &sc.counter_bytes, static_cast<size_t>(m) * per_row, true, s)) return 2;
@@ -546,26 +572,11 @@ int run_split(const float* x, int* y, int64_t m, int64_t n, int k, cudaStream_t 
   a.y = y;
   a.n = n;
   a.k = k;
+  a.vchunk = vchunk;
   a.state = static_cast<RowState*>(sc.counters);
   a.hist = reinterpret_cast<unsigned*>(static_cast<char*>(sc.counters) + static_cast<size_t>(m) * sizeof(RowState));
   a.cand = static_cast<uint2*>(sc.cand);
-
-  // At least the row's float4 count, which alignment may lower by one (slices are clamped in the
-  // kernels, so every float4 is covered).
-  const int64_t nv = n / 4;
-  static int fused_per_sm = 0, hist_per_sm = 0;
-  if (ALGO == 2 && fused_per_sm == 0) fused_per_sm = blocks_per_sm(split_fused<BLOCK>);
-  if (hist_per_sm == 0) hist_per_sm = blocks_per_sm(split_hist<BLOCK>);
-  const int64_t capacity = static_cast<int64_t>(ALGO == 2 ? fused_per_sm : hist_per_sm) * sm_count();
-  const int64_t min_slice = static_cast<int64_t>(BLOCK) * UNROLL;  // float4s: one full step per thread
-  int64_t bpr = capacity / m;
-  const int64_t most = (nv + min_slice - 1) / min_slice;
-  if (bpr > most) bpr = most;
-  if (bpr < 1) bpr = 1;
-  a.vchunk = nv > 0 ? (nv + bpr - 1) / bpr : 1;
-  const int64_t blocks = nv > 0 ? (nv + a.vchunk - 1) / a.vchunk : 1;  // <= bpr
   const dim3 grid(static_cast<unsigned>(blocks), static_cast<unsigned>(m));
-
   if (ALGO == 2 && blocks * m <= static_cast<int64_t>(fused_per_sm) * sm_count()) {
     void* args[] = {&a};
     if (cudaLaunchCooperativeKernel(reinterpret_cast<void*>(split_fused<BLOCK>), grid, dim3(BLOCK), args, 0, s) == cudaSuccess)
@@ -590,9 +601,6 @@ extern "C" int kda_entry(const DLTensor* in, int n_in, DLTensor* out, int n_out,
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   const float* x = static_cast<const float*>(in[0].data) + in[0].byte_offset / sizeof(float);
   int* y = reinterpret_cast<int*>(static_cast<char*>(out[0].data) + out[0].byte_offset);
-  if (ALGO == 0 || m > 65535) {  // rows go on grid.y in the split kernels
-    block_rows<BLOCK><<<static_cast<unsigned>(m), BLOCK, 0, s>>>(x, y, n, k);
-    return cudaGetLastError() == cudaSuccess ? 0 : 2;
-  }
+  if (ALGO == 0 || m > 65535) return launch_block_rows(x, y, m, n, k, s);  // split rows go on grid.y
   return run_split(x, y, m, n, k, s);
 }
