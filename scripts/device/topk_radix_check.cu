@@ -7,7 +7,8 @@
 //   ./topk_check check      every ALGO on small and large shapes, special values, misaligned rows,
 //                           K = 1 and K = N, three calls each with fresh data (the kernels' own
 //                           counter resets), shapes in an order that grows and reshapes scratch
-//   ./topk_check quick      a few small shapes and 64 x 131072 (for compute-sanitizer)
+//   ./topk_check quick      a few small shapes and 64 x 131072 (for compute-sanitizer memcheck)
+//   ./topk_check small      small shapes and 2 x 20000, 4 x 65536 (split rows; for racecheck)
 //   ./topk_check time       median of 30 calls per ALGO and shape, L2 flushed before each call
 //
 // Output: one line per check ("ok"/"FAIL: why"), or per timing ("time algo=A MxN K us=median"),
@@ -202,9 +203,12 @@ struct Shape {
   int64_t m, n, k;
 };
 
-void run_checks(bool quick, Buffers& b, cudaStream_t s) {
+void run_checks(const std::string& mode, Buffers& b, cudaStream_t s) {
   std::mt19937_64 rng(12345);
-  std::vector<Shape> shapes = quick ? std::vector<Shape>{{1, 1, 1}, {3, 7, 5}, {4, 2048, 2048}, {2, 1536, 768}, {64, 131072, 2048}}
+  const bool small = mode == "small";
+  const bool quick = small || mode == "quick";
+  std::vector<Shape> shapes = small ? std::vector<Shape>{{1, 1, 1}, {3, 7, 5}, {4, 2048, 2048}, {2, 1536, 768}, {2, 20000, 2048}, {4, 65536, 2048}}
+                            : quick ? std::vector<Shape>{{1, 1, 1}, {3, 7, 5}, {4, 2048, 2048}, {2, 1536, 768}, {64, 131072, 2048}}
                                     : std::vector<Shape>{{1, 1, 1},        {1, 5, 3},          {3, 7, 7},          {2, 1536, 768},
                                                          {4, 2048, 2048},  {16, 3000, 2048},   {1, 131072, 1},     {64, 6000, 2048},
                                                          {2, 131072, 2048}, {128, 12000, 2048}, {16, 100000, 2048}, {1, 100003, 2048},
@@ -271,7 +275,7 @@ int main(int argc, char** argv) {
   CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));  // as kda's runner gives the candidate
   Buffers b;
   if (mode == "time") run_timing(b, s);
-  else run_checks(mode == "quick", b, s);
+  else run_checks(mode, b, s);
   std::printf("summary: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # On the GPU machine (issue 21, top-k): the radix top-k (examples/topk/solutions/cuda_radix)
 # checked, sanitized, timed by kda against cuda_select and torch.topk, and tuned into a router.
-# One call of at most ~9 minutes (SHOWCASE_SECONDS, default 520, bounds the whole; every step has
+# One call of at most ~9 minutes (SHOWCASE_SECONDS, default 530, bounds the whole; every step has
 # its own limit and the tune gets what is left). Results in $OUT; the summary in $OUT/summary.txt.
 #
 #   OUT=$OUT bash scripts/device/topk_showcase.sh                 all steps
 #   STEPS="check eval torch" OUT=$OUT bash scripts/device/topk_showcase.sh
 #   RESUME=.device/topk_showcase_task.tgz STEPS=tune ...          continue a cut tune sweep
 #
-# Steps (STEPS, default "check eval torch time tune sanitize", run in this order):
+# Steps (STEPS, default "check eval torch time sanitize tune", run in this order):
 #   check     scripts/device/topk_radix_check.cu (all three ALGOs included, BLOCK 512) against
 #             a CPU top-k: shapes from 1x1 to 2000x10000, special values, misaligned rows,
 #             K = 1 and K = N, repeated calls with fresh data
@@ -16,13 +16,15 @@
 #             and 64 x 131072 (K = 2048), with cuda_select as the task's pinned baseline, so every
 #             trace carries both latencies measured interleaved in one session
 #   torch     scripts/device/torch_topk.py on the same shapes
-#   sanitize  compute-sanitizer memcheck, racecheck and synccheck on the driver's quick set
-#             (small shapes and 64 x 131072, every ALGO)
+#   sanitize  compute-sanitizer memcheck on the driver's quick set (small shapes and 64 x 131072),
+#             racecheck and synccheck on its small set (small shapes, 2 x 20000 and 4 x 65536
+#             split over blocks), every ALGO; at most 50 s each
 #   time      the driver's own event timing (L2 flushed, median of 30) per ALGO and shape
 #   tune      kda tune over SPACE (default ALGO 0,2 x BLOCK 256,512) on the public shapes kept by
-#             KEEP_PUBLIC (default M in 1,32,256,1024 and N not 2k or 8k: 18) plus 64 x 131072,
-#             and the 16 hidden shapes (BUDGET 0.03, MIN_SAMPLES 5, ROUNDS 1, at most
-#             TUNE_SECONDS=300); the router's hidden results beside torch.topk. The task (with its
+#             KEEP_PUBLIC (default: M 1, 32, 256 at N 1k, 4k, 16k, 64k, 128k where public, and
+#             1024 x 32k: 15) plus 64 x 131072, and the 16 hidden shapes (BUDGET 0.03,
+#             MIN_SAMPLES 5, ROUNDS 1, at most TUNE_SECONDS=400 or what is left of the call);
+#             the router's hidden results beside torch.topk. The task (with its
 #             tuning database) goes to $OUT/task.tgz, so a cut sweep resumes with
 #             RESUME=<that file, carried in .device/>.
 #   profile   (not default) kda profile run of cuda_radix on 64 x 131072
@@ -32,10 +34,10 @@ cd "$(dirname "$0")/../.."
 source scripts/device/env.sh
 OUT="${OUT:-/tmp/kda-device-out}"
 mkdir -p "$OUT"
-STEPS="${STEPS:-check eval torch time tune sanitize}"
+STEPS="${STEPS:-check eval torch time sanitize tune}"
 want() { case " $STEPS " in *" $1 "*) return 0;; esac; return 1; }
 t0=$SECONDS
-left() { echo $(( ${SHOWCASE_SECONDS:-520} - (SECONDS - t0) )); }
+left() { echo $(( ${SHOWCASE_SECONDS:-530} - (SECONDS - t0) )); }
 # limit WANTED: the step's own bound, cut to what is left of the whole (at least 5 s).
 limit() { local l; l=$(left); l=$(( l < $1 ? l : $1 )); echo $(( l > 5 ? l : 5 )); }
 S="$OUT/summary.txt"
@@ -148,12 +150,26 @@ PY
   head -30 "$OUT/prof/diagnosis.md" 2>/dev/null | tee -a "$S"
 fi
 
+if want sanitize && [ -x "$work/topk_check" ]; then
+  if [ -n "$SAN" ]; then
+    for tool in memcheck racecheck synccheck; do
+      set_=quick; [ "$tool" = memcheck ] || set_=small  # racecheck is slow: no 64 x 131072
+      log "sanitize: compute-sanitizer --tool $tool (driver $set_ set)"
+      timeout "$(limit 50)" "$SAN" --tool "$tool" --error-exitcode 9 "$work/topk_check" "$set_" > "$OUT/sanitize_$tool.txt" 2>&1
+      echo "$tool rc=$? (0 clean, 9 errors found, 124 out of time): $(grep -m1 'ERROR SUMMARY\|RACECHECK SUMMARY' "$OUT/sanitize_$tool.txt")" | tee -a "$S"
+      grep -m1 "^summary" "$OUT/sanitize_$tool.txt" | tee -a "$S"
+    done
+  else
+    echo "sanitize: no compute-sanitizer found" | tee -a "$S"
+  fi
+fi
+
 if want tune; then
   tt="$work/tune_task"
   if [ -n "${RESUME:-}" ] && [ -f "$RESUME" ]; then
     rm -rf "$tt"; mkdir -p "$tt" && tar -C "$tt" -xzf "$RESUME" && echo "tune: resumed from $RESUME" | tee -a "$S"
   else
-    make_task "$tt" "${KEEP_PUBLIC:-a['M'] in (1, 32, 256, 1024) and a['N'] not in (2048, 8192)}"
+    make_task "$tt" "${KEEP_PUBLIC:-(a['M'] in (1, 32, 256) and a['N'] in (1024, 4096, 16384, 65536, 131072)) or (a['M'] == 1024 and a['N'] == 32768)}"
     python3 - "$tt/solutions/cuda_radix/solution.json" "${SPACE:-$DEFAULT_SPACE}" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1])); s["kda"]["param_space"] = json.loads(sys.argv[2]); json.dump(s, open(sys.argv[1], "w"), indent=1)
@@ -164,7 +180,7 @@ PY
       "$tt/workloads.jsonl" --split hidden > "$OUT/torch_topk_tune.jsonl" 2>> "$OUT/torch_topk.err"
   log "tune: kda tune cuda_radix over $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kda"]["param_space"])' "$tt/solutions/cuda_radix/solution.json"), $(grep -c '"public"' "$tt/workloads.jsonl") public shapes, $(left) s left"
   start=$SECONDS
-  timeout "$(limit "${TUNE_SECONDS:-300}")" kda tune "$tt" "$tt/solutions/cuda_radix" --backend cuda --arch sm_90 --budget "${BUDGET:-0.03}" \
+  timeout "$(limit "${TUNE_SECONDS:-400}")" kda tune "$tt" "$tt/solutions/cuda_radix" --backend cuda --arch sm_90 --budget "${BUDGET:-0.03}" \
       --min-samples "${MIN_SAMPLES:-5}" --hidden-rounds "${ROUNDS:-1}" --json > "$OUT/tune.json" 2> "$OUT/tune.err"
   rc=$?
   echo "kda tune rc=$rc in $((SECONDS - start)) s ($(grep -c 'reused' "$OUT/tune.err") reused measurements; rc 124: cut by time, resume with RESUME)" | tee -a "$S"
@@ -206,17 +222,4 @@ if big:
     print(f"router vs torch.topk, hidden N >= 32k: geomean {math.exp(sum(map(math.log, big)) / len(big)):.2f}x over {len(big)} shapes (target >= 3x)")
 PY
 fi
-if want sanitize && [ -x "$work/topk_check" ]; then
-  if [ -n "$SAN" ]; then
-    for tool in memcheck racecheck synccheck; do
-      log "sanitize: compute-sanitizer --tool $tool (driver quick set)"
-      timeout "$(limit 70)" "$SAN" --tool "$tool" --error-exitcode 9 "$work/topk_check" quick > "$OUT/sanitize_$tool.txt" 2>&1
-      echo "$tool rc=$? (0 clean, 9 errors found, 124 out of time): $(grep -m1 'ERROR SUMMARY\|RACECHECK SUMMARY' "$OUT/sanitize_$tool.txt")" | tee -a "$S"
-      tail -1 "$OUT/sanitize_$tool.txt" | tee -a "$S"
-    done
-  else
-    echo "sanitize: no compute-sanitizer found" | tee -a "$S"
-  fi
-fi
-
 echo "showcase: $((SECONDS - t0)) s" | tee -a "$S"
