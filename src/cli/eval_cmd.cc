@@ -16,6 +16,7 @@
 #include "core/utf8.h"
 #include "build/python_build.h"
 #include "eval/judge.h"
+#include "eval/phase_timer.h"
 #include "task/dataset.h"
 #include "task/task_dir.h"
 
@@ -34,6 +35,7 @@ struct EvalArgs {
   bool no_sandbox = false;
   bool require_sandbox = false;
   bool new_store = false;
+  bool profile_phases = false;
   double budget = 1.0;
   double timeout = 20;
   int min_samples = 10;
@@ -78,6 +80,7 @@ void eval_task(const EvalArgs& a, const TaskDir& task, std::vector<Solution> sol
   opt.stop.budget_seconds = a.budget;
   opt.stop.min_samples = a.min_samples;
   opt.call_timeout = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
+  if (sols.size() > 1) opt.draw_cache_bytes = default_draw_cache_bytes();  // each workload is evaluated once per solution
   auto bar = std::make_shared<Progress>();  // done/total, elapsed, estimate (issue 20)
   opt.progress = [bar](const std::string& line) { bar->message("kda: " + line); };
   Judge judge(task, opt);
@@ -106,6 +109,7 @@ void eval_task(const EvalArgs& a, const TaskDir& task, std::vector<Solution> sol
 }
 
 void run_eval(const EvalArgs& a) {
+  PhaseReport phases(a.profile_phases);  // the table goes to stderr at the end: --json output is unchanged
   if (a.workloads != "public" && a.workloads != "hidden" && a.workloads != "all")
     fail(ErrorKind::kUsage, "--workloads must be public, hidden or all (got '" + a.workloads + "')");
   language_for_backend(a.backend);  // validates the name
@@ -156,6 +160,7 @@ void add_eval_command(CLI::App& root) {
   cmd->add_flag("--no-sandbox", a->no_sandbox, "Run candidates unconfined (debugging only)");
   cmd->add_flag("--require-sandbox", a->require_sandbox, "Refuse to run unless Landlock and seccomp are enforced");
   cmd->add_flag("--new-store", a->new_store, "Start a new store where this machine's earlier store for the task is gone");
+  cmd->add_flag("--profile-phases", a->profile_phases, "Print where the evaluator's time went, phase by phase, to stderr");
   cmd->add_option("--budget", a->budget, "Timing budget per solution and workload, seconds")->capture_default_str()->check(real_in(0.01, 3600, "seconds"));
   cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str()->check(real_in(0.1, 3600, "seconds"));
   cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str()->check(whole_in(1, 1000000));

@@ -12,6 +12,7 @@
 #include "cli/progress.h"
 #include "cli/ranges.h"
 #include "core/error.h"
+#include "eval/phase_timer.h"
 #include "task/task_dir.h"
 #include "tune/router.h"
 #include "tune/tuner.h"
@@ -34,6 +35,7 @@ struct TuneArgs {
   bool no_sandbox = false;
   bool require_sandbox = false;
   bool new_store = false;
+  bool profile_phases = false;
   double budget = 0.5;
   double timeout = 20;
   int min_samples = 10;
@@ -93,6 +95,7 @@ void tune_task(const TuneArgs& a, const TaskDir& task, const std::vector<fs::pat
 }
 
 void run_tune(const TuneArgs& a) {
+  PhaseReport phases(a.profile_phases);  // the table goes to stderr at the end: --json output is unchanged
   std::vector<TaskDir> tasks = load_selected_tasks(a.task);
   const bool several = tasks.size() > 1;
   for (const TaskDir& task : tasks) {
@@ -122,6 +125,7 @@ void add_tune_command(CLI::App& root) {
   cmd->add_flag("--no-sandbox", a->no_sandbox, "Run candidates unconfined (debugging only)");
   cmd->add_flag("--require-sandbox", a->require_sandbox, "Refuse to run unless Landlock and seccomp are enforced");
   cmd->add_flag("--new-store", a->new_store, "Start a new store where this machine's earlier store for the task is gone");
+  cmd->add_flag("--profile-phases", a->profile_phases, "Print where the evaluator's time went, phase by phase, to stderr");
   cmd->add_option("--budget", a->budget, "Timing budget per variant and workload, seconds")->capture_default_str()->check(real_in(0.01, 3600, "seconds"));
   cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str()->check(real_in(0.1, 3600, "seconds"));
   cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str()->check(whole_in(1, 1000000));

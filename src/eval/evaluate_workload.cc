@@ -12,8 +12,13 @@
 
 namespace kda {
 
+namespace {
+constexpr size_t kRequestBytes = 8u << 20;  // a timed request's input and output bytes, at most (unless one set is larger)
+}  // namespace
+
 Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, std::unique_ptr<RunnerClient>& cand,
-                                     const Workload& w) {
+                                     const Workload& w, bool another_follows) {
+  PhaseScope timer("workload procedure (other)");
   Trace t;
   t.workload = w;
   // A shape that cannot fit is the workload's input error, refused before anything is allocated.
@@ -57,18 +62,25 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // behind the CUDA launch gate and may carry one-time set-up, and its wall time (transfers
   // included) sets how long the candidate's calls may take (call_timeout_for).
   uint64_t draw = 0;
-  std::vector<std::vector<HostTensor>> expected;
-  auto sets = make_sets(w, draw, 1, nullptr);
-  auto outs = expected_for(w, sets, &expected);
-  const RunResult base_first = run_pinned_baseline(sets, outs, nullptr);
+  const std::shared_ptr<const DrawBatch> correctness_draw = draw_batch(w, draw, 1);
+  const std::vector<std::vector<HostTensor>>& sets = correctness_draw->sets;
+  const std::vector<std::vector<HostTensor>>& expected = correctness_draw->expected;
+  // Output templates: only names, types and shapes reach the runner, so their zero-filled
+  // buffers go back to the heap at once, for the outputs that follow.
+  std::vector<HostTensor> outs = make_output_tensors(task.definition, w);
+  for (HostTensor& o : outs) std::vector<uint8_t>().swap(o.data);
+  RunResult base_first = run_pinned_baseline(sets, outs, nullptr);
   base_has_run = true;
   const std::chrono::milliseconds call_timeout = call_timeout_for(base_first.judge_wall_ms, opt.call_timeout);
 
-  cand = std::make_unique<RunnerClient>(config(build, opt.backend));  // may throw RunnerFailure
+  // Spawned ahead (prestart) or now; either is a new process. A failed load throws RunnerFailure
+  // at its first request.
+  cand = next_cand ? std::move(next_cand) : std::make_unique<RunnerClient>(config(build, opt.backend, "candidate"));
 
   // Correctness: one call on draw 0, outputs poisoned, late writes and input mutation checked.
   RunResult first = cand->run(sets, outs, true, 20, call_timeout);
-  CallCheck cc = check_call(first.calls[0], first.late_write, sets[0], hashes_of(sets[0]), expected[0], first.outputs[0]);
+  CallCheck cc = check_call(first.calls[0], first.late_write, sets[0], correctness_draw->hashes[0], expected[0],
+                              first.outputs[0]);
   t.correctness = cc.correctness;
   if (cc.status != Status::kPassed) return reject(cc.status, cc.code, cc.reason);
   // A sampling candidate's samples are random: one call shows only that they are valid. Their
@@ -121,11 +133,20 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // a batch (at 64 MB a set, populating those pages took half a second, and left a 1 s share
   // three batches).
   std::vector<double> cms, cratio, bms, bratio;
-  const int kBatch = 4;
+  // Up to four sets per request amortise a request's fixed cost over small sets; large sets go
+  // one or two at a time. The memory shared with each runner holds one request, and every
+  // byte of it is a fresh page in each fresh candidate runner (and in the judge): at 16 M
+  // elements four sets were 768 MB of new pages per runner, seconds on a VM where a page
+  // fault costs 5-15 us, for no gain, since a 128 MB set's transfers dwarf a request's cost.
+  size_t set_bytes = 0;
+  for (const HostTensor& t : sets[0]) set_bytes += t.nbytes();
+  for (const HostTensor& t : outs) set_bytes += t.nbytes();
+  const int kBatch = static_cast<int>(std::clamp<size_t>(kRequestBytes / std::max<size_t>(set_bytes, 1), 1, 4));
   int call_index = 0, both_index = 0;
   double cand_seconds = 0, base_seconds = 0;
-  std::vector<HostTensor> prev = sets[0];
-  RunResult cand_spare, base_spare;  // output buffers reused batch after batch
+  // Output buffers reused batch after batch, starting with those of the first calls: a buffer of
+  // pages already touched costs a copy, a new one also a page fault per 4 KiB.
+  RunResult cand_spare = std::move(first), base_spare = std::move(base_first);
   auto seconds_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   };
@@ -139,12 +160,11 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     const bool run_cand = !cand_done;
     const bool run_base = !base_done && (cand_done || static_cast<int>(bms.size()) < opt.stop.min_samples ||
                                          base_seconds <= cand_seconds);
-    auto batch = make_sets(w, draw, kBatch, &prev);
-    prev = batch.back();
-    std::vector<std::vector<HostTensor>> want;
-    expected_for(w, batch, &want);
-    std::vector<std::vector<std::string>> hashes;
-    for (const auto& set : batch) hashes.push_back(hashes_of(set));
+    const std::shared_ptr<const DrawBatch> drawn = draw_batch(w, draw, kBatch);
+    PhaseScope bookkeeping("timed phase (other)");
+    const std::vector<std::vector<HostTensor>>& batch = drawn->sets;
+    const std::vector<std::vector<HostTensor>>& want = drawn->expected;
+    const std::vector<std::vector<std::string>>& hashes = drawn->hashes;
     // The order alternates batch by batch (ABBA...): whoever runs first after the host-side
     // pause of input preparation may meet a cooler GPU or colder host caches, and that must not
     // favour either side.
@@ -186,6 +206,8 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
       if (auto rejected = run_candidate()) return *rejected;
     if (run_base && candidate_first) run_baseline();
   }
+  // Nothing is timed from here on in this workload: the next one's runners may start.
+  prestart(build, another_follows);
   int dropped = drop_throttled(cms, cratio) + drop_throttled(bms, bratio);
   SampleStats cs = summarize(cms), bs = summarize(bms);
 
@@ -235,7 +257,8 @@ std::string timing_method(const StopRule& stop) {
   // 3: a side's first batch is not charged to its budget (more samples at large sets).
   // 4: a fresh baseline runner per workload on GPUs (times no longer depend on the workloads'
   //    order), after one untimed call.
-  return "timing 4; samples " + std::to_string(stop.min_samples) + ".." + std::to_string(stop.max_samples) +
+  // 5: a request carries at most 8 MB of sets (one set if larger), not always four.
+  return "timing 5; samples " + std::to_string(stop.min_samples) + ".." + std::to_string(stop.max_samples) +
          "; rel stdev " + std::to_string(stop.target_rel_stdev) + "; budget " + std::to_string(stop.budget_seconds) + " s";
 }
 

@@ -17,6 +17,7 @@
 #include "eval/compare.h"
 #include "eval/fast_hash.h"
 #include "eval/peaks.h"
+#include "eval/phase_timer.h"
 #include "eval/pins.h"
 #include "eval/runner_client.h"
 #include "sandbox/child.h"
@@ -38,6 +39,8 @@ fs::path locate_runner(const fs::path& explicit_path) {
   fail(ErrorKind::kEnvironment, "kda-runner was not found beside kda; set KDA_RUNNER to its path");
 }
 
+size_t default_draw_cache_bytes() { return std::min<uint64_t>(2ull << 30, host_available_bytes() / 4); }
+
 namespace {
 
 std::string hex64(uint64_t v) {
@@ -57,6 +60,7 @@ std::string fresh_seed() {
 uint64_t seed_to_u64(const std::string& seed_hex) { return std::stoull(seed_hex.substr(0, 16), nullptr, 16); }
 
 std::vector<std::string> hashes_of(const std::vector<HostTensor>& set) {
+  PhaseScope timer("input hashes");
   std::vector<std::string> out;
   for (const HostTensor& t : set) out.push_back(hex64(fast_hash64(t.data.data(), t.data.size())));
   return out;
@@ -116,6 +120,9 @@ Judge::~Judge() = default;
 const std::string& Judge::seed_commitment() const { return impl_->commitment; }
 
 void Judge::finish() {
+  PhaseScope timer("session end");
+  impl_->next_cand.reset();
+  impl_->next_base.reset();
   impl_->reference.reset();
   impl_->base.reset();
   kill_orphaned_descendants();
@@ -136,12 +143,14 @@ SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Worklo
   res.solution = s.name;
   res.solution_hash = s.content_hash();
   m.say("building " + s.name);
-  res.build = build_solution(s, {.backend = m.opt.backend, .arch = m.opt.arch, .require_sandbox = m.opt.require_sandbox});
+  res.build = Impl::timed_build(s, {.backend = m.opt.backend, .arch = m.opt.arch, .require_sandbox = m.opt.require_sandbox});
   m.candidate_in_python = res.build.python.has_value();
   std::unique_ptr<RunnerClient> cand;
   std::vector<double> speedups;
   res.all_passed = true;
-  for (const Workload* w : workloads) {
+  if (res.build.ok && !workloads.empty()) m.prestart(res.build, true);  // starts while the first inputs are made
+  for (size_t i = 0; i < workloads.size(); ++i) {
+    const Workload* w = workloads[i];
     Trace t;
     if (!res.build.ok) {
       t.workload = *w;
@@ -152,7 +161,7 @@ SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Worklo
     } else {
       m.say("evaluating " + s.name + " on " + w->uuid);
       try {
-        t = m.evaluate_workload(s, res.build, cand, *w);
+        t = m.evaluate_workload(s, res.build, cand, *w, i + 1 < workloads.size());
       } catch (const RunnerFailure& f) {
         t.workload = *w;
         t.status = f.status;
@@ -160,24 +169,32 @@ SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Worklo
         t.reason = f.reason;
         t.log = f.log;
         cand.reset();
+        m.next_cand.reset();  // not trusted: it would be swept anyway, and then be a dead runner
+        PhaseScope sweep("process sweep");
         kill_orphaned_descendants(m.trusted_pids());
       }
     }
     m.finish_trace(t, s, res.solution_hash, res.build);
     if (t.status == Status::kPassed && t.performance) speedups.push_back(t.performance->speedup_factor);
     else res.all_passed = false;
-    Json j = to_json(t);
-    m.store.add_trace(res.solution_hash, j);
-    m.audit.append("verdict", {{"solution", s.name}, {"solution_hash", res.solution_hash}, {"workload", w->uuid},
-                               {"status", to_string(t.status)}, {"reason_code", t.reason_code},
-                               {"latency_ms", t.performance ? t.performance->latency_ms : 0.0},
-                               {"baseline_hash", m.baseline_hash}, {"definition_hash", m.definition_hash},
-                               {"trace_hash", sha256_hex(j.dump())}, {"seed_commitment", m.commitment}});
+    {
+      PhaseScope writes("store and audit writes");
+      Json j = to_json(t);
+      m.store.add_trace(res.solution_hash, j);
+      m.audit.append("verdict", {{"solution", s.name}, {"solution_hash", res.solution_hash}, {"workload", w->uuid},
+                                 {"status", to_string(t.status)}, {"reason_code", t.reason_code},
+                                 {"latency_ms", t.performance ? t.performance->latency_ms : 0.0},
+                                 {"baseline_hash", m.baseline_hash}, {"definition_hash", m.definition_hash},
+                                 {"trace_hash", sha256_hex(j.dump())}, {"seed_commitment", m.commitment}});
+    }
     if (on_trace) on_trace(t);
     res.traces.push_back(std::move(t));
   }
   if (cand) cand->stop();
   cand.reset();
+  if (m.next_cand) m.next_cand->stop();  // spawned for a workload that then did not need it
+  m.next_cand.reset();
+  PhaseScope sweep("process sweep");
   kill_orphaned_descendants(m.trusted_pids());
   res.geomean_speedup = geometric_mean(speedups);
   return res;

@@ -32,6 +32,9 @@ struct EvalOptions {
   StopRule stop;
   std::chrono::milliseconds call_timeout{20000};
   std::filesystem::path runner_exe;  ///< empty: $KDA_RUNNER, else kda-runner beside this program
+  /// Bytes of input sets and expected outputs the judge keeps per session, to reuse when a
+  /// workload is evaluated again in it (tune's variants, several solutions); 0: none kept.
+  size_t draw_cache_bytes = 0;
   std::function<void(const std::string&)> progress;  ///< one short line per step (may be empty)
 };
 
@@ -73,6 +76,10 @@ class Judge {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// What a session that evaluates workloads more than once should give draw_cache_bytes: 2 GiB,
+/// or a quarter of the memory available now if that is less.
+size_t default_draw_cache_bytes();
 
 /// kda-runner's path: `explicit_path`, $KDA_RUNNER, or beside /proc/self/exe.
 std::filesystem::path locate_runner(const std::filesystem::path& explicit_path);

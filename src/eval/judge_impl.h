@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "audit/audit_log.h"
@@ -19,6 +21,7 @@
 #include "eval/compare.h"
 #include "eval/judge.h"
 #include "eval/peaks.h"
+#include "eval/phase_timer.h"
 #include "eval/pins.h"
 #include "eval/runner_client.h"
 #include "eval/timing_rules.h"
@@ -56,6 +59,8 @@ struct Judge::Impl {
   std::string reference_backend;
   bool candidate_in_python = false;    // the solution being evaluated runs in the Python runner
   std::unique_ptr<RunnerClient> reference, base;
+  // Runners spawned ahead for the next workload (prestart()): null when none is waiting.
+  std::unique_ptr<RunnerClient> next_cand, next_base;
   bool base_has_run = false;  // the current baseline runner has made its untimed first call
   Peaks peaks;
   Json device;
@@ -70,6 +75,7 @@ struct Judge::Impl {
     std::vector<pid_t> keep;
     if (reference) keep.push_back(reference->pid());
     if (base) keep.push_back(base->pid());
+    if (next_base) keep.push_back(next_base->pid());
     return keep;
   }
 
@@ -77,8 +83,9 @@ struct Judge::Impl {
     if (opt.progress) opt.progress(s);
   }
 
-  RunnerConfig config(const BuildResult& build, const std::string& backend) {
+  RunnerConfig config(const BuildResult& build, const std::string& backend, const char* role) {
     RunnerConfig c;
+    c.role = role;
     c.runner_exe = runner_exe;
     c.backend = backend;
     c.library = build.library;
@@ -119,6 +126,7 @@ struct Judge::Impl {
   }
 
   void prepare() {
+    PhaseScope timer("session set-up (pins, audit)");
     // No ROCm GPU, hipcc or HIP runner: one line that says which, before anything is built (exit 6).
     if (opt.backend == "hip")
       if (std::string missing = hip_backend_missing(runner_exe); !missing.empty())
@@ -155,7 +163,7 @@ struct Judge::Impl {
                               "reference/cpp/) nor a PyTorch `reference`; kda needs one to compute expected outputs");
     }
     reference_hash = check_pin("reference:" + ref_sol.language, ref_sol.content_hash());
-    reference_build = build_solution(ref_sol, {.backend = reference_backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
+    reference_build = timed_build(ref_sol, {.backend = reference_backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
     if (!reference_build.ok)
       fail(ErrorKind::kInput, "the reference of " + task.definition.name + " does not build:\n" + reference_build.log);
 
@@ -165,7 +173,7 @@ struct Judge::Impl {
     if (b != task.baselines.end()) {
       baseline = b->second;
       baseline_hash = check_pin("baseline:" + lang, baseline.content_hash());
-      baseline_build = build_solution(baseline, {.backend = opt.backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
+      baseline_build = timed_build(baseline, {.backend = opt.backend, .arch = opt.arch, .require_sandbox = opt.require_sandbox});
       if (!baseline_build.ok) fail(ErrorKind::kInput, "the baseline does not build:\n" + baseline_build.log);
     } else if (reference_backend == opt.backend) {
       baseline = ref_sol;
@@ -178,10 +186,15 @@ struct Judge::Impl {
     }
   }
 
+  static BuildResult timed_build(const Solution& s, const BuildOptions& o) {
+    PhaseScope timer("builds (cache look-up or compile)");
+    return build_solution(s, o);
+  }
+
   RunnerClient& reference_runner() {
     if (!reference) {
       try {
-        reference = std::make_unique<RunnerClient>(config(reference_build, reference_backend));
+        reference = std::make_unique<RunnerClient>(config(reference_build, reference_backend, "reference"));
       } catch (const RunnerFailure& f) {
         fail(ErrorKind::kInput, "the reference runner of " + task.definition.name + " could not start: " + f.reason + "\n" + f.log);
       }
@@ -192,13 +205,17 @@ struct Judge::Impl {
   RunnerClient& baseline_runner() {
     if (!base) {
       try {
-        base = std::make_unique<RunnerClient>(config(baseline_build, opt.backend));
+        base = next_base ? std::move(next_base)
+                         : std::make_unique<RunnerClient>(config(baseline_build, opt.backend, "baseline"));
+        if (!peaks_known) base->ready_info();  // a prestarted runner that failed to load fails here
       } catch (const RunnerFailure& f) {
+        base.reset();
         fail(ErrorKind::kInput, "the baseline runner could not start: " + f.reason + "\n" + f.log);
       }
       base_has_run = false;
       if (!peaks_known) {  // once per judge: on a GPU the runner is replaced per workload
         device = base->ready_info().value("device", Json::object());
+        PhaseScope timer("device peaks");
         try {
           peaks = load_or_measure_peaks(device, [&] { return base->calibrate(std::chrono::minutes(5)); });
         } catch (const RunnerFailure& f) {
@@ -235,6 +252,7 @@ struct Judge::Impl {
   CallCheck check_call(const CallResult& c, bool late_write, const std::vector<HostTensor>& inputs,
                        const std::vector<std::string>& want, const std::vector<HostTensor>& expected,
                        const std::vector<HostTensor>& actual) {
+    PhaseScope timer("output checks");
     CallCheck r;
     // The Python runner's codes for a value-returning function's wrong outputs (kda_pyrunner.py).
     if (c.rc == 2 && candidate_in_python) return {Status::kIncorrectShape, "output_shape", c.error, {}};
@@ -255,15 +273,16 @@ struct Judge::Impl {
     return r;
   }
 
-  std::vector<std::vector<HostTensor>> make_sets(const Workload& w, uint64_t& draw, int count,
-                                                 const std::vector<HostTensor>* prev) {
+  // Draws [draw, draw + count) of workload w: fresh sets at even positions, the previous set
+  // perturbed at odd ones. A function of (session seed, workload, first draw, count) only.
+  std::vector<std::vector<HostTensor>> make_sets(const Workload& w, uint64_t& draw, int count) {
+    PhaseScope timer("input generation");
     std::vector<std::vector<HostTensor>> sets;
     for (int k = 0; k < count; ++k) {
       const uint64_t d = draw++;
-      const std::vector<HostTensor>* last = sets.empty() ? prev : &sets.back();
-      if (k % 2 == 1 && last) {
+      if (k % 2 == 1) {
         // The previous set with a few elements of draw d: only those elements are generated.
-        std::vector<HostTensor> set = *last;
+        std::vector<HostTensor> set = sets.back();
         perturb_inputs(task.definition, w, seed64, d, seed64 ^ draw, set);
         sets.push_back(std::move(set));
       } else {
@@ -273,9 +292,49 @@ struct Judge::Impl {
     return sets;
   }
 
+  // One request's worth of draws with their expected outputs and input hashes. Within one
+  // session all of these are functions of (seed, workload, first draw, count): the inputs by
+  // construction (make_sets), the expected outputs as the reference's outputs for those inputs,
+  // the hashes of the inputs. So a second evaluation of the workload in the session (kda tune's
+  // next variant, a hidden-check round, another solution of kda eval) gets the same bytes from
+  // the cache instead of generating them and running the reference again; what a candidate
+  // sees is unchanged (it already got the same draws), and every output is still compared.
+  struct DrawBatch {
+    std::vector<std::vector<HostTensor>> sets, expected;
+    std::vector<std::vector<std::string>> hashes;
+  };
+  std::map<std::tuple<std::string, uint64_t, int>, std::shared_ptr<const DrawBatch>> draw_cache;
+  size_t draw_cache_used = 0;
+
+  std::shared_ptr<const DrawBatch> draw_batch(const Workload& w, uint64_t& draw, int count) {
+    const auto key = std::make_tuple(w.uuid, draw, count);
+    if (auto it = draw_cache.find(key); it != draw_cache.end()) {
+      add_phase_time("draws reused from the session's cache", 0, 0);
+      draw += static_cast<uint64_t>(count);
+      return it->second;
+    }
+    auto b = std::make_shared<DrawBatch>();
+    b->sets = make_sets(w, draw, count);
+    expected_for(w, b->sets, &b->expected);
+    size_t bytes = 0;
+    for (size_t k = 0; k < b->sets.size(); ++k) {
+      b->hashes.push_back(hashes_of(b->sets[k]));
+      for (const HostTensor& t : b->sets[k]) bytes += t.data.size();
+      for (const HostTensor& t : b->expected[k]) bytes += t.data.size();
+    }
+    // First come, kept: bounded in bytes, no eviction (a sweep repeats the same order of
+    // workloads, so the first ones to fill it are the first ones asked for again).
+    if (opt.draw_cache_bytes && draw_cache_used + bytes <= opt.draw_cache_bytes) {
+      draw_cache.emplace(key, b);
+      draw_cache_used += bytes;
+    }
+    return b;
+  }
+
   // Rule 5's wall-clock cross-check (timing_rules.h): `repeat` back-to-back calls timed by the
   // judge from outside, minus the cheapest of three empty requests, against what the runner reported.
   WallCheck wall_clock_check(RunnerClient& cand, int repeat, std::chrono::milliseconds timeout) {
+    PhaseScope timer("wall-clock cross-check");
     WallCheck c;
     c.repeat = repeat;
     double wall_r = 0;
@@ -293,6 +352,7 @@ struct Judge::Impl {
   // of the cached and the fresh one (peaks.h).
   void remeasure_peaks_now() {
     RunnerClient& r = baseline_runner();
+    PhaseScope timer("device peaks");
     try {
       peaks = remeasure_peaks(device, [&] { return r.calibrate(std::chrono::minutes(5)); });
     } catch (const RunnerFailure& f) {
@@ -301,7 +361,29 @@ struct Judge::Impl {
     }
   }
 
-  Trace evaluate_workload(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand, const Workload& w);
+  // Spawns, without waiting for READY, the runners the next workload will start with: the
+  // candidate's (fresh per workload) and, on a GPU, the baseline's (fresh per workload there).
+  // They load their libraries and create their device contexts while the judge finishes this
+  // workload and prepares the next one's inputs and expected outputs; no timed call of anyone
+  // runs meanwhile, and each is still a new process that has served nothing. A spawn that fails
+  // leaves the slot empty, and the runner is then started when it is needed, as before.
+  void prestart(const BuildResult& build, bool candidate) {
+    PhaseScope timer("runner prestart (spawn)");
+    auto spawn = [&](std::unique_ptr<RunnerClient>& slot, RunnerConfig c) {
+      if (slot) return;
+      c.defer_ready = true;
+      try {
+        slot = std::make_unique<RunnerClient>(c);
+      } catch (const RunnerFailure&) {
+        slot.reset();
+      }
+    };
+    if (candidate && build.ok) spawn(next_cand, config(build, opt.backend, "candidate"));
+    if (opt.backend != "cpu") spawn(next_base, config(baseline_build, opt.backend, "baseline"));
+  }
+
+  Trace evaluate_workload(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand, const Workload& w,
+                          bool another_follows);
   void finish_trace(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build);
 };
 

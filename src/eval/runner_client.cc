@@ -14,6 +14,7 @@
 #include "build/python_build.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "eval/phase_timer.h"
 #include "eval/protocol.h"
 #include "eval/shared_region.h"
 #include "sandbox/child.h"
@@ -96,6 +97,11 @@ struct RunnerClient::Impl {
   RunnerLimits limits;
   std::unique_ptr<LimitGroup> group;  ///< the runner's cgroup caps; null where none can be made
   bool address_space_capped = false;  ///< the fallback: RLIMIT_AS on the CPU backend
+  // Phase timer names (eval/phase_timer.h): they outlive every scope that points at them.
+  std::string phase_start, phase_ready, phase_request, phase_calls, phase_stop;
+  std::chrono::milliseconds start_timeout{60000};
+  bool python = false;           ///< the Python runner (a load error is its COMPILE_ERROR)
+  bool awaiting_ready = false;   ///< spawned, READY not read yet (RunnerConfig::defer_ready)
 
   ~Impl() {
     if (to_runner >= 0) ::close(to_runner);
@@ -223,6 +229,12 @@ wire::Frame make_run_request(const std::vector<std::vector<HostTensor>>& sets, c
 }
 
 RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Impl>()) {
+  impl_->phase_start = cfg.role + " start";
+  impl_->phase_ready = cfg.role + " start (waiting for READY)";
+  impl_->phase_request = cfg.role + " request";
+  impl_->phase_calls = cfg.role + " timed calls";
+  impl_->phase_stop = cfg.role + " stop";
+  PhaseScope timer(impl_->phase_start.c_str());
   impl_->scratch = make_temp_dir("kda-scratch");
   impl_->log_path = impl_->scratch.string() + ".log";
   int to[2], from[2];
@@ -258,8 +270,18 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
   if (log_fd >= 0) ::close(log_fd);
   impl_->to_runner = to[1];
   impl_->from_runner = from[0];
+  impl_->start_timeout = cfg.start_timeout;
+  impl_->python = cfg.python.has_value();
+  impl_->awaiting_ready = true;
+  if (!cfg.defer_ready) await_ready();
+}
+
+void RunnerClient::await_ready() {
+  if (!impl_->awaiting_ready) return;
+  impl_->awaiting_ready = false;
+  PhaseScope timer(impl_->phase_ready.c_str());
   try {
-    wire::Frame ready = wire::read_frame(impl_->from_runner, std::chrono::steady_clock::now() + cfg.start_timeout);
+    wire::Frame ready = wire::read_frame(impl_->from_runner, std::chrono::steady_clock::now() + impl_->start_timeout);
     if (ready.type == wire::Type::kError) {
       impl_->child.kill_all();
       // The runner's environment, not the candidate, is at fault (a Python without torch).
@@ -267,7 +289,7 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
         fail(ErrorKind::kEnvironment, ready.json.value("message", "the runner's environment is incomplete"));
       // A Python module that does not import is that solution's build failing, as in flashinfer-bench.
       const std::string code = ready.json.value("code", "load_error");
-      throw RunnerFailure{cfg.python && code == "load_error" ? Status::kCompileError : Status::kRuntimeError, code,
+      throw RunnerFailure{impl_->python && code == "load_error" ? Status::kCompileError : Status::kRuntimeError, code,
                           ready.json.value("message", "the runner could not start"), impl_->log_tail()};
     }
     if (ready.type != wire::Type::kReady)
@@ -278,12 +300,19 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
   }
 }
 
+const Json& RunnerClient::ready_info() {
+  await_ready();
+  return ready_;
+}
+
 RunnerClient::~RunnerClient() { stop(); }
 
 pid_t RunnerClient::pid() const { return impl_->child.pid(); }
 
 void RunnerClient::stop() {
   if (!impl_ || impl_->to_runner < 0) return;
+  impl_->awaiting_ready = false;  // a runner stopped before its first request is not waited for
+  PhaseScope timer(impl_->phase_stop.c_str());
   try {
     wire::Frame bye;
     bye.type = wire::Type::kBye;
@@ -300,6 +329,7 @@ void RunnerClient::stop() {
 
 RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, const std::vector<HostTensor>& outs,
                             bool flush, int late_ms, std::chrono::milliseconds timeout, RunResult* recycled) {
+  await_ready();
   // The sets go through the shared region (inputs from 0, outputs from out_offset); the frame
   // carries the same layout description as a blob request, and no bytes.
   size_t in_bytes = 0, out_bytes = 0;
@@ -307,25 +337,29 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
   for (const HostTensor& t : outs) out_bytes += t.nbytes();
   const size_t n = sets.size();
   const size_t out_offset = (in_bytes * n + 4095) / 4096 * 4096;
-  if (!impl_->shm.reserve(out_offset + out_bytes * n))
-    fail(ErrorKind::kEnvironment, std::string("cannot grow the memory shared with the runner: ") + strerror(errno));
-  uint8_t* p = impl_->shm.data();
-  for (const auto& set : sets) {
-    size_t bytes = 0;
-    for (const HostTensor& t : set) {
-      if (t.data.size() != t.nbytes()) fail(ErrorKind::kInternal, "input '" + t.name + "' has the wrong byte size");
-      bytes += t.nbytes();
+  {  // the shared region grows to fit, the sets are copied in, the outputs poisoned
+    PhaseScope upload("upload to shared memory");
+    if (!impl_->shm.reserve(out_offset + out_bytes * n))
+      fail(ErrorKind::kEnvironment, std::string("cannot grow the memory shared with the runner: ") + strerror(errno));
+    uint8_t* p = impl_->shm.data();
+    for (const auto& set : sets) {
+      size_t bytes = 0;
+      for (const HostTensor& t : set) {
+        if (t.data.size() != t.nbytes()) fail(ErrorKind::kInternal, "input '" + t.name + "' has the wrong byte size");
+        bytes += t.nbytes();
+      }
+      if (bytes != in_bytes) fail(ErrorKind::kInternal, "input sets of one request differ in size");
+      for (const HostTensor& t : set) p = std::copy(t.data.begin(), t.data.end(), p);
     }
-    if (bytes != in_bytes) fail(ErrorKind::kInternal, "input sets of one request differ in size");
-    for (const HostTensor& t : set) p = std::copy(t.data.begin(), t.data.end(), p);
+    // Poisoned, so that an output the runner never wrote back reads as unwritten, never as the
+    // previous request's.
+    if (out_bytes) std::memset(impl_->shm.data() + out_offset, 0xFF, out_bytes * n);
   }
-  // Poisoned, so that an output the runner never wrote back reads as unwritten, never as the
-  // previous request's.
-  if (out_bytes) std::memset(impl_->shm.data() + out_offset, 0xFF, out_bytes * n);
   wire::Frame req;
   req.type = wire::Type::kRun;
   req.json = {{"inputs", layouts(sets.at(0))}, {"outputs", layouts(outs)}, {"sets", n}, {"poison", 0xFF},
               {"flush", flush}, {"late_write_check_ms", late_ms}, {"shm", {{"out_offset", out_offset}}}};
+  PhaseScope request_timer(impl_->phase_request.c_str());
   auto t0 = std::chrono::steady_clock::now();
   wire::Frame resp = impl_->request(std::move(req), wire::Type::kRunResult, timeout, "during a call");
   impl_->check_limits();
@@ -353,12 +387,18 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
       r.calls.push_back(std::move(cr));
     }
     r.late_write = resp.json.at("late_write").get<bool>();
+    double called = 0;
+    for (const CallResult& c : r.calls) called += c.ms;
+    // What the runner timed is the calls themselves; the rest of the request is its flushes,
+    // copies to and from the device, hashes and the protocol.
+    claim_phase_time(impl_->phase_calls, std::min(called / 1000, r.judge_wall_ms / 1000));
   } catch (const std::exception&) {
     impl_->child.kill_all();
     throw RunnerFailure{Status::kRejected, "protocol_violation", "the runner's RUN answer does not match the request",
                         impl_->log_tail()};
   }
   // Copied out before anything looks at them: the runner can still write to the region.
+  PhaseScope download("download from shared memory");
   const uint8_t* q = out_bytes ? impl_->shm.data() + out_offset : nullptr;
   r.outputs.resize(sets.size());
   for (std::vector<HostTensor>& o : r.outputs) {
@@ -375,6 +415,7 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
 }
 
 std::vector<double> RunnerClient::batch(int repeat, std::chrono::milliseconds timeout, double* judge_wall_ms) {
+  await_ready();
   wire::Frame req;
   req.type = wire::Type::kBatch;
   req.json = {{"repeat", repeat}};  // runs on the buffers of the preceding RUN
@@ -394,6 +435,7 @@ std::vector<double> RunnerClient::batch(int repeat, std::chrono::milliseconds ti
 }
 
 Json RunnerClient::calibrate(std::chrono::milliseconds timeout) {
+  await_ready();
   wire::Frame req;
   req.type = wire::Type::kCalibrate;
   req.json = Json::object();

@@ -35,6 +35,12 @@ struct RunnerConfig {
   /// sources' directory, and the runner is kda_pyrunner.py beside runner_exe.
   std::optional<BuildResult::Python> python;
   std::vector<std::string> input_dtypes, output_dtypes;  ///< the definition's, for the Python runner
+  /// Returns from the constructor once the runner is spawned, without waiting for READY: the
+  /// runner loads its library and creates its device context while the judge does other work,
+  /// and the first request (or ready_info()) waits for READY and throws what the wait finds.
+  bool defer_ready = false;
+  /// Names this runner in the phase timers (eval/phase_timer.h): "<role> start", "<role> request".
+  std::string role = "runner";
 };
 
 /// A runner-side failure, already classified.
@@ -67,13 +73,14 @@ wire::Frame make_run_request(const std::vector<std::vector<HostTensor>>& input_s
 
 class RunnerClient {
  public:
-  /// Starts the runner and waits for READY; throws RunnerFailure (load errors, crashes).
+  /// Starts the runner and waits for READY (unless cfg.defer_ready); throws RunnerFailure (load
+  /// errors, crashes).
   explicit RunnerClient(const RunnerConfig& cfg);
   ~RunnerClient();
   RunnerClient(const RunnerClient&) = delete;
   RunnerClient& operator=(const RunnerClient&) = delete;
 
-  const Json& ready_info() const { return ready_; }  ///< {"pid", "device", "sandbox"}
+  const Json& ready_info();  ///< {"pid", "device", "sandbox"}; waits for READY if deferred
   pid_t pid() const;
 
   /// `recycled`: a previous result whose output buffers are reused (their pages are already
@@ -89,6 +96,7 @@ class RunnerClient {
   void stop();
 
  private:
+  void await_ready();
   struct Impl;
   std::unique_ptr<Impl> impl_;
   Json ready_;

@@ -9,6 +9,7 @@
 #include "build/builder.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "eval/phase_timer.h"
 #include "eval/stats.h"
 #include "store/store.h"
 #include "tune/regimes.h"
@@ -56,6 +57,7 @@ std::vector<Variant> variants_of(const std::vector<Solution>& solutions) {
 // Builds every variant before anything is timed, in parallel: compiles are independent
 // processes, and the Judge then finds each build in the cache.
 std::vector<BuildResult> build_all(const std::vector<Variant>& vs, const TuneOptions& opt) {
+  PhaseScope timer("builds (all variants, in parallel)");
   std::vector<BuildResult> out(vs.size());
   std::atomic<size_t> next{0};
   const size_t jobs = std::max<size_t>(1, std::min(vs.size(), opt.build_jobs ? opt.build_jobs : std::thread::hardware_concurrency()));
@@ -252,6 +254,7 @@ TuneReport tune(const TaskDir& task, const TuneOptions& opt) {
 
   EvalOptions eo = opt.eval;
   eo.workloads = "all";
+  eo.draw_cache_bytes = default_draw_cache_bytes();  // every workload is evaluated once per variant
   Judge judge(task, eo);
   Store store(task.store_dir());
   Measurer m(judge, store, session_keys(task, opt, judge, language), opt, built.size() * pub.size());

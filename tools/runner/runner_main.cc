@@ -19,6 +19,7 @@
 // profiles one process running the candidate, with no judge around it.
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -99,6 +100,14 @@ void kda_runner_fail(const char* code, const char* message) {
 
 int kda_runner_main(int argc, char** argv, const kda_runner_hooks* hooks) {
   std::signal(SIGPIPE, SIG_IGN);
+#ifdef __GLIBC__
+  // Input and output buffers of a new layout reuse the heap pages of the previous one instead of
+  // fresh mmap()s: a runner that serves many workloads (the baseline's and the reference's on
+  // the CPU backend) then touches each page once, not once per workload. A page's first touch
+  // costs more than copying it on some VMs (docs/evaluator.md, "Phase timers").
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
   Args args = parse_args(argc, argv);
   int kIn = 3, kOut = 4;
   // fd 5: the memory shared with the judge for input sets and outputs (eval/shared_region.h);
