@@ -82,7 +82,7 @@ struct Pick {
   unsigned bin, above, count;
 };
 
-struct BlockShared {
+struct alignas(16) BlockShared {
   unsigned hist[kTopBins];  // the top histogram; later the refine's 1024-bin histograms
   unsigned ckey[kCap];
   int cidx[kCap];
@@ -92,15 +92,15 @@ struct BlockShared {
   int flag;
 };
 
-struct HistShared {
+struct alignas(16) HistShared {
   unsigned hist[kTopBins];
   unsigned warp_tot[32];
   Pick pick;
   int flag;
 };
 
-// All NT threads call this with the same need (1 <= need <= sum of h). Ends with a barrier;
-// the answer is in *res.
+// All NT threads call this with the same need (1 <= need <= sum of h; h 16-byte aligned). Ends
+// with a barrier; the answer is in *res.
 template <int NT, int NBINS>
 __device__ void find_bin(const unsigned* h, unsigned need, Pick* res, unsigned* warp_tot) {
   constexpr int kPer = NBINS >= NT ? NBINS / NT : 1;
@@ -108,9 +108,18 @@ __device__ void find_bin(const unsigned* h, unsigned need, Pick* res, unsigned* 
   const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
   const bool owns = t * kPer < NBINS;
   unsigned local = 0;
-  if (owns)
+  if (owns) {
+    if constexpr (kPer % 4 == 0) {  // 16-byte loads: a stride of kPer words is a kPer-way bank conflict
 #pragma unroll
-    for (int q = 0; q < kPer; ++q) local += h[t * kPer + q];
+      for (int q = 0; q < kPer; q += 4) {
+        const uint4 v = *reinterpret_cast<const uint4*>(h + t * kPer + q);
+        local += v.x + v.y + v.z + v.w;
+      }
+    } else {
+#pragma unroll
+      for (int q = 0; q < kPer; ++q) local += h[t * kPer + q];
+    }
+  }
   unsigned incl = local;  // this lane's bins and those of higher lanes
 #pragma unroll
   for (int off = 1; off < 32; off <<= 1) {
