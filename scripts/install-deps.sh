@@ -10,6 +10,7 @@ PACKAGES=(
   libdlpack-dev libseccomp-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch  # python3-torch: the Python runner (PyTorch references, Python candidates)
+  libtorch-dev pybind11-dev  # torch's C++ headers: solutions with `binding: torch` (cpp_extension)
   # The HIP backend's compiler and runtime headers (kda-runner-hip, the HIP examples; docs/amd.md):
   # Debian 12's ROCm 5.2 (clang 15), which compiles for gfx90a; no AMD GPU is needed to build.
   hipcc libamdhip64-dev

@@ -126,6 +126,30 @@ TEST(PythonRunner, GemmPassesThroughItsOwnFloat16Reference) {
   for (const Json& t : traces) EXPECT_EQ(t["evaluation"]["status"], "PASSED") << t.dump();
 }
 
+// `binding: torch` on the CPU: a C++ solution built by torch's cpp_extension (kda_torch_build.py)
+// inside the build confinement, published into the build cache, imported by the Python runner
+// under the runner's confinement. Debian's headers for it are libtorch-dev and pybind11-dev.
+TEST(PythonRunner, ATorchBoundCppSolutionBuildsConfinedAndPasses) {
+  REQUIRE_TORCH();
+  if (!fs::exists("/usr/include/torch/extension.h") && !fs::exists("/usr/lib/python3/dist-packages/torch/include/torch/extension.h"))
+    GTEST_SKIP() << "no torch C++ headers here (apt install libtorch-dev pybind11-dev)";
+  TempDir tmp("kda-pytorchcpp");
+  fs::path ds = copy_dataset(tmp.path());
+  auto r = kda({"eval", ds.string(), (kSource / "tests/python_solutions/rmsnorm_h128_torch_cpp").string(), "--definition",
+                "rmsnorm_h128", "--json", "--budget", "0.05", "--hidden",
+                hide_all_but(ds, "rmsnorm", "rmsnorm_h128", 1).string()},
+               tmp.path() / "cache");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto traces = traces_of(r.out);
+  ASSERT_EQ(traces.size(), 1u) << r.out;
+  EXPECT_EQ(traces[0]["evaluation"]["status"], "PASSED") << traces[0].dump();
+  // The build is in the cache under its key, whole: the extension, its log and the ok marker.
+  size_t published = 0;
+  for (const auto& e : fs::recursive_directory_iterator(tmp.path() / "cache"))
+    if (e.path().filename() == "ok" && fs::exists(e.path().parent_path() / "build.log")) ++published;
+  EXPECT_GE(published, 1u);
+}
+
 // A task made of the real rmsnorm_h128 definition with its reference replaced.
 fs::path task_with_reference(const fs::path& parent, const std::string& name, const std::string& reference) {
   fs::path task = parent / name;

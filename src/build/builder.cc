@@ -1,9 +1,7 @@
 #include "build/builder.h"
 
-#include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -12,6 +10,7 @@
 #include <sstream>
 
 #include "build/diagnostics.h"
+#include "build/publish.h"
 #include "build/rocm_probe.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -27,6 +26,10 @@
 
 namespace kda {
 namespace fs = std::filesystem;
+using build_detail::publish_build;
+using build_detail::readable_log;
+using build_detail::remove_stale_temporaries;
+using build_detail::strip_prefix;
 
 namespace {
 
@@ -161,23 +164,6 @@ bool landlock_available() {
   return ok;
 }
 
-// A publish directory (<key>.tmp.<pid>) whose process is gone was left by a build that died
-// half-way; it is never mistaken for a build (only <key>/ok is), but it takes space.
-void remove_stale_temporaries(const fs::path& root) {
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(root, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    auto pos = name.find(".tmp.");
-    if (pos == std::string::npos) continue;
-    char* end = nullptr;
-    long pid = std::strtol(name.c_str() + pos + 5, &end, 10);
-    if (pid <= 0 || (end && *end)) continue;
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) continue;  // still building
-    std::error_code rm;
-    fs::remove_all(it->path(), rm);
-  }
-}
-
 // When the entry point names a function other than kda_entry, a one-line shim exports the ABI
 // symbol and forwards to it (the named function must have the kda_entry signature).
 std::string shim_source(const std::string& fn) {
@@ -192,19 +178,6 @@ bool is_translation_unit(const std::string& path) {
     if (path.size() > std::strlen(ext) && path.compare(path.size() - std::strlen(ext), std::string::npos, ext) == 0)
       return true;
   return false;
-}
-
-// Paths of the throwaway staging dir and of the sources' directory mean nothing to the reader.
-std::string strip_prefix(std::string log, const fs::path& dir) {
-  std::string prefix = dir.string() + "/";
-  for (size_t p; (p = log.find(prefix)) != std::string::npos;) log.erase(p, prefix.size());
-  return log;
-}
-
-std::string truncate_log(std::string log) {
-  const size_t kMax = 4000;
-  if (log.size() > kMax) log = log.substr(0, kMax) + "\n[... diagnostics truncated]";
-  return log;
 }
 
 }  // namespace
@@ -314,8 +287,7 @@ BuildResult build_solution(const Solution& s, const BuildOptions& opt) {
   spec.timeout = opt.timeout;
   ConfinedResult r = run_confined(spec);
   res.confined = confine;
-  res.log = truncate_log(scrub_diagnostics(strip_prefix(strip_prefix(r.output, staging.path()), src_dir), own,
-                                           public_include_dirs(toolchain)));
+  res.log = readable_log(r.output, {staging.path(), src_dir}, own, public_include_dirs(toolchain));
   if (!r.ok()) {
     if (r.timed_out)
       res.log = "compiler timed out after " + std::to_string(opt.timeout.count() / 1000) + " s and was killed\n" + res.log;
@@ -323,16 +295,7 @@ BuildResult build_solution(const Solution& s, const BuildOptions& opt) {
       res.log = std::string("compiler killed by signal ") + std::to_string(r.signal) + "\n" + res.log;
     return res;
   }
-  // Publish atomically: copy into a temp dir inside the cache, then rename.
-  fs::path tmp = root / (res.key + ".tmp." + std::to_string(::getpid()));
-  fs::create_directories(tmp);
-  fs::copy_file(out, tmp / "libsolution.so", fs::copy_options::overwrite_existing);
-  write_file_atomic(tmp / "build.log", res.command + "\n" + res.log);
-  write_file_atomic(tmp / "ok", res.toolchain + "\n");
-  std::error_code ec;
-  fs::rename(tmp, dir, ec);
-  if (ec) fs::remove_all(tmp, ec);  // another process published the same key first
-  res.ok = fs::exists(dir / "ok");
+  res.ok = publish_build(root, res.key, {{out, "libsolution.so"}}, res.command + "\n" + res.log, res.toolchain);
   return res;
 }
 

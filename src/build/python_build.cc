@@ -1,11 +1,11 @@
 #include "build/python_build.h"
 
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
 
+#include "build/publish.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
@@ -48,23 +48,31 @@ fs::path runner_side_file(const std::string& name) {
   return f;
 }
 
-// "Python 3.11.2 / torch 1.13.1": part of a torch extension's build key, since an extension is
-// bound to the interpreter and torch it was compiled against.
-std::string torch_toolchain(const fs::path& python) {
+// What a torch extension's build needs to know of the interpreter's torch: "Python 3.11.2 /
+// torch 1.13.1 / cuda None" (part of the build key, since an extension is bound to the
+// interpreter and torch it was compiled against), and where torch's package lies (its headers
+// are public text in the build's diagnostics).
+struct TorchInfo {
+  std::string toolchain, package_dir;
+};
+
+const TorchInfo& torch_info(const fs::path& python) {
   static std::mutex mu;
-  static std::string cached;
+  static TorchInfo cached;
   std::lock_guard<std::mutex> lock(mu);
-  if (!cached.empty()) return cached;
+  if (!cached.toolchain.empty()) return cached;
   ProcessResult r = run_process(
       {.argv = {python.string(), "-I", "-c",
-                "import sys, torch; print('Python %d.%d.%d / torch %s / cuda %s' % (sys.version_info[:3] + "
-                "(torch.__version__, torch.version.cuda)))"},
+                "import os, sys, torch; print('Python %d.%d.%d / torch %s / cuda %s' % (sys.version_info[:3] + "
+                "(torch.__version__, torch.version.cuda))); print(os.path.dirname(torch.__file__))"},
        .timeout = std::chrono::seconds(120)});
   if (!r.ok())
     fail(ErrorKind::kEnvironment, python.string() + " cannot import torch, which a torch-bound solution needs: "
                                   "install it (Debian: apt install python3-torch; elsewhere: pip install torch) "
                                   "or set KDA_PYTHON to a python3 that has it");
-  cached = r.out.substr(0, r.out.find('\n'));
+  const size_t eol = r.out.find('\n');
+  cached.toolchain = r.out.substr(0, eol);
+  if (eol != std::string::npos) cached.package_dir = r.out.substr(eol + 1, r.out.find('\n', eol + 1) - eol - 1);
   return cached;
 }
 
@@ -98,7 +106,7 @@ bool has_suffix(const std::string& s, const char* suffix) {
 // tree and the sources; writable: the staging directory only.
 BuildResult build_torch_extension(const Solution& s, const BuildOptions& opt, BuildResult res, const fs::path& root) {
   const fs::path python = python_executable();
-  res.toolchain = torch_toolchain(python);
+  res.toolchain = torch_info(python).toolchain;
   const std::string module = "kda_ext_" + res.key.substr(0, 16);
   fs::path dir = root / res.key;
   fs::path src_dir = root / (res.key + ".src");
@@ -143,10 +151,14 @@ BuildResult build_torch_extension(const Solution& s, const BuildOptions& opt, Bu
   ConfinedResult r = run_confined(spec);
   res.confined = spec.confine;
   res.command = "torch.utils.cpp_extension.load(" + module + ")";
-  std::string log = r.output;
-  for (const fs::path& prefix : {staging.path(), src_dir})
-    for (size_t at; (at = log.find(prefix.string() + "/")) != std::string::npos;) log.erase(at, prefix.string().size() + 1);
-  res.log = log.size() > 4000 ? log.substr(log.size() - 4000) : log;
+  std::vector<std::string> own;
+  for (const SourceFile& f : s.sources) own.push_back(f.path);
+  // torch's headers and the interpreter's tree are public text; the driver prints its error last.
+  res.log = build_detail::readable_log(r.output, {staging.path(), src_dir}, own,
+                                       {"/usr/include", "/usr/lib/gcc", "/usr/local/include", "/usr/local/cuda",
+                                        fs::canonical(python).parent_path().parent_path().string(),
+                                        torch_info(python).package_dir},
+                                       /*keep_tail=*/true);
   if (!r.ok()) {
     if (r.timed_out) res.log = "the torch extension build timed out and was killed\n" + res.log;
     return res;
@@ -156,15 +168,7 @@ BuildResult build_torch_extension(const Solution& s, const BuildOptions& opt, Bu
     res.log = "the torch extension build produced no " + module + ".so\n" + res.log;
     return res;
   }
-  fs::path tmp = root / (res.key + ".tmp." + std::to_string(::getpid()));
-  fs::create_directories(tmp);
-  fs::copy_file(built, tmp / (module + ".so"), fs::copy_options::overwrite_existing);
-  write_file_atomic(tmp / "build.log", res.log);
-  write_file_atomic(tmp / "ok", res.toolchain + "\n");
-  std::error_code ec;
-  fs::rename(tmp, dir, ec);
-  if (ec) fs::remove_all(tmp, ec);
-  res.ok = fs::exists(dir / "ok");
+  res.ok = build_detail::publish_build(root, res.key, {{built, module + ".so"}}, res.log, res.toolchain);
   return res;
 }
 
