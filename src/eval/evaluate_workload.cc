@@ -62,7 +62,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // behind the CUDA launch gate and may carry one-time set-up, and its wall time (transfers
   // included) sets how long the candidate's calls may take (call_timeout_for).
   uint64_t draw = 0;
-  const std::shared_ptr<const DrawBatch> correctness_draw = draw_batch(w, draw, 1);
+  std::shared_ptr<const DrawBatch> correctness_draw = draw_batch(w, draw, 1);
   const std::vector<std::vector<HostTensor>>& sets = correctness_draw->sets;
   const std::vector<std::vector<HostTensor>>& expected = correctness_draw->expected;
   // Output templates: only names, types and shapes reach the runner, so their zero-filled
@@ -141,6 +141,9 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   size_t set_bytes = 0;
   for (const HostTensor& t : sets[0]) set_bytes += t.nbytes();
   for (const HostTensor& t : outs) set_bytes += t.nbytes();
+  // Done with draw 0 (the runners keep their own copies for BATCH): unless the draw cache holds
+  // it, its pages go back to the heap for the timed phase's sets.
+  correctness_draw.reset();
   const int kBatch = static_cast<int>(std::clamp<size_t>(kRequestBytes / std::max<size_t>(set_bytes, 1), 1, 4));
   int call_index = 0, both_index = 0;
   double cand_seconds = 0, base_seconds = 0;

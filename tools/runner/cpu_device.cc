@@ -77,6 +77,7 @@ class CpuDevice final : public Device {
   void download(void* dst, const void* src, size_t n) override { std::memcpy(dst, src, n); }
   void fill(void* dst, uint8_t byte, size_t n) override { std::memset(dst, byte, n); }
   const void* host_view(const void* p) override { return p; }
+  bool tensors_in_host_memory() const override { return true; }
   void flush_caches() override {
     // Writing (not just reading) a buffer twice the LLC evicts the candidate's data, dirty
     // lines included; the counter stops the compiler from dropping the stores.

@@ -30,6 +30,9 @@ class Device {
   virtual void upload(void* dst, const void* src, size_t n) = 0;
   virtual void download(void* dst, const void* src, size_t n) = 0;
   virtual void fill(void* dst, uint8_t byte, size_t n) = 0;
+  /// Whether the candidate's tensors are plain host memory (the CPU backend): then a call may run
+  /// on the input sets where they lie in the memory shared with the judge (session.cc).
+  virtual bool tensors_in_host_memory() const { return false; }
   /// `p` (from alloc) as host-readable memory, or nullptr when it must be downloaded first.
   virtual const void* host_view(const void* p) { (void)p; return nullptr; }
   /// Host memory that transfers fast (CUDA: page-locked), for scratch buffers; release_host frees it.
