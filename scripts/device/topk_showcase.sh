@@ -9,7 +9,8 @@
 #   RESUME=.device/topk_showcase_task.tgz STEPS=tune ...          continue a cut tune sweep
 #
 # Steps (STEPS, default "check eval torch time sanitize tune", run in this order):
-#   check     scripts/device/topk_radix_check.cu (all three ALGOs included, BLOCK 512) against
+#   check     scripts/device/topk_radix_check.cu (all three ALGOs included, BLOCK 512; DRIVER_FLAGS,
+#             e.g. "-DTOP_BITS=13 -DBLOCK=256", changes the driver's build) against
 #             a CPU top-k: shapes from 1x1 to 2000x10000, special values, misaligned rows,
 #             K = 1 and K = N, repeated calls with fresh data
 #   eval      kda eval --backend cuda of cuda_radix (its default params) on the 16 hidden shapes
@@ -74,7 +75,7 @@ PY
 
 if want check || want sanitize || want time; then
   log "build: the standalone driver (scripts/device/topk_radix_check.cu)"
-  nvcc -O3 -std=c++17 -arch=sm_90 -lineinfo -I"$KDA_DLPACK_INCLUDE" -o "$work/topk_check" scripts/device/topk_radix_check.cu \
+  nvcc -O3 -std=c++17 -arch=sm_90 -lineinfo ${DRIVER_FLAGS:-} -I"$KDA_DLPACK_INCLUDE" -o "$work/topk_check" scripts/device/topk_radix_check.cu \
     > "$OUT/driver_build.log" 2>&1
   echo "driver build rc=$?" | tee -a "$S"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPU check of examples/topk/solutions/cuda_radix without a GPU (cuda_emu.h says what it covers):
 # rewrites the kernel's launch sites and __shared__ declarations for the emulation, builds
-# emu_main.cc with g++ and runs it. Usage: scripts/topk_emu/run.sh [KERNEL.cu]  (exit 1 on a failure)
+# emu_main.cc with g++ and runs it. Usage: [EMU_FLAGS=-DTOP_BITS=13] scripts/topk_emu/run.sh [KERNEL.cu]
+# (exit 1 on a failure)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 src="${1:-$here/../../examples/topk/solutions/cuda_radix/kernel.cu}"
@@ -22,6 +23,6 @@ s, n = re.subn(r"cudaLaunchCooperativeKernel\(reinterpret_cast<void\*>\((\w+<\w+
 assert n == 1, "expected one cooperative launch"
 open(sys.argv[2], "w").write(s)
 PY
-g++ -std=c++20 -O1 -g -pthread -fno-strict-aliasing -Wno-unknown-pragmas -I"$here" -DKERNEL_EMU="\"$tmp/kernel_emu.inc\"" \
+g++ -std=c++20 -O1 -g -pthread -fno-strict-aliasing -Wno-unknown-pragmas ${EMU_FLAGS:-} -I"$here" -DKERNEL_EMU="\"$tmp/kernel_emu.inc\"" \
   -o "$tmp/emu" "$here/emu_main.cc"
 "$tmp/emu"

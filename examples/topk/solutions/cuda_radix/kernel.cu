@@ -1,11 +1,12 @@
 // Row-wise top-k as a radix select on order-preserving uint32 keys (larger float -> larger key;
 // every NaN is given the largest key, as torch.topk ranks NaN above +inf). The first pass is a
-// histogram of the keys' top 12 bits (sign, exponent, 3 mantissa bits); the bin that holds the
-// K-th key (the "threshold bin") is found from it. The second pass writes every key above that
-// bin straight to the output and collects the keys of the bin itself as candidates, usually a
-// few hundred to ~1.5k of a 128k row of normal scores. A refine step then selects the remaining
-// need among the candidates by their low 20 bits (two 10-bit digits) in one block. Two reads of
-// the row (the second mostly from L2), O(N) work, three structurally different drivers:
+// histogram of the keys' top TOP_BITS bits (12: sign, exponent, 3 mantissa bits); the bin that
+// holds the K-th key (the "threshold bin") is found from it. The second pass writes every key
+// above that bin straight to the output and collects the keys of the bin itself as candidates,
+// usually a few hundred to ~1.5k of a 128k row of normal scores at 12 bits (half at 13, where
+// the histogram is twice as large). A refine step then selects the remaining need among the
+// candidates by their low bits (two digits: 10 + 10 at 12 bits) in one block. Two reads of the
+// row (the second mostly from L2), O(N) work, three structurally different drivers:
 //
 //   ALGO 0: one block per row, everything in the block: shared-memory histograms, candidates in
 //           shared memory. Many rows fill the GPU, so nothing crosses blocks and one launch does.
@@ -40,16 +41,21 @@
 #ifndef UNROLL
 #define UNROLL 4  // float4 loads in flight per thread per step of the histogram pass
 #endif
+#ifndef TOP_BITS
+#define TOP_BITS 12  // bits of the first histogram (the refine takes the rest in two digits)
+#endif
 static_assert((BLOCK & (BLOCK - 1)) == 0 && BLOCK >= 128 && BLOCK <= 1024, "BLOCK must be a power of two in [128, 1024]");
 static_assert(UNROLL >= 1 && UNROLL <= 8, "UNROLL must be in [1, 8]");
+static_assert(TOP_BITS >= 10 && TOP_BITS <= 13, "TOP_BITS must be in [10, 13]");
 
 namespace {
 
 constexpr unsigned kFull = 0xffffffffu;
-constexpr int kTopBins = 4096;  // top 12 bits of the key
-constexpr int kTopShift = 20;
-constexpr unsigned kTopMask = 0xfff00000u;
-constexpr int kLowBins = 1024;  // the refine's digits: bits 19..10, then 9..0
+constexpr int kTopBins = 1 << TOP_BITS;  // the first histogram: the key's top bits
+constexpr int kTopShift = 32 - TOP_BITS;
+constexpr unsigned kTopMask = ~0u << kTopShift;
+constexpr int kD0 = (kTopShift + 1) / 2, kD1 = kTopShift - kD0;  // the refine's two digits, high first
+constexpr int kLowBins = 1 << kD0;
 constexpr int kCap = 3072;      // candidates that fit in shared memory (else read where they lie)
 constexpr int kFilterUnroll = 2;  // float4s per thread per step of the filter pass (registers: 40, not 64 at 4)
 
@@ -83,9 +89,14 @@ struct Pick {
 };
 
 struct alignas(16) BlockShared {
-  unsigned hist[kTopBins];  // the top histogram; later the refine's 1024-bin histograms
-  unsigned ckey[kCap];
-  int cidx[kCap];
+  union {
+    unsigned top[kTopBins];  // the first histogram, until the threshold bin is known
+    struct {
+      unsigned key[kCap];
+      int idx[kCap];
+    } cand;  // then the candidates
+  } u;
+  alignas(16) unsigned low[kLowBins];  // the refine's histograms
   unsigned warp_tot[32];
   Pick pick;
   unsigned ctr[2];
@@ -93,7 +104,7 @@ struct alignas(16) BlockShared {
 };
 
 struct alignas(16) HistShared {
-  unsigned hist[kTopBins];
+  alignas(16) unsigned hist[kTopBins];
   unsigned warp_tot[32];
   Pick pick;
   int flag;
@@ -306,30 +317,36 @@ struct RowCands {  // the bin's keys found again in the row (the candidates over
   }
 };
 
-// Selects `need` of the candidates (all in threshold bin `bin`, `count` of them) by the low 20
-// bits and writes them to yo[0, need). Every thread of the block calls it.
+// One digit of the refine: BITS bits at `shift`, among the candidates that match prefix/mask.
+template <int NT, int BITS, class Src>
+__device__ void refine_digit(const Src& src, int shift, unsigned& prefix, unsigned& mask, unsigned& left, bool& done,
+                             BlockShared& sh) {
+  constexpr int kBins = 1 << BITS;
+  for (int i = threadIdx.x; i < kBins; i += NT) sh.low[i] = 0;
+  __syncthreads();
+  for (int i = threadIdx.x; i < src.n; i += NT) {
+    unsigned k;
+    int ix;
+    if (src.get(i, k, ix) && (k & mask) == prefix) atomicAdd(&sh.low[(k >> shift) & (kBins - 1)], 1u);
+  }
+  __syncthreads();
+  find_bin<NT, kBins>(sh.low, left, &sh.pick, sh.warp_tot);
+  const Pick p = sh.pick;
+  prefix |= p.bin << shift;
+  mask |= static_cast<unsigned>(kBins - 1) << shift;
+  left -= p.above;
+  done = p.count == left;
+  __syncthreads();  // everyone has read pick and low before they are written again
+}
+
+// Selects `need` of the candidates (all in threshold bin `bin`, `count` of them) by the low bits
+// and writes them to yo[0, need). Every thread of the block calls it.
 template <int NT, class Src>
 __device__ void refine(const Src& src, unsigned bin, unsigned need, unsigned count, int* yo, BlockShared& sh) {
   unsigned prefix = bin << kTopShift, mask = kTopMask, left = need;
   bool done = count == need;  // the whole bin is taken
-  for (int level = 0; level < 2 && !done; ++level) {
-    const int shift = level == 0 ? 10 : 0;
-    for (int i = threadIdx.x; i < kLowBins; i += NT) sh.hist[i] = 0;
-    __syncthreads();
-    for (int i = threadIdx.x; i < src.n; i += NT) {
-      unsigned k;
-      int ix;
-      if (src.get(i, k, ix) && (k & mask) == prefix) atomicAdd(&sh.hist[(k >> shift) & (kLowBins - 1)], 1u);
-    }
-    __syncthreads();
-    find_bin<NT, kLowBins>(sh.hist, left, &sh.pick, sh.warp_tot);
-    const Pick p = sh.pick;
-    prefix |= p.bin << shift;
-    mask |= static_cast<unsigned>(kLowBins - 1) << shift;
-    left -= p.above;
-    done = p.count == left;
-    __syncthreads();  // everyone has read pick and hist before they are written again
-  }
+  if (!done) refine_digit<NT, kD0>(src, kD1, prefix, mask, left, done, sh);
+  if (!done) refine_digit<NT, kD1>(src, 0, prefix, mask, left, done, sh);
   if (threadIdx.x == 0) sh.ctr[0] = sh.ctr[1] = 0;
   __syncthreads();
   const unsigned n_gt = need - left;  // exactly this many candidates lie above the final threshold
@@ -357,19 +374,19 @@ __global__ void __launch_bounds__(NT) block_rows(const float* __restrict__ x, in
   const float* xr = x + static_cast<int64_t>(blockIdx.x) * n;
   int* yr = y + static_cast<int64_t>(blockIdx.x) * k;
   const Geom g(xr, n);
-  for (int i = threadIdx.x; i < kTopBins; i += NT) sh.hist[i] = 0;
+  for (int i = threadIdx.x; i < kTopBins; i += NT) sh.u.top[i] = 0;
   if (threadIdx.x == 0) sh.ctr[0] = sh.ctr[1] = 0;
   __syncthreads();
-  hist_range<NT>(g.v, 0, g.nv, sh.hist);
-  if (static_cast<int>(threadIdx.x) < g.extras) atomicAdd(&sh.hist[key_of(xr[g.extra_index(threadIdx.x)]) >> kTopShift], 1u);
+  hist_range<NT>(g.v, 0, g.nv, sh.u.top);
+  if (static_cast<int>(threadIdx.x) < g.extras) atomicAdd(&sh.u.top[key_of(xr[g.extra_index(threadIdx.x)]) >> kTopShift], 1u);
   __syncthreads();
-  find_bin<NT, kTopBins>(sh.hist, static_cast<unsigned>(k), &sh.pick, sh.warp_tot);
-  const Pick p = sh.pick;
-  filter_range<NT>(g, 0, g.nv, true, p.bin, SmemSink{&sh.ctr[0], &sh.ctr[1], yr, sh.ckey, sh.cidx});
+  find_bin<NT, kTopBins>(sh.u.top, static_cast<unsigned>(k), &sh.pick, sh.warp_tot);
+  const Pick p = sh.pick;  // find_bin's last barrier: nobody reads the histogram again (candidates overwrite it)
+  filter_range<NT>(g, 0, g.nv, true, p.bin, SmemSink{&sh.ctr[0], &sh.ctr[1], yr, sh.u.cand.key, sh.u.cand.idx});
   __syncthreads();  // candidates and counters complete; refine resets the counters after its barriers
   const unsigned need = static_cast<unsigned>(k) - p.above;
   if (p.count <= static_cast<unsigned>(kCap))
-    refine<NT>(SmemCands{sh.ckey, sh.cidx, static_cast<int>(p.count)}, p.bin, need, p.count, yr + p.above, sh);
+    refine<NT>(SmemCands{sh.u.cand.key, sh.u.cand.idx, static_cast<int>(p.count)}, p.bin, need, p.count, yr + p.above, sh);
   else
     refine<NT>(RowCands{xr, static_cast<int>(n), p.bin}, p.bin, need, p.count, yr + p.above, sh);
 }
@@ -447,11 +464,11 @@ __device__ void split_filter_phase(const SplitArgs& a, unsigned bin, unsigned ab
   if (count <= static_cast<unsigned>(kCap)) {
     for (unsigned i = threadIdx.x; i < count; i += NT) {
       const uint2 c = __ldcg(&cand[i]);
-      sh.ckey[i] = c.x;
-      sh.cidx[i] = static_cast<int>(c.y);
+      sh.u.cand.key[i] = c.x;
+      sh.u.cand.idx[i] = static_cast<int>(c.y);
     }
     __syncthreads();
-    refine<NT>(SmemCands{sh.ckey, sh.cidx, static_cast<int>(count)}, bin, need, count, yr + above, sh);
+    refine<NT>(SmemCands{sh.u.cand.key, sh.u.cand.idx, static_cast<int>(count)}, bin, need, count, yr + above, sh);
   } else {
     refine<NT>(GlobalCands{cand, static_cast<int>(count)}, bin, need, count, yr + above, sh);
   }
@@ -484,7 +501,7 @@ template <int NT>
 __global__ void __launch_bounds__(NT, 1536 / NT) split_fused(SplitArgs a) {  // 3 x 512 threads per SM co-resident
   __shared__ BlockShared sh;
   RowState& st = a.state[blockIdx.y];
-  if (split_hist_phase<NT>(a, sh.hist, sh.warp_tot, &sh.pick, &sh.flag)) {
+  if (split_hist_phase<NT>(a, sh.u.top, sh.warp_tot, &sh.pick, &sh.flag)) {
     if (threadIdx.x == 0) {
       __threadfence();  // bin, above, count and the zeroed histogram before the flag
       atomicExch(&st.ready, 1u);
