@@ -46,7 +46,7 @@
 #endif
 static_assert((BLOCK & (BLOCK - 1)) == 0 && BLOCK >= 128 && BLOCK <= 1024, "BLOCK must be a power of two in [128, 1024]");
 static_assert(UNROLL >= 1 && UNROLL <= 8, "UNROLL must be in [1, 8]");
-static_assert(TOP_BITS >= 10 && TOP_BITS <= 13, "TOP_BITS must be in [10, 13]");
+static_assert(TOP_BITS >= 11 && TOP_BITS <= 13, "TOP_BITS must be in [11, 13] (the range scripts/topk_emu checks)");
 
 namespace {
 
