@@ -41,7 +41,7 @@ std::vector<std::string> cpu_candidates() {
 
 }  // namespace
 
-TEST_P(RedTeam, GetsItsSpecificNonPassedVerdict) {
+TEST_P(RedTeam, GetsItsSpecificVerdict) {
   const std::string name = GetParam();
   Json want = expected_table()[name];
   fs::path cand = fs::path(KDA_SOURCE_DIR) / "tests/redteam" / name;
@@ -57,7 +57,10 @@ TEST_P(RedTeam, GetsItsSpecificNonPassedVerdict) {
   for (const Json& t : traces) {
     EXPECT_EQ(t["kda"]["status"], want["status"]) << name << ": " << t.dump();
     EXPECT_EQ(t["kda"]["reason_code"], want["reason_code"]) << name << ": " << t["kda"].dump();
-    EXPECT_FALSE(t["kda"]["reason"].get<std::string>().empty());
+    // A candidate whose attack the judge disarms (spin_between_calls) passes, with no reason.
+    if (want["status"] != "PASSED") {
+      EXPECT_FALSE(t["kda"]["reason"].get<std::string>().empty());
+    }
   }
   EXPECT_EQ(r.out.find(secret), std::string::npos) << "bytes of a file outside the solution reached the output";
   EXPECT_EQ(r.err.find(secret), std::string::npos) << "bytes of a file outside the solution reached the output";

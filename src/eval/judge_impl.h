@@ -86,6 +86,8 @@ struct Judge::Impl {
   RunnerConfig config(const BuildResult& build, const std::string& backend, const char* role) {
     RunnerConfig c;
     c.role = role;
+    // Candidate code only: the reference and the baseline are the task's own.
+    c.freeze_between_requests = std::string(role) == "candidate";
     c.runner_exe = runner_exe;
     c.backend = backend;
     c.library = build.library;

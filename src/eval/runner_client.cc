@@ -102,6 +102,19 @@ struct RunnerClient::Impl {
   std::chrono::milliseconds start_timeout{60000};
   bool python = false;           ///< the Python runner (a load error is its COMPILE_ERROR)
   bool awaiting_ready = false;   ///< spawned, READY not read yet (RunnerConfig::defer_ready)
+  bool freeze = false;           ///< RunnerConfig::freeze_between_requests
+  bool frozen = false;
+
+  // SIGSTOP cannot be caught or ignored; the group is the runner and anything it started.
+  void stop_group() {
+    if (!freeze || frozen || child.pid() <= 0) return;
+    if (::kill(-child.pid(), SIGSTOP) == 0) frozen = true;
+  }
+  void continue_group() {
+    if (!frozen) return;
+    ::kill(-child.pid(), SIGCONT);
+    frozen = false;
+  }
 
   ~Impl() {
     if (to_runner >= 0) ::close(to_runner);
@@ -192,6 +205,7 @@ struct RunnerClient::Impl {
 
   wire::Frame request(wire::Frame req, wire::Type expect, std::chrono::milliseconds timeout, const std::string& during) {
     req.seq = ++seq;
+    continue_group();
     try {
       wire::write_frame(to_runner, req);
       auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -208,6 +222,7 @@ struct RunnerClient::Impl {
                             "unexpected frame " + during + " (sequence or type out of order): something in the candidate wrote to the protocol channel",
                             log_tail()};
       }
+      stop_group();  // until the next request
       return resp;
     } catch (const wire::WireError& e) {
       char within[48];
@@ -273,6 +288,7 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
   impl_->start_timeout = cfg.start_timeout;
   impl_->python = cfg.python.has_value();
   impl_->awaiting_ready = true;
+  impl_->freeze = cfg.freeze_between_requests;
   if (!cfg.defer_ready) await_ready();
 }
 
@@ -313,6 +329,7 @@ void RunnerClient::stop() {
   if (!impl_ || impl_->to_runner < 0) return;
   impl_->awaiting_ready = false;  // a runner stopped before its first request is not waited for
   PhaseScope timer(impl_->phase_stop.c_str());
+  impl_->continue_group();  // a stopped runner cannot read its BYE
   try {
     wire::Frame bye;
     bye.type = wire::Type::kBye;

@@ -41,6 +41,11 @@ struct RunnerConfig {
   bool defer_ready = false;
   /// Names this runner in the phase timers (eval/phase_timer.h): "<role> start", "<role> request".
   std::string role = "runner";
+  /// Stopped (SIGSTOP to its whole process group) whenever it is not serving a request, and
+  /// continued just before the next: a candidate's own threads cannot run while the baseline it
+  /// is interleaved with is timed (a thread that spins between calls would slow the baseline and
+  /// inflate the candidate's speedup), nor while the judge reads its outputs.
+  bool freeze_between_requests = false;
 };
 
 /// A runner-side failure, already classified.
