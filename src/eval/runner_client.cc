@@ -356,9 +356,9 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
   const size_t out_offset = (in_bytes * n + 4095) / 4096 * 4096;
   {  // the shared region grows to fit, the sets are copied in, the outputs poisoned
     PhaseScope upload("upload to shared memory");
-    if (!impl_->shm.reserve(out_offset + out_bytes * n))
+    if (!impl_->shm.grow(out_offset + out_bytes * n))
       fail(ErrorKind::kEnvironment, std::string("cannot grow the memory shared with the runner: ") + strerror(errno));
-    uint8_t* p = impl_->shm.data();
+    size_t at = 0;
     for (const auto& set : sets) {
       size_t bytes = 0;
       for (const HostTensor& t : set) {
@@ -366,11 +366,16 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
         bytes += t.nbytes();
       }
       if (bytes != in_bytes) fail(ErrorKind::kInternal, "input sets of one request differ in size");
-      for (const HostTensor& t : set) p = std::copy(t.data.begin(), t.data.end(), p);
+      for (const HostTensor& t : set) {
+        if (!impl_->shm.write_at(at, t.data.data(), t.data.size()))
+          fail(ErrorKind::kEnvironment, std::string("cannot write to the memory shared with the runner: ") + strerror(errno));
+        at += t.data.size();
+      }
     }
     // Poisoned, so that an output the runner never wrote back reads as unwritten, never as the
     // previous request's.
-    if (out_bytes) std::memset(impl_->shm.data() + out_offset, 0xFF, out_bytes * n);
+    if (out_bytes && !impl_->shm.fill_at(out_offset, 0xFF, out_bytes * n))
+      fail(ErrorKind::kEnvironment, std::string("cannot write to the memory shared with the runner: ") + strerror(errno));
   }
   wire::Frame req;
   req.type = wire::Type::kRun;
@@ -416,7 +421,7 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
   }
   // Copied out before anything looks at them: the runner can still write to the region.
   PhaseScope download("download from shared memory");
-  const uint8_t* q = out_bytes ? impl_->shm.data() + out_offset : nullptr;
+  size_t q = out_offset;
   r.outputs.resize(sets.size());
   for (std::vector<HostTensor>& o : r.outputs) {
     o.resize(outs.size());
@@ -424,7 +429,12 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
       o[i].name = outs[i].name;
       o[i].dtype = outs[i].dtype;
       o[i].shape = outs[i].shape;
-      o[i].data.assign(q, q + outs[i].nbytes());  // within the recycled capacity: no new pages
+      o[i].data.resize(outs[i].nbytes());  // within the recycled capacity: no new pages
+      if (!impl_->shm.read_at(q, o[i].data.data(), o[i].data.size())) {
+        impl_->child.kill_all();
+        throw RunnerFailure{Status::kRejected, "protocol_violation", "the runner's outputs could not be read back",
+                            impl_->log_tail()};
+      }
       q += outs[i].nbytes();
     }
   }

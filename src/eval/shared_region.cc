@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "core/error.h"
 
@@ -71,6 +73,47 @@ bool SharedRegion::reserve(size_t bytes) {
   // The runner may have grown the file (harmless); shrinking is sealed, so only ever grow.
   if (static_cast<size_t>(st.st_size) < bytes && ::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) return false;
   return remap(bytes);
+}
+
+bool SharedRegion::grow(size_t bytes) {
+  if (fd_ < 0) return false;
+  struct stat st{};
+  if (::fstat(fd_, &st) != 0) return false;
+  // The runner may have grown the file (harmless); shrinking is sealed, so only ever grow.
+  return static_cast<size_t>(st.st_size) >= bytes || ::ftruncate(fd_, static_cast<off_t>(bytes)) == 0;
+}
+
+bool SharedRegion::write_at(size_t offset, const void* src, size_t n) {
+  const char* p = static_cast<const char*>(src);
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(offset));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w, offset += static_cast<size_t>(w), n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+bool SharedRegion::fill_at(size_t offset, uint8_t byte, size_t n) {
+  static thread_local std::vector<uint8_t> chunk;
+  if (chunk.size() != (1u << 20) || chunk[0] != byte) chunk.assign(1u << 20, byte);
+  while (n > 0) {
+    const size_t k = std::min(n, chunk.size());
+    if (!write_at(offset, chunk.data(), k)) return false;
+    offset += k, n -= k;
+  }
+  return true;
+}
+
+bool SharedRegion::read_at(size_t offset, void* dst, size_t n) const {
+  char* p = static_cast<char*>(dst);
+  while (n > 0) {
+    ssize_t r = ::pread(fd_, p, n, static_cast<off_t>(offset));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r, offset += static_cast<size_t>(r), n -= static_cast<size_t>(r);
+  }
+  return true;
 }
 
 bool SharedRegion::map(size_t bytes) {

@@ -1,6 +1,6 @@
 // The memory that carries input sets to a runner and its outputs back (protocol v2): a memfd
-// the judge creates, grows and maps, passed to the runner as fd 5 at spawn, mapped by the runner
-// too. It replaces copying every set through the pipes (the frames still carry every request
+// the judge creates and grows, passed to the runner as fd 5 at spawn and mapped by the runner;
+// the judge writes and reads it with pwrite/pread (kda eval) or maps it (reserve()). It replaces copying every set through the pipes (the frames still carry every request
 // and answer, validated as before; only the bulk bytes move here).
 //
 // Trust: nothing the judge decides on is read from this memory in place. The judge keeps its
@@ -10,7 +10,8 @@
 // it could not do to its own heap: changing a set before it is used is an input mutation, and
 // changing an output is checked like any output. It cannot make the judge fault: the judge seals
 // the file against shrinking and against further seals (F_SEAL_SHRINK | F_SEAL_SEAL), so the
-// pages the judge maps stay backed, and it never maps more than the size it set itself.
+// pages the judge maps stay backed and its reads are never short, and it never maps or reads
+// more than the size it set itself.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,15 @@ class SharedRegion {
 
   /// Judge side: grows the file to at least `bytes` and maps that much. Returns false on failure.
   bool reserve(size_t bytes);
+  /// Judge side, without mapping: grows the file to at least `bytes`; and copies to and from
+  /// the file with pwrite/pread. The judge maps nothing of a runner's region: on a VM with
+  /// shadow page tables, the first touch of each mapped page costs more than its copy, and a
+  /// candidate's region is new for every workload (issue 16). Each returns false on failure
+  /// (a short read included: the file cannot shrink).
+  bool grow(size_t bytes);
+  bool write_at(size_t offset, const void* src, size_t n);
+  bool fill_at(size_t offset, uint8_t byte, size_t n);
+  bool read_at(size_t offset, void* dst, size_t n) const;
   /// Runner side: maps `bytes` if the file is that large (the judge reserves before each request);
   /// false when it is not, or mapping fails.
   bool map(size_t bytes);
