@@ -84,13 +84,15 @@ namespace kda::e2e {
 // A candidate that hangs on every call costs seconds per workload, not the whole --timeout: the
 // call timeout follows from the baseline's first call (2 s + 20x its wall time, docs/evaluator.md).
 // Each trace names the deadline it met; 11 workloads of it finish in well under a minute
-// (measured in the closing figures, not asserted: a loaded machine may be slower).
+// (measured in the closing figures, not asserted: a loaded machine may be slower). The cap is
+// set far above what the rule gives, so that the deadline's source shows even when a loaded
+// machine makes the baseline's first call slow (0.4 s was seen, which gives 10.1 s).
 TEST(Hang, ElevenWorkloadsEachMeetADeadlineOfSecondsNotTheWholeTimeout) {
   TempDir dir("kda-hang");
   fs::path task = init_task(dir.path(), "vector_add");
   write_vector_add_workloads(task, {1, 2, 3, 7, 15, 31, 63, 255, 1023, 2049, 4097});
   auto r = kda({"eval", task.string(), (fs::path(KDA_SOURCE_DIR) / "tests/redteam/hang").string(), "--json", "--timeout",
-                "20", "--budget", "0.1"},
+                "90", "--budget", "0.1"},
                dir.path() / "cache");
   ASSERT_EQ(r.exit_code, 0) << r.describe() << "\n" << r.err;
   auto traces = traces_of(r.out);
@@ -102,7 +104,7 @@ TEST(Hang, ElevenWorkloadsEachMeetADeadlineOfSecondsNotTheWholeTimeout) {
     ASSERT_NE(at, std::string::npos) << reason;
     const double seconds = std::stod(reason.substr(at + 8));
     EXPECT_GE(seconds, 2.0) << reason;
-    EXPECT_LT(seconds, 10.0) << "the deadline should follow from the baseline's time, not --timeout 20: " << reason;
+    EXPECT_LT(seconds, 60.0) << "the deadline should follow from the baseline's time, not --timeout 90: " << reason;
   }
 }
 
