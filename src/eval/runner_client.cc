@@ -178,6 +178,12 @@ struct RunnerClient::Impl {
   [[noreturn]] void fail_from(const wire::WireError& e, const std::string& during) {
     if (e.kind == wire::WireError::Kind::kTimeout) {
       child.kill_all();
+      // A runner that passed a cap before it ran out of time is reported for the cap: a scratch
+      // filler on a slow disk is still a scratch filler.
+      std::string limit_reason;
+      if (std::string code = limit_hit(&limit_reason); !code.empty())
+        throw RunnerFailure{Status::kRuntimeError, code, limit_reason + " " + during + " (it then ran out of time and was killed)",
+                            log_tail()};
       throw RunnerFailure{Status::kTimeout, "timeout", "no answer " + during + "; the runner was killed", log_tail()};
     }
     if (e.kind == wire::WireError::Kind::kMalformed) {
