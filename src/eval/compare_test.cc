@@ -89,6 +89,35 @@ TEST(Compare, TopkAcceptsTiesWithDifferentIndices) {
   EXPECT_EQ(compare_outputs(d, {scores}, {want}, {got}).reason_code, "invalid_index");
 }
 
+// The exact rule (no tolerance): every selected score at least the reference's smallest, and as
+// many above it. Leaving out a score above the tie for one at the tie fails, as does reaching
+// below the tie; with a tolerance the sorted selections are compared instead.
+TEST(Compare, TopkMissingAScoreAboveTheTieOrReachingBelowItFails) {
+  Definition d = def();
+  d.comparator = "topk_indices";
+  HostTensor scores = f32({5, 4, 4, 4, 1});
+  scores.shape = {1, 5};
+  auto indices = [](std::vector<int32_t> v) {
+    HostTensor t;
+    t.name = "idx";
+    t.dtype = DType::kInt32;
+    t.shape = {1, static_cast<int64_t>(v.size())};
+    t.allocate();
+    std::memcpy(t.data.data(), v.data(), v.size() * 4);
+    return t;
+  };
+  const HostTensor want = indices({0, 1});                                                  // 5, 4
+  EXPECT_TRUE(compare_outputs(d, {scores}, {want}, {indices({3, 0})}).passed());           // 4 (another tie), 5
+  EXPECT_EQ(compare_outputs(d, {scores}, {want}, {indices({1, 2})}).reason_code, "numerical_mismatch");  // 4, 4
+  EXPECT_EQ(compare_outputs(d, {scores}, {want}, {indices({0, 4})}).reason_code, "numerical_mismatch");  // 5, 1
+  EXPECT_EQ(compare_outputs(d, {scores}, {want}, {indices({0, 5})}).reason_code, "invalid_index");
+  d.tolerance.atol = 0.5;  // the sorted comparison: 4 against 4.2 is inside it
+  HostTensor near = f32({5, 4.2f, 4, 4, 1});
+  near.shape = {1, 5};
+  EXPECT_TRUE(compare_outputs(d, {near}, {indices({0, 1})}, {indices({0, 2})}).passed());
+  EXPECT_EQ(compare_outputs(d, {near}, {indices({0, 1})}, {indices({0, 4})}).reason_code, "numerical_mismatch");
+}
+
 // float4_e2m1 outputs: two values a byte, each compared; a byte left at the poison is unwritten
 // even though 0xFF decodes to two values (-6, -6).
 TEST(Compare, Fp4OutputsCompareEveryNibble) {
