@@ -535,7 +535,25 @@ struct Index::Impl {
     conn = std::make_unique<Conn>(index_path(wiki_dir));
     return false;
   }
+
+  /// Rebuilds and reopens an index that is fresh by its entry files but lacks a table or column
+  /// the queries use: one written by another build of kda under the same schema number.
+  void rebuild() {
+    conn.reset();
+    build_index(wiki_dir);
+    conn = std::make_unique<Conn>(index_path(wiki_dir));
+    settled = true;
+  }
 };
+
+namespace {
+
+bool is_schema_error(const Error& e) {
+  const std::string what = e.what();
+  return what.find("no such table") != std::string::npos || what.find("no such column") != std::string::npos;
+}
+
+}  // namespace
 
 namespace {
 
@@ -711,8 +729,10 @@ std::vector<Hit> Index::search(const Query& q) const {
   std::vector<Hit> hits;
   try {
     hits = run_search(*impl_->conn, sql, binds, limit, terms);
-  } catch (const Error&) {
-    if (was_settled || impl_->settle()) throw;  // a fault of a fresh index is real
+  } catch (const Error& e) {
+    if (!was_settled && !impl_->settle()) return run_search(*impl_->conn, sql, binds, limit, terms);  // was stale
+    if (!is_schema_error(e)) throw;  // any other fault of a fresh index is real
+    impl_->rebuild();
     return run_search(*impl_->conn, sql, binds, limit, terms);
   }
   if (!was_settled && !impl_->settle()) hits = run_search(*impl_->conn, sql, binds, limit, terms);

@@ -15,6 +15,7 @@
 #include "wiki/import.h"
 #include "wiki/index.h"
 #include "wiki/ingest.h"
+#include "wiki/sqlite_db.h"
 #include "wiki/vocab.h"
 
 namespace kda::wiki {
@@ -452,6 +453,24 @@ TEST(WikiIndex, SearchOnAStaleIndexAnswersFromTheEntriesAsTheyAreNow) {
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].title, "Padded rows");
   EXPECT_TRUE(idx.search({.text = "swizzled"}).empty());
+}
+
+// An index that is fresh by its files but lacks a table the search reads (written by another
+// build of kda under the same schema number) is rebuilt, not reported as "no such table".
+TEST(WikiIndex, AnIndexMissingATableIsRebuiltBySearch) {
+  TempDir d("kda-wiki-test");
+  put(d.path() / "a.md", entry_text("technique-a", "technique", "Swizzled tiles"));
+  build_index(d.path());
+  {
+    Db db(index_path(d.path()), SQLITE_OPEN_READWRITE);
+    db.exec("DROP TABLE ranks");
+  }
+  fs::last_write_time(index_path(d.path()), fs::last_write_time(d.path() / "a.md") + std::chrono::seconds(10));
+  Index idx(d.path());
+  auto hits = idx.search({.text = "swizzled"});
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].title, "Swizzled tiles");
+  EXPECT_EQ(idx.search({.text = "swizzled"}).size(), 1u);
 }
 
 TEST(WikiIndex, OpeningRefreshesAStaleIndex) {
