@@ -36,14 +36,15 @@ pid_t spawn_kda(const std::vector<std::string>& args, const fs::path& cache, con
   return pid;
 }
 
-ProcessResult kda(const std::vector<std::string>& args, const fs::path& cache, const std::map<std::string, std::string>& extra_env) {
+ProcessResult kda(const std::vector<std::string>& args, const fs::path& cache, const std::map<std::string, std::string>& extra_env,
+                  std::chrono::milliseconds limit) {
   ProcessSpec spec;
   spec.argv = {KDA_BIN};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.env_set = {{"KDA_CACHE_DIR", cache.string()}, {"KDA_RUNNER", KDA_RUNNER_BIN},
                   {"KDA_EXAMPLES_DIR", std::string(KDA_SOURCE_DIR) + "/examples"}};
   for (const auto& [k, v] : extra_env) spec.env_set[k] = v;
-  spec.timeout = std::chrono::minutes(5);
+  spec.timeout = limit;
   return run_process(spec);
 }
 

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -15,8 +16,10 @@ namespace kda::e2e {
 
 /// Runs `kda ARGS...` with a private build cache; returns the process result.
 /// extra_env is added to (or overrides) the environment, e.g. a PATH that finds another compiler.
+/// `limit` bounds the command (a busy machine's slowest build, a torch extension, needs more).
 ProcessResult kda(const std::vector<std::string>& args, const std::filesystem::path& cache,
-                  const std::map<std::string, std::string>& extra_env = {});
+                  const std::map<std::string, std::string>& extra_env = {},
+                  std::chrono::milliseconds limit = std::chrono::minutes(5));
 
 /// Starts `kda ARGS...` without waiting (private build cache, stdout to /dev/null, stderr to
 /// `stderr_path` or /dev/null), for tests that kill it mid-flight. Returns its pid (-1 on failure).

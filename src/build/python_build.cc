@@ -1,6 +1,5 @@
 #include "build/python_build.h"
 
-
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -153,10 +152,10 @@ BuildResult build_torch_extension(const Solution& s, const BuildOptions& opt, Bu
   res.command = "torch.utils.cpp_extension.load(" + module + ")";
   std::vector<std::string> own;
   for (const SourceFile& f : s.sources) own.push_back(f.path);
-  // torch's headers and the interpreter's tree are public text; the driver prints its error last.
+  // The toolchain's and torch's headers are public text (not the interpreter's whole tree, which
+  // for /usr/bin/python3 is /usr); the driver prints its error last.
   res.log = build_detail::readable_log(r.output, {staging.path(), src_dir}, own,
                                        {"/usr/include", "/usr/lib/gcc", "/usr/local/include", "/usr/local/cuda",
-                                        fs::canonical(python).parent_path().parent_path().string(),
                                         torch_info(python).package_dir},
                                        /*keep_tail=*/true);
   if (!r.ok()) {
