@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "topk_host_check.h"
+
 namespace radix0 {
 #define ALGO 0
 #define kda_entry kda_entry_algo0
@@ -61,13 +63,6 @@ const Entry kEntries[3] = {radix0::kda_entry_algo0, radix1::kda_entry_algo1, rad
       std::exit(2);                                                                               \
     }                                                                                             \
   } while (0)
-
-unsigned host_key(float f) {
-  if (f != f) return 0xffffffffu;
-  unsigned u;
-  std::memcpy(&u, &f, 4);
-  return u ^ ((u >> 31) ? 0xffffffffu : 0x80000000u);
-}
 
 enum Dist { kNormal, kEqual, kFewValues, kSpecial, kAscending, kDescending };
 const char* dist_name(Dist d) {
@@ -108,31 +103,6 @@ void fill(std::vector<float>& x, int64_t m, int64_t n, Dist d, std::mt19937_64& 
         case kDescending: v = -static_cast<float>(i) * 1e-3f; break;
       }
     }
-}
-
-// Indices in range, distinct, and the multiset of their keys equal to the K largest keys.
-std::string check_rows(const std::vector<float>& x, const std::vector<int>& y, int64_t m, int64_t n, int64_t k) {
-  std::vector<unsigned> want(n), got(k);
-  std::vector<char> seen(n);
-  for (int64_t r = 0; r < m; ++r) {
-    const float* xr = x.data() + r * n;
-    const int* yr = y.data() + r * k;
-    std::fill(seen.begin(), seen.end(), 0);
-    for (int64_t j = 0; j < k; ++j) {
-      const int i = yr[j];
-      if (i < 0 || i >= n) return "row " + std::to_string(r) + " slot " + std::to_string(j) + ": index " + std::to_string(i) + " out of range";
-      if (seen[i]) return "row " + std::to_string(r) + ": index " + std::to_string(i) + " twice";
-      seen[i] = 1;
-      got[j] = host_key(xr[i]);
-    }
-    for (int64_t i = 0; i < n; ++i) want[i] = host_key(xr[i]);
-    std::nth_element(want.begin(), want.begin() + (k - 1), want.end(), std::greater<unsigned>());
-    std::sort(want.begin(), want.begin() + k, std::greater<unsigned>());
-    std::sort(got.begin(), got.end(), std::greater<unsigned>());
-    for (int64_t j = 0; j < k; ++j)
-      if (want[j] != got[j]) return "row " + std::to_string(r) + ": selected keys differ from the top k at rank " + std::to_string(j);
-  }
-  return "";
 }
 
 struct Buffers {
@@ -189,7 +159,7 @@ void check_case(int algo, int64_t m, int64_t n, int64_t k, Dist d, int64_t offse
     else if (e != cudaSuccess) why = std::string("CUDA: ") + cudaGetErrorString(e);
     else {
       CK(cudaMemcpy(y.data(), b.y, y.size() * sizeof(int), cudaMemcpyDeviceToHost));
-      why = check_rows(x, y, m, n, k);
+      why = check_topk_rows(x.data(), y.data(), m, n, k);
     }
     std::printf("check algo=%d M=%lld N=%lld K=%lld dist=%s offset=%lld rep=%d: %s%s\n", algo, (long long)m, (long long)n,
                 (long long)k, dist_name(d), (long long)offset, rep, why.empty() ? "ok" : "FAIL: ", why.c_str());

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "../device/topk_host_check.h"
 #include "cuda_emu.h"
 #include <dlpack/dlpack.h>
 
@@ -43,32 +44,6 @@ namespace radix2 {
 namespace {
 using Entry = int (*)(const DLTensor*, int, DLTensor*, int, void*);
 const Entry kEntries[3] = {radix0::kda_entry_algo0, radix1::kda_entry_algo1, radix2::kda_entry_algo2};
-
-unsigned host_key(float f) {
-  if (f != f) return 0xffffffffu;
-  unsigned u;
-  std::memcpy(&u, &f, 4);
-  return u ^ ((u >> 31) ? 0xffffffffu : 0x80000000u);
-}
-
-std::string check(const float* x, const int* y, int64_t m, int64_t n, int64_t k) {
-  for (int64_t r = 0; r < m; ++r) {
-    std::vector<unsigned> want(n), got;
-    std::vector<char> seen(n, 0);
-    for (int64_t j = 0; j < k; ++j) {
-      const int i = y[r * k + j];
-      if (i < 0 || i >= n) return "row " + std::to_string(r) + " slot " + std::to_string(j) + ": index " + std::to_string(i);
-      if (seen[i]++) return "row " + std::to_string(r) + ": index " + std::to_string(i) + " twice";
-      got.push_back(host_key(x[r * n + i]));
-    }
-    for (int64_t i = 0; i < n; ++i) want[i] = host_key(x[r * n + i]);
-    std::sort(want.begin(), want.end(), std::greater<unsigned>());
-    std::sort(got.begin(), got.end(), std::greater<unsigned>());
-    for (int64_t j = 0; j < k; ++j)
-      if (want[j] != got[j]) return "row " + std::to_string(r) + ": wrong keys from rank " + std::to_string(j);
-  }
-  return "";
-}
 
 int passed = 0, failed = 0;
 
@@ -105,7 +80,7 @@ void run_case(int algo, int64_t m, int64_t n, int64_t k, int pattern, int offset
     out.shape = ys;
     out.dtype = DLDataType{kDLInt, 32, 1};
     const int rc = kEntries[algo](&in, 1, &out, 1, nullptr);
-    std::string why = rc ? "kda_entry returned " + std::to_string(rc) : check(x, y.data(), m, n, k);
+    std::string why = rc ? "kda_entry returned " + std::to_string(rc) : check_topk_rows(x, y.data(), m, n, k);
     std::printf("emu algo=%d M=%lld N=%lld K=%lld pattern=%d offset=%d rep=%d: %s%s\n", algo, (long long)m, (long long)n,
                 (long long)k, pattern, offset, rep, why.empty() ? "ok" : "FAIL: ", why.c_str());
     std::fflush(stdout);
