@@ -1,10 +1,11 @@
 // kda tune through the real binary: an interrupted sweep resumes from the tuning database without
-// redoing a finished measurement, and a result is reused only for the exact source, toolchain and
-// definition it was measured with.
+// redoing a finished measurement, a result is reused only for the exact source, toolchain and
+// definition it was measured with, and a workload's variants share one baseline measurement.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -150,6 +151,49 @@ TEST(Tune, AResultIsReusedOnlyForTheSourceToolchainAndDefinitionItWasMeasuredWit
   EXPECT_EQ(kda(tune_args(task), cache).exit_code, 5);
   ASSERT_EQ(kda({"store", "pin", task.string(), "definition"}, cache).exit_code, 0);
   EXPECT_EQ(reused(tune_json(kda(tune_args(task), cache))), 0) << "results for another definition were applied";
+}
+
+// Tune measures workload by workload, and a workload's variants share its baseline measurement:
+// the store's traces come in groups of one workload, and along a group the baseline's median is
+// over more and more samples, because every later variant still gets a baseline batch beside it.
+TEST(Tune, AWorkloadsVariantsShareOneBaselineMeasurementWithABatchBesideEach) {
+  TempDir dir{"kda-tune-shared-baseline"};
+  fs::path task = small_rmsnorm_task(dir.path()), cache = dir.path() / "cache";
+  Json report = tune_json(kda(tune_args(task), cache));
+  ASSERT_GE(total(report), 9) << report.dump(2);
+  ProcessResult q = run_process(
+      {.argv = {"sqlite3", "-separator", " ", (task / ".kda" / "kda.db").string(),
+                "SELECT workload, solution, status, coalesce(json_extract(json, '$.kda.performance.baseline_samples'), 0) "
+                "FROM traces ORDER BY id"}});
+  ASSERT_TRUE(q.ok()) << q.err;
+  struct Row {
+    std::string workload, solution, status;
+    int baseline_samples;
+  };
+  std::vector<Row> rows;
+  std::istringstream in(q.out);
+  for (Row r; in >> r.workload >> r.solution >> r.status >> r.baseline_samples;) rows.push_back(r);
+  ASSERT_GE(rows.size(), 9u) << q.out;
+  // The sweep: three workloads, each with its three variants one after another.
+  std::set<std::string> seen;
+  for (size_t g = 0; g < 9; g += 3) {
+    const std::string& w = rows[g].workload;
+    EXPECT_FALSE(seen.count(w)) << w << " came back after another workload:\n" << q.out;
+    seen.insert(w);
+    std::set<std::string> variants;
+    for (size_t k = g; k < g + 3; ++k) {
+      EXPECT_EQ(rows[k].workload, w) << "the sweep is not workload by workload:\n" << q.out;
+      EXPECT_EQ(rows[k].status, "PASSED") << q.out;
+      variants.insert(rows[k].solution);
+      if (k > g) {
+        EXPECT_GT(rows[k].baseline_samples, rows[k - 1].baseline_samples)
+            << rows[k].solution << " on " << w << ": its baseline median is not over the shared samples plus a batch "
+            << "beside it:\n" << q.out;
+      }
+    }
+    EXPECT_EQ(variants.size(), 3u) << q.out;
+    EXPECT_GT(rows[g].baseline_samples, 0) << q.out;
+  }
 }
 
 }  // namespace kda::e2e

@@ -29,6 +29,9 @@
 #             tuning database) goes to $OUT/task.tgz, so a cut sweep resumes with
 #             RESUME=<that file, carried in .device/>.
 #   profile   (not default) kda profile run of cuda_radix on 64 x 131072
+#   loop      (not default) kda run with the built-in agents from cuda_select (the plain start),
+#             on the public shapes kept by KEEP_PUBLIC plus 64 x 131072, profiled each round,
+#             at most LOOP_SECONDS (default 200): what the loop alone reaches
 # Prerequisite (build machine): scripts/device/bundle.sh, and carry .device.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -222,5 +225,36 @@ for w in h.get("per_workload", []):
 if big:
     print(f"router vs torch.topk, hidden N >= 32k: geomean {math.exp(sum(map(math.log, big)) / len(big)):.2f}x over {len(big)} shapes (target >= 3x)")
 PY
+fi
+if want loop; then
+  lt="$work/loop_task"; run="$work/loop_run"; rm -rf "$run"
+  make_task "$lt" "${KEEP_PUBLIC:-(a['M'] in (1, 32, 256) and a['N'] in (1024, 4096, 16384, 65536, 131072)) or (a['M'] == 1024 and a['N'] == 32768)}"
+  export KDA_WIKI="${KDA_WIKI:-$PWD/wiki}"
+  [ -z "${KDA_NCU:-}" ] && ! command -v ncu > /dev/null && [ -x /usr/local/cuda/bin/ncu ] && export KDA_NCU=/usr/local/cuda/bin/ncu
+  lim=$(limit "${LOOP_SECONDS:-200}")
+  log "loop: kda run from cuda_select with the built-in agents, profiled, wall time $((lim - 20)) s"
+  start=$SECONDS
+  timeout "$lim" kda run "$lt" --backend cuda --arch sm_90 --accept-plan --budget "${LOOP_BUDGET:-0.05}" \
+      --start "$lt/solutions/cuda_select" --run-dir "$run" --wall-time $((lim - 20)) --profile-timeout 60 \
+      > "$OUT/loop.stdout" 2> "$OUT/loop.stderr"
+  echo "kda run rc=$? in $((SECONDS - start)) s" | tee -a "$S"
+  if [ -d "$run" ]; then
+    mkdir -p "$OUT/loop"
+    kda status "$run" --json > "$OUT/loop/status.json" 2>&1; kda audit verify "$run" > "$OUT/loop/audit.txt" 2>&1
+    cp "$run"/candidates.jsonl "$run"/state.md "$run"/lessons.md "$OUT/loop/" 2>/dev/null
+    python3 - "$run" <<'PY' | tee -a "$S"
+import glob, json, os, sys
+run = sys.argv[1]
+for d in sorted(glob.glob(f"{run}/rounds/*/*"), key=lambda p: (p.split("/")[-2], int(p.split("/")[-1]))):
+    r = d.split("/rounds/")[1]
+    get = lambda f: json.load(open(f"{d}/{f}")) if os.path.exists(f"{d}/{f}") else {}
+    chk, prof, rev = get("checks.json"), get("profile.json"), get("review.json")
+    summ = open(f"{d}/writer_summary.md").read().strip().replace("\n", " ") if os.path.exists(f"{d}/writer_summary.md") else ""
+    print(f"round {r}: {summ[:200]}")
+    print(f"  hidden geomean x baseline {chk.get('geomean_speedup_hidden', 0):.2f} all_passed {chk.get('all_passed_hidden')}; "
+          f"verdict {rev.get('verdict')}; findings {[f['id'] for f in prof.get('findings', [])][:4]}")
+PY
+    tail -3 "$OUT/loop/audit.txt" | tee -a "$S"
+  fi
 fi
 echo "showcase: $((SECONDS - t0)) s" | tee -a "$S"

@@ -121,6 +121,7 @@ const std::string& Judge::seed_commitment() const { return impl_->commitment; }
 
 void Judge::finish() {
   PhaseScope timer("session end");
+  impl_->finish_retiring();
   impl_->next_cand.reset();
   impl_->next_base.reset();
   impl_->reference.reset();
@@ -136,6 +137,59 @@ const Json& Judge::device() {
 
 SolutionResult Judge::evaluate(const Solution& s) { return evaluate(s, impl_->task.select(impl_->opt.workloads)); }
 
+Trace Judge::Impl::evaluate_or_verdict(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand,
+                                        const Workload& w, Next next) {
+  Trace t;
+  if (!build.ok) {
+    t.workload = w;
+    t.status = Status::kCompileError;
+    t.reason_code = "compile_error";
+    t.reason = "the solution does not build";
+    t.log = build.log;
+    return t;
+  }
+  say("evaluating " + s.name + " on " + w.uuid);
+  candidate_in_python = build.python.has_value();
+  try {
+    t = evaluate_workload(s, build, cand, w, next);
+  } catch (const RunnerFailure& f) {
+    t = Trace{};
+    t.workload = w;
+    t.status = f.status;
+    t.reason_code = f.reason_code;
+    t.reason = f.reason;
+    t.log = f.log;
+    cand.reset();
+    next_cand.reset();  // not trusted: it would be swept anyway, and then be a dead runner
+    finish_retiring();  // waited for here, not reaped by the sweep under their owners
+    PhaseScope sweep("process sweep");
+    kill_orphaned_descendants(trusted_pids());
+  }
+  return t;
+}
+
+void Judge::Impl::record(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build) {
+  finish_trace(t, s, solution_hash, build);
+  PhaseScope writes("store and audit writes");
+  Json j = to_json(t);
+  store.add_trace(solution_hash, j);
+  audit.append("verdict", {{"solution", s.name}, {"solution_hash", solution_hash}, {"workload", t.workload.uuid},
+                           {"status", to_string(t.status)}, {"reason_code", t.reason_code},
+                           {"latency_ms", t.performance ? t.performance->latency_ms : 0.0},
+                           {"baseline_hash", baseline_hash}, {"definition_hash", definition_hash},
+                           {"trace_hash", sha256_hex(j.dump())}, {"seed_commitment", commitment}});
+}
+
+void Judge::Impl::end_candidate(std::unique_ptr<RunnerClient>& cand) {
+  finish_retiring();
+  if (cand) cand->stop();
+  cand.reset();
+  if (next_cand) next_cand->stop();  // spawned for an evaluation that then did not need it
+  next_cand.reset();
+  PhaseScope sweep("process sweep");
+  kill_orphaned_descendants(trusted_pids());
+}
+
 SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Workload*>& workloads,
                                const std::function<void(const Trace&)>& on_trace) {
   Impl& m = *impl_;
@@ -144,60 +198,55 @@ SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Worklo
   res.solution_hash = s.content_hash();
   m.say("building " + s.name);
   res.build = Impl::timed_build(s, {.backend = m.opt.backend, .arch = m.opt.arch, .require_sandbox = m.opt.require_sandbox});
-  m.candidate_in_python = res.build.python.has_value();
   std::unique_ptr<RunnerClient> cand;
   std::vector<double> speedups;
   res.all_passed = true;
-  if (res.build.ok && !workloads.empty()) m.prestart(res.build, true);  // starts while the first inputs are made
+  if (res.build.ok && !workloads.empty()) m.prestart(&res.build, true);  // starts while the first inputs are made
   for (size_t i = 0; i < workloads.size(); ++i) {
-    const Workload* w = workloads[i];
-    Trace t;
-    if (!res.build.ok) {
-      t.workload = *w;
-      t.status = Status::kCompileError;
-      t.reason_code = "compile_error";
-      t.reason = "the solution does not build";
-      t.log = res.build.log;
-    } else {
-      m.say("evaluating " + s.name + " on " + w->uuid);
-      try {
-        t = m.evaluate_workload(s, res.build, cand, *w, i + 1 < workloads.size());
-      } catch (const RunnerFailure& f) {
-        t.workload = *w;
-        t.status = f.status;
-        t.reason_code = f.reason_code;
-        t.reason = f.reason;
-        t.log = f.log;
-        cand.reset();
-        m.next_cand.reset();  // not trusted: it would be swept anyway, and then be a dead runner
-        PhaseScope sweep("process sweep");
-        kill_orphaned_descendants(m.trusted_pids());
-      }
-    }
-    m.finish_trace(t, s, res.solution_hash, res.build);
+    Trace t = m.evaluate_or_verdict(s, res.build, cand, *workloads[i],
+                                    {.build = i + 1 < workloads.size() ? &res.build : nullptr, .same_workload = false});
+    m.record(t, s, res.solution_hash, res.build);
     if (t.status == Status::kPassed && t.performance) speedups.push_back(t.performance->speedup_factor);
     else res.all_passed = false;
-    {
-      PhaseScope writes("store and audit writes");
-      Json j = to_json(t);
-      m.store.add_trace(res.solution_hash, j);
-      m.audit.append("verdict", {{"solution", s.name}, {"solution_hash", res.solution_hash}, {"workload", w->uuid},
-                                 {"status", to_string(t.status)}, {"reason_code", t.reason_code},
-                                 {"latency_ms", t.performance ? t.performance->latency_ms : 0.0},
-                                 {"baseline_hash", m.baseline_hash}, {"definition_hash", m.definition_hash},
-                                 {"trace_hash", sha256_hex(j.dump())}, {"seed_commitment", m.commitment}});
-    }
     if (on_trace) on_trace(t);
     res.traces.push_back(std::move(t));
   }
-  if (cand) cand->stop();
-  cand.reset();
-  if (m.next_cand) m.next_cand->stop();  // spawned for a workload that then did not need it
-  m.next_cand.reset();
-  PhaseScope sweep("process sweep");
-  kill_orphaned_descendants(m.trusted_pids());
+  m.end_candidate(cand);
   res.geomean_speedup = geometric_mean(speedups);
   return res;
+}
+
+void Judge::evaluate_grouped(const std::vector<Solution>& solutions, const std::vector<const Workload*>& workloads,
+                             const std::function<bool(size_t, size_t)>& wanted,
+                             const std::function<void(size_t, const Trace&)>& on_trace) {
+  Impl& m = *impl_;
+  std::vector<BuildResult> builds;
+  std::vector<std::string> hashes;
+  for (const Solution& s : solutions) {
+    builds.push_back(Impl::timed_build(s, {.backend = m.opt.backend, .arch = m.opt.arch, .require_sandbox = m.opt.require_sandbox}));
+    hashes.push_back(s.content_hash());
+  }
+  // The (workload, solution) pairs in the order they run: workload by workload.
+  std::vector<std::pair<size_t, size_t>> order;
+  for (size_t j = 0; j < workloads.size(); ++j)
+    for (size_t i = 0; i < solutions.size(); ++i)
+      if (wanted(i, j)) order.emplace_back(j, i);
+  struct Grouping {  // back to plain evaluation on the way out, however it is left
+    Impl& m;
+    ~Grouping() { m.grouped = false; }
+  } grouping{m};
+  m.grouped = true;
+  std::unique_ptr<RunnerClient> cand;
+  if (!order.empty() && builds[order[0].second].ok) m.prestart(&builds[order[0].second], true);
+  for (size_t k = 0; k < order.size(); ++k) {
+    const auto [j, i] = order[k];
+    Impl::Next next;
+    if (k + 1 < order.size()) next = {.build = &builds[order[k + 1].second], .same_workload = order[k + 1].first == j};
+    Trace t = m.evaluate_or_verdict(solutions[i], builds[i], cand, *workloads[j], next);
+    m.record(t, solutions[i], hashes[i], builds[i]);
+    if (on_trace) on_trace(i, t);
+  }
+  m.end_candidate(cand);
 }
 
 }  // namespace kda

@@ -65,6 +65,15 @@ class Judge {
   /// stored, so a caller that is interrupted keeps every finished measurement (kda tune).
   SolutionResult evaluate(const Solution& s, const std::vector<const Workload*>& workloads,
                           const std::function<void(const Trace&)>& on_trace = {});
+  /// Evaluates several solutions workload by workload (kda tune's variants): each workload's
+  /// solutions one after another, sharing one measurement of the baseline there (its runner, its
+  /// untimed first call and its samples; see docs/evaluator.md, "Grouped evaluation"). Each
+  /// solution still gets a fresh candidate runner per workload and every check of evaluate().
+  /// `wanted(i, j)` says whether solutions[i] is to be measured on workloads[j] (false: skipped,
+  /// e.g. measured before); `on_trace(i, trace)` is called as each verdict is stored.
+  void evaluate_grouped(const std::vector<Solution>& solutions, const std::vector<const Workload*>& workloads,
+                        const std::function<bool(size_t, size_t)>& wanted,
+                        const std::function<void(size_t, const Trace&)>& on_trace);
   /// The device the runners report ({"name", "driver", "threads", ...}); starts the baseline
   /// runner if no evaluation has yet.
   const Json& device();

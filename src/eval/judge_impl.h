@@ -62,6 +62,21 @@ struct Judge::Impl {
   // Runners spawned ahead for the next workload (prestart()): null when none is waiting.
   std::unique_ptr<RunnerClient> next_cand, next_base;
   bool base_has_run = false;  // the current baseline runner has made its untimed first call
+  // Runners told to stop (BYE sent) whose exit is not yet waited for: a GPU runner's exit tears
+  // down its device context (~0.1 s), which overlaps the next workload's untimed first calls.
+  // Waited for before anything is timed again (finish_retiring()).
+  std::vector<std::unique_ptr<RunnerClient>> retiring;
+  // The baseline's measurement on the workload being evaluated. A plain evaluation starts a new
+  // one per workload; a grouped one (Judge::evaluate_grouped) keeps it, runner included, while
+  // it evaluates that workload's solutions one after another, and each adds to its samples.
+  struct BaselineMeasurement {
+    std::string workload;           // the workload's uuid; empty: none held
+    double first_wall_ms = 0;       // the untimed first call's wall time (sets the call timeout)
+    std::vector<double> ms, ratio;  // timed samples and their clock ratios, all solutions'
+    double seconds = 0;             // the wall time of the batches that count against the budget
+  };
+  BaselineMeasurement base_meas;
+  bool grouped = false;  // inside evaluate_grouped
   Peaks peaks;
   Json device;
   bool peaks_known = false;
@@ -363,13 +378,15 @@ struct Judge::Impl {
     }
   }
 
-  // Spawns, without waiting for READY, the runners the next workload will start with: the
-  // candidate's (fresh per workload) and, on a GPU, the baseline's (fresh per workload there).
+  // Spawns, without waiting for READY, the runners the next evaluation will start with: the
+  // candidate's (fresh per workload; `next_build` is its solution's build, null when no
+  // evaluation follows) and, on a GPU, the baseline's (fresh per workload there) unless the next
+  // evaluation keeps this one (`fresh_baseline` false: a group's next solution on this workload).
   // They load their libraries and create their device contexts while the judge finishes this
   // workload and prepares the next one's inputs and expected outputs; no timed call of anyone
   // runs meanwhile, and each is still a new process that has served nothing. A spawn that fails
   // leaves the slot empty, and the runner is then started when it is needed, as before.
-  void prestart(const BuildResult& build, bool candidate) {
+  void prestart(const BuildResult* next_build, bool fresh_baseline) {
     PhaseScope timer("runner prestart (spawn)");
     auto spawn = [&](std::unique_ptr<RunnerClient>& slot, RunnerConfig c) {
       if (slot) return;
@@ -380,13 +397,38 @@ struct Judge::Impl {
         slot.reset();
       }
     };
-    if (candidate && build.ok) spawn(next_cand, config(build, opt.backend, "candidate"));
-    if (opt.backend != "cpu") spawn(next_base, config(baseline_build, opt.backend, "baseline"));
+    if (next_build && next_build->ok) spawn(next_cand, config(*next_build, opt.backend, "candidate"));
+    if (opt.backend != "cpu" && fresh_baseline) spawn(next_base, config(baseline_build, opt.backend, "baseline"));
   }
 
+  void retire(std::unique_ptr<RunnerClient>& r) {
+    if (!r) return;
+    r->begin_stop();
+    retiring.push_back(std::move(r));
+  }
+  void finish_retiring() {
+    for (auto& r : retiring) r->stop();
+    retiring.clear();
+  }
+
+  // What follows the evaluation of a workload, for prestart(): the next candidate's build (null
+  // if none) and whether the next evaluation is of the same workload within a group.
+  struct Next {
+    const BuildResult* build = nullptr;
+    bool same_workload = false;
+  };
+
   Trace evaluate_workload(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand, const Workload& w,
-                          bool another_follows);
+                          Next next);
+  // evaluate_workload, with a candidate runner's failure turned into the trace's verdict (and
+  // what the candidate left behind swept up), or the build's failure when it did not build.
+  Trace evaluate_or_verdict(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand,
+                            const Workload& w, Next next);
+  // Completes the trace and stores it, with its verdict in the audit log.
+  void record(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build);
   void finish_trace(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build);
+  // Stops a solution's leftover runners once it has no evaluation left.
+  void end_candidate(std::unique_ptr<RunnerClient>& cand);
 };
 
 }  // namespace kda

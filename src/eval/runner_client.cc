@@ -104,6 +104,7 @@ struct RunnerClient::Impl {
   bool awaiting_ready = false;   ///< spawned, READY not read yet (RunnerConfig::defer_ready)
   bool freeze = false;           ///< RunnerConfig::freeze_between_requests
   bool frozen = false;
+  bool stopping = false;         ///< BYE sent (begin_stop), exit not yet waited for
 
   // SIGSTOP cannot be caught or ignored; the group is the runner and anything it started.
   void stop_group() {
@@ -331,7 +332,7 @@ RunnerClient::~RunnerClient() { stop(); }
 
 pid_t RunnerClient::pid() const { return impl_->child.pid(); }
 
-void RunnerClient::stop() {
+void RunnerClient::begin_stop() {
   if (!impl_ || impl_->to_runner < 0) return;
   impl_->awaiting_ready = false;  // a runner stopped before its first request is not waited for
   PhaseScope timer(impl_->phase_stop.c_str());
@@ -346,8 +347,17 @@ void RunnerClient::stop() {
   }
   ::close(impl_->to_runner);
   impl_->to_runner = -1;
+  impl_->stopping = true;
+}
+
+void RunnerClient::stop() {
+  if (!impl_) return;
+  begin_stop();
+  if (!impl_->stopping) return;
+  PhaseScope timer(impl_->phase_stop.c_str());
   impl_->child.wait(std::chrono::milliseconds(2000));
   impl_->child.kill_all();
+  impl_->stopping = false;
 }
 
 RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, const std::vector<HostTensor>& outs,

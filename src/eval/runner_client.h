@@ -99,6 +99,10 @@ class RunnerClient {
   Json calibrate(std::chrono::milliseconds timeout);
   /// Polite stop (BYE), then kill the process group and any orphaned descendants.
   void stop();
+  /// The first half of stop(): sends BYE and closes the request pipe, without waiting for the
+  /// runner to exit (a GPU runner's exit tears down its device context: ~0.1 s). stop(), or the
+  /// destructor, later waits for it and kills what is left.
+  void begin_stop();
 
  private:
   void await_ready();

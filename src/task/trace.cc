@@ -127,7 +127,7 @@ Json to_json(const Trace& t) {
     pj["speedup_factor"] = num(ref_speedup);
     eval["performance"] = pj;
     kperf = {{"baseline_latency_ms", num(p.reference_latency_ms)}, {"baseline_speedup_factor", num(p.speedup_factor)},
-             {"iqr_ms", num(p.iqr_ms)}, {"samples", p.samples}, {"rel_stdev", num(p.rel_stdev)},
+             {"baseline_samples", p.baseline_samples}, {"iqr_ms", num(p.iqr_ms)}, {"samples", p.samples}, {"rel_stdev", num(p.rel_stdev)},
              {"discarded_throttled", p.discarded_throttled}, {"roofline_floor_ms", num(p.roofline_floor_ms)},
              {"fraction_of_roofline", num(p.fraction_of_roofline)}, {"judge_wall_per_call_ms", num(p.judge_wall_per_call_ms)}};
   }
@@ -213,6 +213,7 @@ static Trace parse_trace_unguarded(const Json& j, const std::string& origin) {
       JsonCtx kc = ctx.at("kda").at("performance");
       pp.reference_latency_ms = number_at(*kp, "baseline_latency_ms", 0.0, kc);
       pp.speedup_factor = number_at(*kp, "baseline_speedup_factor", 0.0, kc);
+      pp.baseline_samples = static_cast<int>(number_at(*kp, "baseline_samples", 0.0, kc));
     } else if (k) {
       // A kda trace of schema 1 before the reference/baseline split: its evaluation figures
       // were the baseline's, and the reference was not timed.

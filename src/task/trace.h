@@ -61,6 +61,10 @@ struct Performance {
   /// definition_reference_ms / latency_ms (evaluation.performance.speedup_factor); 0 when the
   /// reference was not timed. to_json computes it when left 0 and both latencies are known.
   double definition_reference_speedup = 0;
+  /// How many timed samples the baseline's median is over. In kda tune the variants of a
+  /// workload share one baseline measurement, so a later variant's count includes the earlier
+  /// variants' samples (docs/evaluator.md, "Grouped evaluation"). 0: not recorded (older traces).
+  int baseline_samples = 0;
 };
 
 struct Environment {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <thread>
 
 #include "build/builder.h"
@@ -131,37 +132,50 @@ class Measurer {
   Measurer(Judge& judge, Store& store, SessionKeys keys, const TuneOptions& opt, size_t total)
       : judge_(judge), store_(store), keys_(std::move(keys)), opt_(opt), total_(total) {}
 
-  // round > 0 is another, independent measurement of the same pair (a separate record).
-  Row measure(const Solution& s, const std::string& hash, const std::vector<const Workload*>& ws, int round = 0) {
-    Row row{std::vector<double>(ws.size(), kInf), std::vector<double>(ws.size(), 0.0)};
+  // One solution with its variant hash (the tuning database's key).
+  struct Entry {
+    const Solution* solution;
+    std::string hash;
+  };
+
+  // Each solution's results on `ws`, from the database where measured and by the Judge where
+  // not, workload by workload, so that the solutions of a workload share its baseline
+  // measurement (Judge::evaluate_grouped). round > 0 is another, independent measurement of
+  // the same pairs (separate records).
+  std::vector<Row> measure(const std::vector<Entry>& entries, const std::vector<const Workload*>& ws, int round = 0) {
+    std::vector<Row> rows(entries.size(), Row{std::vector<double>(ws.size(), kInf), std::vector<double>(ws.size(), 0.0)});
     const std::string tag = round_tag(round);
-    std::vector<const Workload*> missing;
-    std::vector<size_t> missing_at;
-    for (size_t i = 0; i < ws.size(); ++i) {
-      auto rec = opt_.fresh ? std::nullopt : store_.tuning(key(hash, *ws[i], round));
-      if (!rec) {
-        missing.push_back(ws[i]);
-        missing_at.push_back(i);
-        continue;
+    std::vector<std::vector<bool>> missing(entries.size(), std::vector<bool>(ws.size(), false));
+    bool any_missing = false;
+    for (size_t i = 0; i < entries.size(); ++i)
+      for (size_t j = 0; j < ws.size(); ++j) {
+        auto rec = opt_.fresh ? std::nullopt : store_.tuning(key(entries[i].hash, *ws[j], round));
+        if (!rec) {
+          missing[i][j] = any_missing = true;
+          continue;
+        }
+        if (rec->status == "PASSED") rows[i].ms[j] = rec->latency_ms, rows[i].speedup[j] = speedup_in(rec->trace);
+        ++reused_;
+        step(entries[i].solution->name + " x " + ws[j]->uuid + tag + " (reused)");
       }
-      if (rec->status == "PASSED") row.ms[i] = rec->latency_ms, row.speedup[i] = speedup_in(rec->trace);
-      ++reused_;
-      step(s.name + " x " + ws[i]->uuid + tag + " (reused)");
-    }
-    if (missing.empty()) return row;
-    size_t n = 0;
-    judge_.evaluate(s, missing, [&](const Trace& t) {
-      const bool passed = t.status == Status::kPassed && t.performance;
-      const Json trace = kda::to_json(t);
-      store_.put_tuning(key(hash, *missing[n], round), TuningRecord{s.name, t.workload.uuid, keys_.device_name, keys_.toolchain,
-                                                              to_string(t.status), passed ? t.performance->latency_ms : 0.0,
-                                                              trace, ""});
-      if (passed) row.ms[missing_at[n]] = t.performance->latency_ms, row.speedup[missing_at[n]] = t.performance->speedup_factor;
-      ++n;
-      step(s.name + " x " + t.workload.uuid + tag + ": " +
-           (passed ? std::to_string(t.performance->latency_ms) + " ms" : std::string(to_string(t.status))));
-    });
-    return row;
+    if (!any_missing) return rows;
+    std::vector<Solution> solutions;
+    for (const Entry& e : entries) solutions.push_back(*e.solution);
+    std::map<std::string, size_t> index_of;
+    for (size_t j = 0; j < ws.size(); ++j) index_of[ws[j]->uuid] = j;
+    judge_.evaluate_grouped(
+        solutions, ws, [&](size_t i, size_t j) { return bool(missing[i][j]); },
+        [&](size_t i, const Trace& t) {
+          const size_t j = index_of.at(t.workload.uuid);
+          const bool passed = t.status == Status::kPassed && t.performance;
+          store_.put_tuning(key(entries[i].hash, *ws[j], round),
+                            TuningRecord{entries[i].solution->name, t.workload.uuid, keys_.device_name, keys_.toolchain,
+                                         to_string(t.status), passed ? t.performance->latency_ms : 0.0, kda::to_json(t), ""});
+          if (passed) rows[i].ms[j] = t.performance->latency_ms, rows[i].speedup[j] = t.performance->speedup_factor;
+          step(entries[i].solution->name + " x " + t.workload.uuid + tag + ": " +
+               (passed ? std::to_string(t.performance->latency_ms) + " ms" : std::string(to_string(t.status))));
+        });
+    return rows;
   }
 
   size_t done() const { return done_; }
@@ -259,8 +273,10 @@ TuneReport tune(const TaskDir& task, const TuneOptions& opt) {
   Store store(task.store_dir());
   Measurer m(judge, store, session_keys(task, opt, judge, language), opt, built.size() * pub.size());
 
+  std::vector<Measurer::Entry> built_entries;
+  for (const Variant& v : built) built_entries.push_back({&v.solution, v.hash});
   std::vector<std::vector<double>> ms;
-  for (const Variant& v : built) ms.push_back(m.measure(v.solution, v.hash, pub).ms);
+  for (Row& r : m.measure(built_entries, pub)) ms.push_back(std::move(r.ms));
   const std::vector<bool> dom = dominated(ms);
   std::vector<Variant> kept;
   std::vector<std::vector<double>> kept_ms;
@@ -319,9 +335,13 @@ TuneReport tune(const TaskDir& task, const TuneOptions& opt) {
       }
     };
     std::vector<Row> hrows(kept.size(), router_row);
+    std::vector<Measurer::Entry> checked;
+    for (const Variant& v : kept) checked.push_back({&v.solution, v.hash});
+    checked.push_back({&router, router.content_hash()});
     for (int r = 0; r < rounds; ++r) {
-      for (size_t i = 0; i < kept.size(); ++i) keep_best(i, hrows[i], m.measure(kept[i].solution, kept[i].hash, hidden, r));
-      keep_best(kept.size(), router_row, m.measure(router, router.content_hash(), hidden, r));
+      std::vector<Row> now = m.measure(checked, hidden, r);
+      for (size_t i = 0; i < kept.size(); ++i) keep_best(i, hrows[i], now[i]);
+      keep_best(kept.size(), router_row, now[kept.size()]);
     }
     // Each variant's best time per hidden shape, +inf where any round failed.
     std::vector<std::vector<double>> hms;
