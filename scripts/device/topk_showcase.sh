@@ -51,6 +51,8 @@ work=/tmp/kda-topk-showcase; mkdir -p "$work"
 # ALGO 1 is left out by default: ALGO 2 is ALGO 1 in one launch, and runs as ALGO 1 where the
 # grid cannot be co-resident.
 DEFAULT_SPACE='{"ALGO": [0, 2], "BLOCK": [256, 512]}'
+# The public shapes the tune and the loop keep (a Python expression over a workload's axes `a`).
+KEEP="${KEEP_PUBLIC:-(a['M'] in (1, 32, 256) and a['N'] in (1024, 4096, 16384, 65536, 131072)) or (a['M'] == 1024 and a['N'] == 32768)}"
 SAN="$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)"
 
 # The task copies: topk with cuda_select as the pinned CUDA baseline (instead of the one-thread-
@@ -173,7 +175,7 @@ if want tune; then
   if [ -n "${RESUME:-}" ] && [ -f "$RESUME" ]; then
     rm -rf "$tt"; mkdir -p "$tt" && tar -C "$tt" -xzf "$RESUME" && echo "tune: resumed from $RESUME" | tee -a "$S"
   else
-    make_task "$tt" "${KEEP_PUBLIC:-(a['M'] in (1, 32, 256) and a['N'] in (1024, 4096, 16384, 65536, 131072)) or (a['M'] == 1024 and a['N'] == 32768)}"
+    make_task "$tt" "$KEEP"
     python3 - "$tt/solutions/cuda_radix/solution.json" "${SPACE:-$DEFAULT_SPACE}" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1])); s["kda"]["param_space"] = json.loads(sys.argv[2]); json.dump(s, open(sys.argv[1], "w"), indent=1)
@@ -228,7 +230,7 @@ PY
 fi
 if want loop; then
   lt="$work/loop_task"; run="$work/loop_run"; rm -rf "$run"
-  make_task "$lt" "${KEEP_PUBLIC:-(a['M'] in (1, 32, 256) and a['N'] in (1024, 4096, 16384, 65536, 131072)) or (a['M'] == 1024 and a['N'] == 32768)}"
+  make_task "$lt" "$KEEP"
   export KDA_WIKI="${KDA_WIKI:-$PWD/wiki}"
   [ -z "${KDA_NCU:-}" ] && ! command -v ncu > /dev/null && [ -x /usr/local/cuda/bin/ncu ] && export KDA_NCU=/usr/local/cuda/bin/ncu
   lim=$(limit "${LOOP_SECONDS:-200}")
