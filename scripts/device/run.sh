@@ -11,7 +11,10 @@
 # part has its own time limit); PL_PARTS="run" / "profiles router" splits it over two calls.
 # `phases` (issue 16, not in the default steps): kda eval --profile-phases of topk's cuda_select,
 # and the top-k tune (9 variants x 34 public workloads, budget 0.05, hidden check) timed from an
-# empty cache, with its phase table; PH_SECONDS (550) bounds it; results in $OUT/summary.txt.
+# empty cache, with its phase table, and a plain CUDA-event loop of torch.topk on the same
+# shapes; PH_SECONDS (550) bounds it; results in $OUT/summary.txt.
+# `order` (issue 16): rmsnorm's CUDA candidate on its public workloads with kept and with fresh
+# candidate runners, alternately, to see whether keeping a runner moves any median.
 # Prerequisite (on the build machine): scripts/device/bundle.sh, and carry .device.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -281,6 +284,37 @@ fi
 echo "profileloop: $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
 tar -czf "$OUT/profileloop.tgz" -C "$OUT" profileloop && rm -rf "$PL"
 fi
+if want order; then
+# Issue 16: does a candidate runner kept across workloads change the medians? rmsnorm's CUDA
+# candidate on its public workloads (the largest after the smaller ones), kept and fresh runners
+# alternately, ORDER_RUNS pairs; per workload, each run's median.
+OR="$OUT/order"; mkdir -p "$OR"; t0=$SECONDS
+log "order: rmsnorm cuda candidate, public workloads, kept (k) and --fresh-runners (f) alternately, budget ${ORDER_BUDGET:=0.5}"
+to="$work/order_rms"; kda init "$to" --example rmsnorm > /dev/null
+osol=$(ls -d "$to"/solutions/cuda* | head -1)
+for i in $(seq 1 "${ORDER_RUNS:-2}"); do
+  kda eval "$to" "$osol" --backend cuda --arch sm_90 --budget "$ORDER_BUDGET" --json > "$OR/k$i.jsonl" 2>> "$OR/order.err"
+  kda eval "$to" "$osol" --backend cuda --arch sm_90 --budget "$ORDER_BUDGET" --json --fresh-runners > "$OR/f$i.jsonl" 2>> "$OR/order.err"
+done
+python3 - "$OR" <<'PY' | tee -a "$OUT/summary.txt"
+import glob, json, os, statistics, sys
+runs = {}
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "[kf]*.jsonl"))):
+    for l in open(f):
+        t = json.loads(l)
+        if t["evaluation"]["status"] != "PASSED": print("not PASSED:", os.path.basename(f), t["workload"]["uuid"], t["evaluation"]["status"]); continue
+        runs.setdefault(t["workload"]["uuid"], {}).setdefault(os.path.basename(f)[0], []).append(t["evaluation"]["performance"]["latency_ms"])
+ratios = []
+for u, r in runs.items():
+    k, f = r.get("k", []), r.get("f", [])
+    if k and f:
+        ratios.append(statistics.median(k) / statistics.median(f))
+        print(f"{u:36s} kept {' '.join('%.5f' % x for x in k)}  fresh {' '.join('%.5f' % x for x in f)}  kept/fresh {ratios[-1]:.3f}")
+if ratios: print(f"kept/fresh median ratio over {len(ratios)} workloads: min {min(ratios):.3f} max {max(ratios):.3f} geomean {statistics.geometric_mean(ratios):.4f}")
+PY
+echo "order: $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
+tar -czf "$OUT/order.tgz" -C "$OUT" order && rm -rf "$OR"
+fi
 if want phases; then
 # Issue 16: where a measurement's time goes on CUDA, and the top-k sweep against its target
 # (9 variants x 34 public workloads, --budget 0.05, hidden check included, from an empty cache,
@@ -298,6 +332,18 @@ timeout 150 kda eval "$te" "$te/solutions/cuda_select" --backend cuda --arch sm_
 rc=$?; te_s=$(python3 -c "import time; print(round(time.time() - $ts, 1))")
 echo "kda eval rc=$rc wall=${te_s}s traces=$(wc -l < "$PH/eval.jsonl") passed=$(grep -c '"PASSED"' "$PH/eval.jsonl")" | tee -a "$OUT/summary.txt"
 sed -n '/where the time went/,$p' "$PH/eval.err" | tee -a "$OUT/summary.txt"
+# Acceptance 4: a plain loop of CUDA-event timing (torch.topk, 5 warm-up and 50 timed calls with
+# L2 flushed) on the same shapes, as the floor of what any harness spends per workload.
+PYTHONUNBUFFERED=1 timeout 120 python3 scripts/device/torch_topk.py "$te/workloads.jsonl" --split public \
+    > "$PH/torch_topk.jsonl" 2> "$PH/torch_topk.err"
+python3 - "$PH/torch_topk.jsonl" "$te_s" <<'PY' | tee -a "$OUT/summary.txt"
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if rows:
+    w = [r["wall_s"] for r in rows]
+    print(f"plain loop (torch.topk, CUDA events, 55 calls a shape): {len(rows)} shapes in {sum(w):.1f} s, "
+          f"median {statistics.median(w):.3f} s a shape; kda eval of cuda_select: {float(sys.argv[2]) / max(len(rows), 1):.3f} s a workload")
+PY
 log "phases (b): kda tune topk cuda_select (9 variants x 34 public workloads), budget 0.05, hidden check, empty cache"
 tt="$work/ph_tune"; kda init "$tt" --example topk > /dev/null
 ts=$(date +%s.%N)

@@ -36,6 +36,7 @@ struct TuneArgs {
   bool require_sandbox = false;
   bool new_store = false;
   bool profile_phases = false;
+  bool fresh_runners = false;
   double budget = 0.5;
   double timeout = 20;
   int min_samples = 10;
@@ -80,6 +81,7 @@ void tune_task(const TuneArgs& a, const TaskDir& task, const std::vector<fs::pat
   opt.eval.arch = a.arch;
   opt.eval.sandbox = !a.no_sandbox;
   opt.eval.require_sandbox = a.require_sandbox;
+  opt.eval.keep_candidate_runners = !a.fresh_runners;
   opt.eval.stop.budget_seconds = a.budget;
   opt.eval.stop.min_samples = a.min_samples;
   opt.eval.call_timeout = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
@@ -126,6 +128,8 @@ void add_tune_command(CLI::App& root) {
   cmd->add_flag("--require-sandbox", a->require_sandbox, "Refuse to run unless Landlock and seccomp are enforced");
   cmd->add_flag("--new-store", a->new_store, "Start a new store where this machine's earlier store for the task is gone");
   cmd->add_flag("--profile-phases", a->profile_phases, "Print where the evaluator's time went, phase by phase, to stderr");
+  cmd->add_flag("--fresh-runners", a->fresh_runners,
+                "Start a new candidate runner for every workload instead of keeping one across a pass's workloads");
   cmd->add_option("--budget", a->budget, "Timing budget per variant and workload, seconds")->capture_default_str()->check(real_in(0.01, 3600, "seconds"));
   cmd->add_option("--timeout", a->timeout, "Per-call timeout, seconds")->capture_default_str()->check(real_in(0.1, 3600, "seconds"));
   cmd->add_option("--min-samples", a->min_samples, "Minimum timed samples per workload")->capture_default_str()->check(whole_in(1, 1000000));

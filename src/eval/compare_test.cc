@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <limits>
+#include <numeric>
+#include <random>
 
 #include "core/json_io.h"
 
@@ -116,6 +119,67 @@ TEST(Compare, TopkMissingAScoreAboveTheTieOrReachingBelowItFails) {
   near.shape = {1, 5};
   EXPECT_TRUE(compare_outputs(d, {near}, {indices({0, 1})}, {indices({0, 2})}).passed());
   EXPECT_EQ(compare_outputs(d, {near}, {indices({0, 1})}, {indices({0, 4})}).reason_code, "numerical_mismatch");
+}
+
+// The exact top-k rule on random rows with many ties, both where k is a small part of the row
+// (the selected scores are read where they lie) and a large one (one scan of the row), against
+// the definition: the candidate passes iff its sorted selected scores equal the reference's.
+TEST(Compare, TopkAgreesWithSortedSelectionsOnRandomRowsWithTies) {
+  Definition d = def();
+  d.comparator = "topk_indices";
+  d.tolerance = {.atol = 0, .rtol = 0, .required_matched_ratio = 1.0};
+  std::mt19937 rng(12345);
+  int passed = 0, failed = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    const int64_t rows = 1 + trial % 3, n = std::vector<int64_t>{6, 40, 300}[trial % 3];
+    const int64_t k = std::vector<int64_t>{1, 2, std::max<int64_t>(1, n / 16), n / 2, n}[(trial / 3) % 5];
+    HostTensor scores;
+    scores.name = "scores";
+    scores.shape = {rows, n};
+    scores.allocate();
+    float* sp = reinterpret_cast<float*>(scores.data.data());
+    for (int64_t i = 0; i < rows * n; ++i) sp[i] = static_cast<float>(rng() % 5);  // many ties
+    HostTensor want, got;
+    want.name = got.name = "idx";
+    want.dtype = got.dtype = trial % 2 ? DType::kInt64 : DType::kInt32;
+    want.shape = got.shape = {rows, k};
+    want.allocate();
+    got.allocate();
+    bool same = true;
+    for (int64_t r = 0; r < rows; ++r) {
+      std::vector<int64_t> order(static_cast<size_t>(n));
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return sp[r * n + x] > sp[r * n + y]; });
+      std::vector<int64_t> cand = order;
+      std::shuffle(cand.begin(), cand.end(), rng);  // another choice among ties, or a wrong one
+      std::stable_sort(cand.begin(), cand.end(), [&](int64_t x, int64_t y) { return sp[r * n + x] > sp[r * n + y]; });
+      if (rng() % 3 == 0 && k < n) std::swap(cand[rng() % k], cand[k + rng() % (n - k)]);  // maybe a wrong score
+      std::vector<float> a, b;
+      for (int64_t j = 0; j < k; ++j) {
+        store_element(want.dtype, want.data.data(), static_cast<size_t>(r * k + j), static_cast<double>(order[j]));
+        store_element(got.dtype, got.data.data(), static_cast<size_t>(r * k + j), static_cast<double>(cand[j]));
+        a.push_back(sp[r * n + order[j]]);
+        b.push_back(sp[r * n + cand[j]]);
+      }
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      same = same && a == b;
+    }
+    Verdict v = compare_outputs(d, {scores}, {want}, {got});
+    EXPECT_EQ(v.passed(), same) << "trial " << trial << " rows " << rows << " n " << n << " k " << k << ": " << v.reason;
+    if (!same) {
+      EXPECT_EQ(v.reason_code, "numerical_mismatch") << v.reason;
+    }
+    (same ? passed : failed) += 1;
+    if (k >= 2) {  // a repeated index is invalid on either path
+      std::vector<uint8_t> keep = got.data;
+      store_element(got.dtype, got.data.data(), 1, load_element(got.dtype, got.data.data(), 0));
+      EXPECT_EQ(compare_outputs(d, {scores}, {want}, {got}).reason_code, "invalid_index") << "trial " << trial;
+      got.data = keep;
+    }
+  }
+  EXPECT_GT(passed, 50);  // both outcomes were exercised
+  EXPECT_GT(failed, 50);
 }
 
 // float4_e2m1 outputs: two values a byte, each compared; a byte left at the poison is unwritten

@@ -16,8 +16,8 @@ namespace {
 constexpr size_t kRequestBytes = 8u << 20;  // a timed request's input and output bytes, at most (unless one set is larger)
 }  // namespace
 
-Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, std::unique_ptr<RunnerClient>& cand,
-                                     const Workload& w, Next next) {
+Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, size_t slot, const Workload& w,
+                                     Next next) {
   PhaseScope timer("workload procedure (other)");
   Trace t;
   t.workload = w;
@@ -29,8 +29,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     t.reason = std::move(reason);
     return t;
   };
-  // A fresh candidate process per workload: nothing it cached or broke carries over. On a GPU
-  // the baseline's process is fresh too: one that had served earlier workloads slowed the
+  // On a GPU the baseline's process is fresh per workload: one that had served earlier workloads slowed the
   // candidate's memory-bound calls on the next (H100, rmsnorm 4096 x 4096 after the smaller
   // public shapes: 0.0496 against 0.0467 ms, relative stdev 2.7 % against 1.4 %; a fresh
   // reference runner made no difference). On the CPU backend no such effect exists to remove,
@@ -53,7 +52,6 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
       fail(ErrorKind::kInput, "the pinned baseline's runner failed on workload " + w.uuid + ": " + f.reason + "\n" + f.log);
     }
   };
-  retire(cand);
 
   // The baseline's untimed call on the correctness set comes first: a runner's first call is not
   // behind the CUDA launch gate and may carry one-time set-up, and its wall time (transfers
@@ -66,6 +64,36 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // buffers go back to the heap at once, for the outputs that follow.
   std::vector<HostTensor> outs = make_output_tensors(task.definition, w);
   for (HostTensor& o : outs) std::vector<uint8_t>().swap(o.data);
+  // Up to four sets per request amortise a request's fixed cost over small sets; large sets go
+  // one or two at a time. The memory shared with each runner holds one request, and every
+  // byte of it is a fresh page in each fresh candidate runner (and in the judge): at 16 M
+  // elements four sets were 768 MB of new pages per runner, seconds on a VM where a page
+  // fault costs 5-15 us, for no gain, since a 128 MB set's transfers dwarf a request's cost.
+  size_t set_bytes = 0;
+  for (const HostTensor& t : sets[0]) set_bytes += t.nbytes();
+  for (const HostTensor& t : outs) set_bytes += t.nbytes();
+  const int kBatch = static_cast<int>(std::clamp<size_t>(kRequestBytes / std::max<size_t>(set_bytes, 1), 1, 4));
+
+  // The candidate's runner: the one that served this pass's earlier workloads if it may serve
+  // again (it passed its last workload, and has never been given this workload's inputs, so no
+  // output it kept can answer a request here), else a new process. Either way it has seen none
+  // of the inputs that follow: they are functions of (seed, workload, draw) and the digest of
+  // draw 0 stands for the workload's. What else it carries over is what a deployed kernel keeps
+  // between calls (its code, its allocations, a plan per shape); the untimed correctness call
+  // and the wall-clock cross-check come first on every workload, as for a new runner.
+  CandidateRunner& cand = pool.at(slot);
+  std::string digest;
+  for (const std::string& h : correctness_draw->hashes[0]) digest += h;
+  if (!may_serve_again(cand, digest)) {
+    retire(cand.runner);  // its exit overlaps the baseline's first call
+    cand = CandidateRunner{};
+  } else if (next_cand) {
+    retire(next_cand);  // spawned in case it would not serve again: not needed
+  }
+  cand.passed_last = false;  // until this workload passes
+  cand.served.insert(digest);
+  cand.last_used = ++pool_clock;
+  make_room(slot, 2 * static_cast<size_t>(kBatch) * set_bytes);  // two rotating slots of a request
   RunResult base_first;
   if (!keep_baseline) {
     base_first = run_pinned_baseline(sets, outs, nullptr);
@@ -77,10 +105,12 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
 
   // Spawned ahead (prestart) or now; either is a new process. A failed load throws RunnerFailure
   // at its first request.
-  cand = next_cand ? std::move(next_cand) : std::make_unique<RunnerClient>(config(build, opt.backend, "candidate"));
+  if (!cand.runner)
+    cand.runner = next_cand ? std::move(next_cand) : std::make_unique<RunnerClient>(config(build, opt.backend, "candidate"));
+  RunnerClient& runner = *cand.runner;
 
   // Correctness: one call on draw 0, outputs poisoned, late writes and input mutation checked.
-  RunResult first = cand->run(sets, outs, true, 20, call_timeout);
+  RunResult first = runner.run(sets, outs, true, 20, call_timeout);
   CallCheck cc = check_call(first.calls[0], first.late_write, sets[0], correctness_draw->hashes[0], expected[0],
                               first.outputs[0]);
   t.correctness = cc.correctness;
@@ -88,7 +118,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // A sampling candidate's samples are random: one call shows only that they are valid. Their
   // distribution takes repeated calls on the same inputs (eval/sampling_trials.h).
   if (const CheckRules rules = check_rules(task.definition); rules.comparator == Comparator::kSampling) {
-    Verdict sv = run_sampling_trials(*cand, task.definition, rules, w, sets[0],
+    Verdict sv = run_sampling_trials(runner, task.definition, rules, w, sets[0],
                                      {.call_timeout = call_timeout, .max_call_timeout = opt.call_timeout,
                                       .hashes = hashes_of, .say = [this](const std::string& m) { say(m); }});
     if (!sv.passed()) return reject(sv.status, sv.reason_code, sv.reason);
@@ -103,12 +133,12 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // The batch is sized to ~100 ms of calls as fast as the first: it may take the call timeout
   // three times over, never the call timeout per call (up to 1,000 calls).
   finish_retiring();  // the previous runners are gone before anything is timed
-  WallCheck wall = wall_clock_check(*cand, repeat, call_timeout * 3);
+  WallCheck wall = wall_clock_check(runner, repeat, call_timeout * 3);
   // One contradiction may be the machine's: on a loaded host the judge's wall clock also counts
   // the runner's waits for a core. Before rejecting, the empty request's cost and the batch are
   // measured again; only a contradiction that every attempt shows is the candidate's.
   for (int attempt = 1; attempt < 3 && wall.contradicts(gpu); ++attempt) {
-    WallCheck again = wall_clock_check(*cand, repeat, call_timeout * 3);
+    WallCheck again = wall_clock_check(runner, repeat, call_timeout * 3);
     if (!again.contradicts(gpu)) {
       say("wall-clock check: a contradiction (" + wall.describe() + ") did not hold on re-measurement (" +
           again.describe() + ")");
@@ -143,18 +173,9 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   std::vector<double>&bms = base_meas.ms, &bratio = base_meas.ratio;
   double& base_seconds = base_meas.seconds;
   double base_seconds_here = 0;  // this solution's share of the baseline's time, for the interleave
-  // Up to four sets per request amortise a request's fixed cost over small sets; large sets go
-  // one or two at a time. The memory shared with each runner holds one request, and every
-  // byte of it is a fresh page in each fresh candidate runner (and in the judge): at 16 M
-  // elements four sets were 768 MB of new pages per runner, seconds on a VM where a page
-  // fault costs 5-15 us, for no gain, since a 128 MB set's transfers dwarf a request's cost.
-  size_t set_bytes = 0;
-  for (const HostTensor& t : sets[0]) set_bytes += t.nbytes();
-  for (const HostTensor& t : outs) set_bytes += t.nbytes();
   // Done with draw 0 (the runners keep their own copies for BATCH): unless the draw cache holds
   // it, its pages go back to the heap for the timed phase's sets.
   correctness_draw.reset();
-  const int kBatch = static_cast<int>(std::clamp<size_t>(kRequestBytes / std::max<size_t>(set_bytes, 1), 1, 4));
   int call_index = 0, both_index = 0;
   double cand_seconds = 0;
   int base_batches_here = 0;
@@ -187,7 +208,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     // favour either side.
     auto run_candidate = [&]() -> std::optional<Trace> {
       auto t_run = std::chrono::steady_clock::now();
-      RunResult cr = cand->run(batch, outs, true, 0, call_timeout * kBatch, &cand_spare);
+      RunResult cr = runner.run(batch, outs, true, 0, call_timeout * kBatch, &cand_spare);
       if (!cms.empty()) cand_seconds += seconds_since(t_run);  // the first batch is set-up (above)
       for (size_t k = 0; k < batch.size(); ++k, ++call_index) {
         CallCheck c = check_call(cr.calls[k], false, batch[k], hashes[k], want[k], cr.outputs[k]);
@@ -229,7 +250,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     if (run_base && candidate_first) run_baseline();
   }
   // Nothing is timed from here on in this workload: the next one's runners may start.
-  prestart(next.build, !next.same_workload);
+  prestart(next.runner_kept ? nullptr : next.build, !next.same_workload);
   std::vector<double> base_ms = bms, base_ratio = bratio;  // the measurement stays whole for the group
   int dropped = drop_throttled(cms, cratio) + drop_throttled(base_ms, base_ratio);
   SampleStats cs = summarize(cms), bs = summarize(base_ms);
@@ -273,6 +294,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
         ") but not under the floor of peaks measured again (" + fmt_ms(p.roofline_floor_ms) + ")");
   }
   t.status = Status::kPassed;
+  cand.passed_last = true;
   return t;
 }
 
@@ -283,7 +305,8 @@ std::string timing_method(const StopRule& stop) {
   //    order), after one untimed call.
   // 5: a request carries at most 8 MB of sets (one set if larger), not always four.
   // 6: a grouped evaluation's solutions share the workload's baseline measurement (kda tune).
-  return "timing 6; samples " + std::to_string(stop.min_samples) + ".." + std::to_string(stop.max_samples) +
+  // 7: a candidate's runner serves the workloads of a pass one after another (kept runners).
+  return "timing 7; samples " + std::to_string(stop.min_samples) + ".." + std::to_string(stop.max_samples) +
          "; rel stdev " + std::to_string(stop.target_rel_stdev) + "; budget " + std::to_string(stop.budget_seconds) + " s";
 }
 

@@ -122,6 +122,7 @@ const std::string& Judge::seed_commitment() const { return impl_->commitment; }
 void Judge::finish() {
   PhaseScope timer("session end");
   impl_->finish_retiring();
+  impl_->pool.clear();
   impl_->next_cand.reset();
   impl_->next_base.reset();
   impl_->reference.reset();
@@ -137,8 +138,8 @@ const Json& Judge::device() {
 
 SolutionResult Judge::evaluate(const Solution& s) { return evaluate(s, impl_->task.select(impl_->opt.workloads)); }
 
-Trace Judge::Impl::evaluate_or_verdict(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand,
-                                        const Workload& w, Next next) {
+Trace Judge::Impl::evaluate_or_verdict(const Solution& s, const BuildResult& build, size_t slot, const Workload& w,
+                                        Next next) {
   Trace t;
   if (!build.ok) {
     t.workload = w;
@@ -151,7 +152,7 @@ Trace Judge::Impl::evaluate_or_verdict(const Solution& s, const BuildResult& bui
   say("evaluating " + s.name + " on " + w.uuid);
   candidate_in_python = build.python.has_value();
   try {
-    t = evaluate_workload(s, build, cand, w, next);
+    t = evaluate_workload(s, build, slot, w, next);
   } catch (const RunnerFailure& f) {
     t = Trace{};
     t.workload = w;
@@ -159,7 +160,7 @@ Trace Judge::Impl::evaluate_or_verdict(const Solution& s, const BuildResult& bui
     t.reason_code = f.reason_code;
     t.reason = f.reason;
     t.log = f.log;
-    cand.reset();
+    pool[slot] = CandidateRunner{};
     next_cand.reset();  // not trusted: it would be swept anyway, and then be a dead runner
     finish_retiring();  // waited for here, not reaped by the sweep under their owners
     PhaseScope sweep("process sweep");
@@ -180,14 +181,44 @@ void Judge::Impl::record(Trace& t, const Solution& s, const std::string& solutio
                            {"trace_hash", sha256_hex(j.dump())}, {"seed_commitment", commitment}});
 }
 
-void Judge::Impl::end_candidate(std::unique_ptr<RunnerClient>& cand) {
+void Judge::Impl::start_pass(size_t solutions) {
+  end_pass();
+  pool.clear();
+  pool.resize(solutions);
+}
+
+void Judge::Impl::end_pass() {
   finish_retiring();
-  if (cand) cand->stop();
-  cand.reset();
+  for (CandidateRunner& c : pool)
+    if (c.runner) c.runner->stop();
+  pool.clear();
   if (next_cand) next_cand->stop();  // spawned for an evaluation that then did not need it
   next_cand.reset();
   PhaseScope sweep("process sweep");
   kill_orphaned_descendants(trusted_pids());
+}
+
+void Judge::Impl::make_room(size_t slot, size_t bytes) {
+  const bool gpu = opt.backend != "cpu";
+  uint64_t limit = host_available_bytes() / 4;
+  if (gpu && device.contains("memory_bytes") && device["memory_bytes"].is_number_unsigned())
+    limit = device["memory_bytes"].get<uint64_t>() / 4;
+  // A GPU runner also holds its device context (a few hundred MB).
+  const size_t per_runner = gpu ? size_t{512} << 20 : 0;
+  pool[slot].footprint = std::max(pool[slot].footprint, bytes + per_runner);
+  while (true) {
+    uint64_t held = 0;
+    size_t oldest = pool.size();
+    for (size_t j = 0; j < pool.size(); ++j) {
+      if (!pool[j].runner) continue;
+      held += pool[j].footprint;
+      if (j != slot && (oldest == pool.size() || pool[j].last_used < pool[oldest].last_used)) oldest = j;
+    }
+    if (!pool[slot].runner) held += pool[slot].footprint;
+    if (held <= limit || oldest == pool.size()) return;
+    retire(pool[oldest].runner);
+    pool[oldest] = CandidateRunner{};
+  }
 }
 
 SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Workload*>& workloads,
@@ -198,20 +229,22 @@ SolutionResult Judge::evaluate(const Solution& s, const std::vector<const Worklo
   res.solution_hash = s.content_hash();
   m.say("building " + s.name);
   res.build = Impl::timed_build(s, {.backend = m.opt.backend, .arch = m.opt.arch, .require_sandbox = m.opt.require_sandbox});
-  std::unique_ptr<RunnerClient> cand;
   std::vector<double> speedups;
   res.all_passed = true;
+  m.start_pass(1);
   if (res.build.ok && !workloads.empty()) m.prestart(&res.build, true);  // starts while the first inputs are made
   for (size_t i = 0; i < workloads.size(); ++i) {
-    Trace t = m.evaluate_or_verdict(s, res.build, cand, *workloads[i],
-                                    {.build = i + 1 < workloads.size() ? &res.build : nullptr, .same_workload = false});
+    const bool more = i + 1 < workloads.size();
+    Trace t = m.evaluate_or_verdict(
+        s, res.build, 0, *workloads[i],
+        {.build = more ? &res.build : nullptr, .same_workload = false, .runner_kept = more && m.expect_kept(0, 0)});
     m.record(t, s, res.solution_hash, res.build);
     if (t.status == Status::kPassed && t.performance) speedups.push_back(t.performance->speedup_factor);
     else res.all_passed = false;
     if (on_trace) on_trace(t);
     res.traces.push_back(std::move(t));
   }
-  m.end_candidate(cand);
+  m.end_pass();
   res.geomean_speedup = geometric_mean(speedups);
   return res;
 }
@@ -236,17 +269,19 @@ void Judge::evaluate_grouped(const std::vector<Solution>& solutions, const std::
     ~Grouping() { m.grouped = false; }
   } grouping{m};
   m.grouped = true;
-  std::unique_ptr<RunnerClient> cand;
+  m.start_pass(solutions.size());
   if (!order.empty() && builds[order[0].second].ok) m.prestart(&builds[order[0].second], true);
   for (size_t k = 0; k < order.size(); ++k) {
     const auto [j, i] = order[k];
     Impl::Next next;
-    if (k + 1 < order.size()) next = {.build = &builds[order[k + 1].second], .same_workload = order[k + 1].first == j};
-    Trace t = m.evaluate_or_verdict(solutions[i], builds[i], cand, *workloads[j], next);
+    if (k + 1 < order.size())
+      next = {.build = &builds[order[k + 1].second], .same_workload = order[k + 1].first == j,
+              .runner_kept = m.expect_kept(order[k + 1].second, i)};
+    Trace t = m.evaluate_or_verdict(solutions[i], builds[i], i, *workloads[j], next);
     m.record(t, solutions[i], hashes[i], builds[i]);
     if (on_trace) on_trace(i, t);
   }
-  m.end_candidate(cand);
+  m.end_pass();
 }
 
 }  // namespace kda

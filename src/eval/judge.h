@@ -35,6 +35,10 @@ struct EvalOptions {
   /// Bytes of input sets and expected outputs the judge keeps per session, to reuse when a
   /// workload is evaluated again in it (tune's variants, several solutions); 0: none kept.
   size_t draw_cache_bytes = 0;
+  /// A candidate's runner serves the workloads of one evaluation pass one after another, as long
+  /// as it passes and is never given inputs it has seen (docs/evaluator.md, "Runners kept within
+  /// a pass"); false: a new candidate runner for every workload (`--fresh-runners`).
+  bool keep_candidate_runners = true;
   std::function<void(const std::string&)> progress;  ///< one short line per step (may be empty)
 };
 
@@ -68,7 +72,8 @@ class Judge {
   /// Evaluates several solutions workload by workload (kda tune's variants): each workload's
   /// solutions one after another, sharing one measurement of the baseline there (its runner, its
   /// untimed first call and its samples; see docs/evaluator.md, "Grouped evaluation"). Each
-  /// solution still gets a fresh candidate runner per workload and every check of evaluate().
+  /// solution keeps its own candidate runner across the workloads, under the rules of
+  /// evaluate(), and gets every check of evaluate().
   /// `wanted(i, j)` says whether solutions[i] is to be measured on workloads[j] (false: skipped,
   /// e.g. measured before); `on_trace(i, trace)` is called as each verdict is stored.
   void evaluate_grouped(const std::vector<Solution>& solutions, const std::vector<const Workload*>& workloads,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -59,6 +60,20 @@ struct Judge::Impl {
   std::string reference_backend;
   bool candidate_in_python = false;    // the solution being evaluated runs in the Python runner
   std::unique_ptr<RunnerClient> reference, base;
+  // The candidate runners of the evaluation pass in progress (Judge::evaluate: one solution's
+  // workloads; Judge::evaluate_grouped: one slot per solution). A runner serves the pass's
+  // workloads one after another, and serves the next one only if may_serve_again() holds: it
+  // passed its last workload, it has never been given this workload's inputs, and it fits the
+  // memory kept runners may hold (make_room()). Every pass starts with new runners and ends them all.
+  struct CandidateRunner {
+    std::unique_ptr<RunnerClient> runner;
+    std::set<std::string> served;  // digests of the correctness sets of the workloads it served
+    bool passed_last = false;      // its last workload PASSED
+    size_t footprint = 0;          // bytes charged to it: the largest workload's request it held
+    uint64_t last_used = 0;        // for make_room(): the least recently used goes first
+  };
+  std::vector<CandidateRunner> pool;
+  uint64_t pool_clock = 0;
   // Runners spawned ahead for the next workload (prestart()): null when none is waiting.
   std::unique_ptr<RunnerClient> next_cand, next_base;
   bool base_has_run = false;  // the current baseline runner has made its untimed first call
@@ -91,6 +106,9 @@ struct Judge::Impl {
     if (reference) keep.push_back(reference->pid());
     if (base) keep.push_back(base->pid());
     if (next_base) keep.push_back(next_base->pid());
+    // Other solutions' kept runners: frozen, and no part of what a failed candidate left behind.
+    for (const CandidateRunner& c : pool)
+      if (c.runner) keep.push_back(c.runner->pid());
     return keep;
   }
 
@@ -379,8 +397,8 @@ struct Judge::Impl {
   }
 
   // Spawns, without waiting for READY, the runners the next evaluation will start with: the
-  // candidate's (fresh per workload; `next_build` is its solution's build, null when no
-  // evaluation follows) and, on a GPU, the baseline's (fresh per workload there) unless the next
+  // candidate's (`next_build` is its solution's build; null when no evaluation follows or the
+  // next one keeps the runner it has) and, on a GPU, the baseline's (fresh per workload there) unless the next
   // evaluation keeps this one (`fresh_baseline` false: a group's next solution on this workload).
   // They load their libraries and create their device contexts while the judge finishes this
   // workload and prepares the next one's inputs and expected outputs; no timed call of anyone
@@ -412,23 +430,40 @@ struct Judge::Impl {
   }
 
   // What follows the evaluation of a workload, for prestart(): the next candidate's build (null
-  // if none) and whether the next evaluation is of the same workload within a group.
+  // if none), whether the next evaluation is of the same workload within a group, and whether
+  // it is expected to keep a runner it already has (then none is spawned for it).
   struct Next {
     const BuildResult* build = nullptr;
     bool same_workload = false;
+    bool runner_kept = false;
   };
 
-  Trace evaluate_workload(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand, const Workload& w,
-                          Next next);
+  // Whether a kept runner may serve a workload whose correctness set has `digest`.
+  bool may_serve_again(const CandidateRunner& c, const std::string& digest) const {
+    return opt.keep_candidate_runners && c.runner && c.passed_last && !c.served.count(digest);
+  }
+  // Whether the runner of the solution in `slot` is expected to serve the next workload (for
+  // Next::runner_kept): the current one (`current_slot`) will if it passes.
+  bool expect_kept(size_t slot, size_t current_slot) const {
+    return opt.keep_candidate_runners &&
+           (slot == current_slot || (slot < pool.size() && pool[slot].runner && pool[slot].passed_last));
+  }
+  // Charges `bytes` to pool[slot] and retires other kept runners, least recently used first,
+  // until all fit in what kept runners may hold together (a quarter of the device's memory on
+  // a GPU, of the host's available memory on the CPU).
+  void make_room(size_t slot, size_t bytes);
+  // A pass of `solutions` slots, each without a runner yet.
+  void start_pass(size_t solutions);
+  // Stops every runner of the pass (and one spawned ahead that no evaluation used).
+  void end_pass();
+
+  Trace evaluate_workload(const Solution& s, const BuildResult& build, size_t slot, const Workload& w, Next next);
   // evaluate_workload, with a candidate runner's failure turned into the trace's verdict (and
   // what the candidate left behind swept up), or the build's failure when it did not build.
-  Trace evaluate_or_verdict(const Solution& s, const BuildResult& build, std::unique_ptr<RunnerClient>& cand,
-                            const Workload& w, Next next);
+  Trace evaluate_or_verdict(const Solution& s, const BuildResult& build, size_t slot, const Workload& w, Next next);
   // Completes the trace and stores it, with its verdict in the audit log.
   void record(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build);
   void finish_trace(Trace& t, const Solution& s, const std::string& solution_hash, const BuildResult& build);
-  // Stops a solution's leftover runners once it has no evaluation left.
-  void end_candidate(std::unique_ptr<RunnerClient>& cand);
 };
 
 }  // namespace kda
