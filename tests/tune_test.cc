@@ -196,4 +196,37 @@ TEST(Tune, AWorkloadsVariantsShareOneBaselineMeasurementWithABatchBesideEach) {
   }
 }
 
+// kda tune's hidden rounds measure every (variant, workload) pair again, but the baseline's
+// measurement of a workload is the session's, kept while the rounds move between workloads: each round's variants add to it (a batch beside
+// each), so its sample count only grows from the first round's first variant to the last round's
+// last one.
+TEST(Tune, TheHiddenRoundsAddToOneBaselineMeasurementPerWorkload) {
+  TempDir dir{"kda-tune-rounds-baseline"};
+  // Two hidden workloads, so that each round moves from one to the other and back.
+  fs::path task = init_task(dir.path(), "rmsnorm"), cache = dir.path() / "cache";
+  keep_workloads(task, {"rmsnorm-m3-d31-public", "rmsnorm-m7-d4097-public", "rmsnorm-m33-d1023-hidden",
+                        "rmsnorm-m1-d7-hidden"});
+  std::vector<std::string> a = tune_args(task);
+  a.insert(a.end(), {"--hidden-rounds", "2"});
+  Json report = tune_json(kda(a, cache));
+  ASSERT_TRUE(report["hidden"]["router_passed"].get<bool>()) << report.dump(2);
+  ProcessResult q = run_process(
+      {.argv = {"sqlite3", "-separator", " ", (task / ".kda" / "kda.db").string(),
+                "SELECT solution, status, coalesce(json_extract(json, '$.kda.performance.baseline_samples'), 0) "
+                "FROM traces WHERE workload = 'rmsnorm-m33-d1023-hidden' ORDER BY id"}});
+  ASSERT_TRUE(q.ok()) << q.err;
+  std::vector<int> samples;
+  std::istringstream in(q.out);
+  std::string solution, status;
+  for (int n; in >> solution >> status >> n;) {
+    EXPECT_EQ(status, "PASSED") << q.out;
+    samples.push_back(n);
+  }
+  // Two rounds of the router and at least one surviving variant.
+  ASSERT_GE(samples.size(), 4u) << q.out;
+  for (size_t k = 1; k < samples.size(); ++k)
+    EXPECT_GT(samples[k], samples[k - 1]) << "measurement " << k << " of the hidden workload did not add to the "
+                                          << "baseline's samples:\n" << q.out;
+}
+
 }  // namespace kda::e2e

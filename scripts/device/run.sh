@@ -347,8 +347,14 @@ PY
 log "phases (b): kda tune topk cuda_select (9 variants x 34 public workloads), budget 0.05, hidden check, empty cache"
 tt="$work/ph_tune"; kda init "$tt" --example topk > /dev/null
 ts=$(date +%s.%N)
+# Each stderr line gets the seconds since the tune started, so that a sweep cut by its limit still
+# shows where its time went (the sweep, each hidden round).
 { time timeout $(( $(left) - 10 )) kda tune "$tt" "$tt/solutions/cuda_select" --backend cuda --arch sm_90 --budget 0.05 \
-      --profile-phases --json > "$PH/tune.json" 2> "$PH/tune.err"; } 2> "$PH/tune.time"
+      --profile-phases --json > "$PH/tune.json" \
+      2> >(python3 -u -c 'import sys, time
+t0 = time.time()
+for l in sys.stdin: sys.stdout.write("%7.2f %s" % (time.time() - t0, l))' > "$PH/tune.err"); } 2> "$PH/tune.time"
+sleep 1
 rc=$?; tt_s=$(python3 -c "import time; print(round(time.time() - $ts, 1))")
 echo "kda tune rc=$rc wall=${tt_s}s (target < 240 s); $(tr '\n' ' ' < "$PH/tune.time")" | tee -a "$OUT/summary.txt"
 python3 - "$PH/tune.json" "$tt_s" <<'PY' | tee -a "$OUT/summary.txt"
@@ -365,8 +371,17 @@ print("hidden: router_passed", h["router_passed"], "regret %.2f%%" % (100 * h["r
 if n:
     print("wall per measurement %.3f s (budget 0.05 s; the overhead target is <= 0.2 s beyond it)" % (float(sys.argv[2]) / n))
 PY
+python3 - "$PH/tune.err" <<'PY' | tee -a "$OUT/summary.txt"
+import re, sys
+last = {}
+for l in open(sys.argv[1]):
+    m = re.match(r" *([0-9.]+) kda: \[(\d+)/(\d+)\]", l)
+    if m: last[int(m.group(3))] = (float(m.group(1)), int(m.group(2)))
+for total, (t, i) in sorted(last.items()):
+    print(f"progress: measurement {i} of {total} at {t:.1f} s")
+PY
 sed -n '/where the time went/,$p' "$PH/tune.err" | tee -a "$OUT/summary.txt"
-grep -v "^kda: \[" "$PH/tune.err" | grep -i "warn\|error\|not build" | head -10 | tee -a "$OUT/summary.txt"
+grep -v "kda: \[" "$PH/tune.err" | grep -i "warn\|error\|not build" | head -10 | tee -a "$OUT/summary.txt"
 echo "phases: $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
 tar -czf "$OUT/phases.tgz" -C "$OUT" phases && rm -rf "$PH"
 fi

@@ -29,33 +29,9 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     t.reason = std::move(reason);
     return t;
   };
-  // On a GPU the baseline's process is fresh per workload: one that had served earlier workloads slowed the
-  // candidate's memory-bound calls on the next (H100, rmsnorm 4096 x 4096 after the smaller
-  // public shapes: 0.0496 against 0.0467 ms, relative stdev 2.7 % against 1.4 %; a fresh
-  // reference runner made no difference). On the CPU backend no such effect exists to remove,
-  // and a runner's start costs more than a small workload's whole evaluation (its flush buffer
-  // and shared memory are fresh pages), so the baseline runner lives for the session.
-  // A group's later solutions on the workload keep the baseline's runner and measurement.
-  const bool keep_baseline = grouped && base && base_has_run && base_meas.workload == w.uuid;
-  if (!keep_baseline) base_meas = BaselineMeasurement{};
-  if (base && base_has_run && opt.backend != "cpu" && !keep_baseline) retire(base);
-  RunnerClient& basr = baseline_runner();
+  if (!peaks_known) baseline_runner();  // the session's first evaluation: the device's size and peaks
   if (device.contains("memory_bytes") && device["memory_bytes"].is_number_unsigned())
     check_workload_fits(task.definition, w, 1, device["memory_bytes"].get<uint64_t>(), "device memory");
-  // Runs one of the pinned baseline's requests; its runner failing is not the candidate's doing.
-  auto run_pinned_baseline = [&](const std::vector<std::vector<HostTensor>>& batch, const std::vector<HostTensor>& outs,
-                                 RunResult* recycled) {
-    try {
-      return basr.run(batch, outs, true, 0, opt.call_timeout * static_cast<int>(batch.size()), recycled);
-    } catch (const RunnerFailure& f) {
-      base.reset();
-      fail(ErrorKind::kInput, "the pinned baseline's runner failed on workload " + w.uuid + ": " + f.reason + "\n" + f.log);
-    }
-  };
-
-  // The baseline's untimed call on the correctness set comes first: a runner's first call is not
-  // behind the CUDA launch gate and may carry one-time set-up, and its wall time (transfers
-  // included) sets how long the candidate's calls may take (call_timeout_for).
   uint64_t draw = 0;
   std::shared_ptr<const DrawBatch> correctness_draw = draw_batch(w, draw, 1);
   const std::vector<std::vector<HostTensor>>& sets = correctness_draw->sets;
@@ -94,14 +70,50 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   cand.served.insert(digest);
   cand.last_used = ++pool_clock;
   make_room(slot, 2 * static_cast<size_t>(kBatch) * set_bytes);  // two rotating slots of a request
+
+  // The baseline's measurement of this workload. A plain evaluation makes a new one; a grouped
+  // one keeps one per workload for the session, to which the group's later solutions and a
+  // later group on the same workload (kda tune's next hidden round) add (docs/evaluator.md,
+  // "Grouped evaluation"). Each later solution gets one baseline batch beside its own unless a
+  // baseline call outlasts its whole half of the budget (the one-thread-per-row top-k baseline:
+  // 0.2 s a call against 25 ms at --budget 0.05); when the samples already satisfy the stop
+  // rule and no batch is owed, no baseline runner is needed here at all.
+  if (!grouped) base_meas = BaselineMeasurement{};
+  BaselineMeasurement& bm = grouped ? base_by_workload[w.uuid] : base_meas;
+  const StopRule share = half_budget();
+  const bool owe_baseline_batch = beside_affordable(bm, kBatch);
+  const bool need_baseline = !baseline_complete(bm) || owe_baseline_batch;
+  // On a GPU the baseline's process is fresh per workload: one that had served earlier workloads
+  // slowed the candidate's memory-bound calls on the next (H100, rmsnorm 4096 x 4096 after the
+  // smaller public shapes: 0.0496 against 0.0467 ms, relative stdev 2.7 % against 1.4 %; a
+  // fresh reference runner made no difference). On the CPU backend no such effect exists to
+  // remove, and a runner's start costs more than a small workload's whole evaluation (its flush
+  // buffer and shared memory are fresh pages), so the baseline runner lives for the session.
+  const bool base_on_this_workload = base && base_has_run && base_workload == w.uuid;
+  if (base && base_has_run && opt.backend != "cpu" && (!grouped || !base_on_this_workload)) retire(base);
+  RunnerClient* basr = need_baseline ? &baseline_runner() : nullptr;
+  // Runs one of the pinned baseline's requests; its runner failing is not the candidate's doing.
+  auto run_pinned_baseline = [&](const std::vector<std::vector<HostTensor>>& batch, const std::vector<HostTensor>& outs,
+                                 RunResult* recycled) {
+    try {
+      return basr->run(batch, outs, true, 0, opt.call_timeout * static_cast<int>(batch.size()), recycled);
+    } catch (const RunnerFailure& f) {
+      base.reset();
+      fail(ErrorKind::kInput, "the pinned baseline's runner failed on workload " + w.uuid + ": " + f.reason + "\n" + f.log);
+    }
+  };
+  // A baseline runner's untimed call on the correctness set comes first on each workload: a
+  // runner's first call is not behind the CUDA launch gate and may carry one-time set-up, and
+  // the measurement's first one's wall time (transfers included) sets how long the candidate's
+  // calls may take (call_timeout_for).
   RunResult base_first;
-  if (!keep_baseline) {
+  if (basr && (!grouped || !base_on_this_workload)) {
     base_first = run_pinned_baseline(sets, outs, nullptr);
     base_has_run = true;
-    base_meas.workload = w.uuid;
-    base_meas.first_wall_ms = base_first.judge_wall_ms;
+    base_workload = w.uuid;
+    if (bm.first_wall_ms == 0) bm.first_wall_ms = base_first.judge_wall_ms;
   }
-  const std::chrono::milliseconds call_timeout = call_timeout_for(base_meas.first_wall_ms, opt.call_timeout);
+  const std::chrono::milliseconds call_timeout = call_timeout_for(bm.first_wall_ms, opt.call_timeout);
 
   // Spawned ahead (prestart) or now; either is a new process. A failed load throws RunnerFailure
   // at its first request.
@@ -165,13 +177,11 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // Neither is a side's first batch: it grows the memory shared with the runner from one set to
   // a batch (at 64 MB a set, populating those pages took half a second, and left a 1 s share
   // three batches).
-  // The baseline's samples are the workload's measurement (base_meas): in a group, those the
-  // earlier solutions took count towards its stop rule, and each later solution still gets one
-  // baseline batch beside its own unless a baseline call outlasts its whole half of the budget
-  // (the one-thread-per-row top-k baseline: 0.2 s a call against 25 ms at --budget 0.05).
+  // The baseline's samples are the workload's measurement (bm): in a group, those earlier
+  // solutions took count towards its stop rule.
   std::vector<double> cms, cratio;
-  std::vector<double>&bms = base_meas.ms, &bratio = base_meas.ratio;
-  double& base_seconds = base_meas.seconds;
+  std::vector<double>&bms = bm.ms, &bratio = bm.ratio;
+  double& base_seconds = bm.seconds;
   double base_seconds_here = 0;  // this solution's share of the baseline's time, for the interleave
   // Done with draw 0 (the runners keep their own copies for BATCH): unless the draw cache holds
   // it, its pages go back to the heap for the timed phase's sets.
@@ -185,15 +195,10 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   auto seconds_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   };
-  StopRule share = opt.stop;  // each side's: half the budget
-  share.budget_seconds /= 2;
-  const bool later_in_group = keep_baseline && !bms.empty();
-  const bool beside_affordable = later_in_group && summarize(bms).median * kBatch / 1e3 <= share.budget_seconds;
   while (true) {
     const bool cand_done = should_stop(share, summarize(cms), cand_seconds);
-    const bool base_done = should_stop(share, summarize(bms), base_seconds) &&
-                           static_cast<int>(bms.size()) >= std::min(opt.stop.min_samples, opt.stop.max_samples);
-    const bool owe_beside = beside_affordable && base_batches_here == 0;
+    const bool base_done = baseline_complete(bm);
+    const bool owe_beside = owe_baseline_batch && base_batches_here == 0;
     if (cand_done && base_done && !owe_beside) break;
     const bool run_cand = !cand_done;
     const bool run_base = owe_beside || (!base_done && (cand_done || static_cast<int>(bms.size()) < opt.stop.min_samples ||
@@ -250,7 +255,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     if (run_base && candidate_first) run_baseline();
   }
   // Nothing is timed from here on in this workload: the next one's runners may start.
-  prestart(next.runner_kept ? nullptr : next.build, !next.same_workload);
+  prestart(next.runner_kept ? nullptr : next.build, !next.same_workload && next.baseline_needed);
   std::vector<double> base_ms = bms, base_ratio = bratio;  // the measurement stays whole for the group
   int dropped = drop_throttled(cms, cratio) + drop_throttled(base_ms, base_ratio);
   SampleStats cs = summarize(cms), bs = summarize(base_ms);
@@ -305,7 +310,8 @@ std::string timing_method(const StopRule& stop) {
   //    order), after one untimed call.
   // 5: a request carries at most 8 MB of sets (one set if larger), not always four.
   // 6: a grouped evaluation's solutions share the workload's baseline measurement (kda tune).
-  // 7: a candidate's runner serves the workloads of a pass one after another (kept runners).
+  // 7: a candidate's runner serves the workloads of a pass one after another (kept runners);
+  //    a grouped baseline measurement is the session's per workload (kda tune's hidden rounds).
   return "timing 7; samples " + std::to_string(stop.min_samples) + ".." + std::to_string(stop.max_samples) +
          "; rel stdev " + std::to_string(stop.target_rel_stdev) + "; budget " + std::to_string(stop.budget_seconds) + " s";
 }

@@ -276,7 +276,8 @@ void Judge::evaluate_grouped(const std::vector<Solution>& solutions, const std::
     Impl::Next next;
     if (k + 1 < order.size())
       next = {.build = &builds[order[k + 1].second], .same_workload = order[k + 1].first == j,
-              .runner_kept = m.expect_kept(order[k + 1].second, i)};
+              .runner_kept = m.expect_kept(order[k + 1].second, i),
+              .baseline_needed = m.baseline_may_be_needed(workloads[order[k + 1].first]->uuid)};
     Trace t = m.evaluate_or_verdict(solutions[i], builds[i], i, *workloads[j], next);
     m.record(t, solutions[i], hashes[i], builds[i]);
     if (on_trace) on_trace(i, t);

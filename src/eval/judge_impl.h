@@ -25,6 +25,7 @@
 #include "eval/phase_timer.h"
 #include "eval/pins.h"
 #include "eval/runner_client.h"
+#include "eval/stats.h"
 #include "eval/timing_rules.h"
 #include "sandbox/sandbox.h"
 #include "store/store.h"
@@ -77,20 +78,42 @@ struct Judge::Impl {
   // Runners spawned ahead for the next workload (prestart()): null when none is waiting.
   std::unique_ptr<RunnerClient> next_cand, next_base;
   bool base_has_run = false;  // the current baseline runner has made its untimed first call
+  std::string base_workload;  // on this workload (its uuid)
   // Runners told to stop (BYE sent) whose exit is not yet waited for: a GPU runner's exit tears
   // down its device context (~0.1 s), which overlaps the next workload's untimed first calls.
   // Waited for before anything is timed again (finish_retiring()).
   std::vector<std::unique_ptr<RunnerClient>> retiring;
-  // The baseline's measurement on the workload being evaluated. A plain evaluation starts a new
-  // one per workload; a grouped one (Judge::evaluate_grouped) keeps it, runner included, while
-  // it evaluates that workload's solutions one after another, and each adds to its samples.
+  // The baseline's measurement of a workload. A plain evaluation starts a new one per workload
+  // (base_meas); grouped ones (Judge::evaluate_grouped) keep one per workload for the session
+  // (base_by_workload), to which each solution evaluated there adds its samples.
   struct BaselineMeasurement {
-    std::string workload;           // the workload's uuid; empty: none held
-    double first_wall_ms = 0;       // the untimed first call's wall time (sets the call timeout)
+    double first_wall_ms = 0;       // the first untimed first call's wall time (sets the call timeout)
     std::vector<double> ms, ratio;  // timed samples and their clock ratios, all solutions'
     double seconds = 0;             // the wall time of the batches that count against the budget
   };
   BaselineMeasurement base_meas;
+  std::map<std::string, BaselineMeasurement> base_by_workload;
+  // Each side samples on half of the budget.
+  StopRule half_budget() const {
+    StopRule share = opt.stop;
+    share.budget_seconds /= 2;
+    return share;
+  }
+  // Whether the baseline's measurement needs no more samples (its stop rule holds).
+  bool baseline_complete(const BaselineMeasurement& bm) const {
+    return should_stop(half_budget(), summarize(bm.ms), bm.seconds) &&
+           static_cast<int>(bm.ms.size()) >= std::min(opt.stop.min_samples, opt.stop.max_samples);
+  }
+  // Whether a baseline batch of `sets` calls beside a later solution fits in that half budget.
+  bool beside_affordable(const BaselineMeasurement& bm, int sets) const {
+    return !bm.ms.empty() && summarize(bm.ms).median * sets / 1e3 <= half_budget().budget_seconds;
+  }
+  // Whether a grouped evaluation of workload `uuid` may need a baseline runner: not when the
+  // session's measurement there is complete and even a one-set batch beside is unaffordable.
+  bool baseline_may_be_needed(const std::string& uuid) const {
+    auto it = base_by_workload.find(uuid);
+    return !grouped || it == base_by_workload.end() || !baseline_complete(it->second) || beside_affordable(it->second, 1);
+  }
   bool grouped = false;  // inside evaluate_grouped
   Peaks peaks;
   Json device;
@@ -436,6 +459,7 @@ struct Judge::Impl {
     const BuildResult* build = nullptr;
     bool same_workload = false;
     bool runner_kept = false;
+    bool baseline_needed = true;  // false: a grouped evaluation with the baseline's measurement complete
   };
 
   // Whether a kept runner may serve a workload whose correctness set has `digest`.
