@@ -12,7 +12,7 @@
 # `phases` (issue 16, not in the default steps): kda eval --profile-phases of topk's cuda_select,
 # and the top-k tune (9 variants x 34 public workloads, budget 0.05, hidden check) timed from an
 # empty cache, with its phase table, and a plain CUDA-event loop of torch.topk on the same
-# shapes; PH_SECONDS (550) bounds it; results in $OUT/summary.txt.
+# shapes; PH_SECONDS (550) bounds it (PH_TUNE_ONLY=1: the tune alone); results in $OUT/summary.txt.
 # `order` (issue 16): rmsnorm's CUDA candidate on its public workloads with kept and with fresh
 # candidate runners, alternately, to see whether keeping a runner moves any median.
 # Prerequisite (on the build machine): scripts/device/bundle.sh, and carry .device.
@@ -324,6 +324,7 @@ if want phases; then
 PH="$OUT/phases"; mkdir -p "$PH"; t0=$SECONDS
 left() { echo $(( ${PH_SECONDS:-550} - (SECONDS - t0) )); }
 export KDA_CACHE_DIR="$work/phases-cache"; rm -rf "$KDA_CACHE_DIR"  # empty build cache: builds are part of the figure
+if [ -z "${PH_TUNE_ONLY:-}" ]; then  # PH_TUNE_ONLY=1: part (b) alone, with all of PH_SECONDS
 log "phases (a): kda eval --backend cuda --profile-phases, topk cuda_select, public workloads, budget 0.05"
 te="$work/ph_eval"; kda init "$te" --example topk > /dev/null
 ts=$(date +%s.%N)
@@ -344,6 +345,7 @@ if rows:
     print(f"plain loop (torch.topk, CUDA events, 55 calls a shape): {len(rows)} shapes in {sum(w):.1f} s, "
           f"median {statistics.median(w):.3f} s a shape; kda eval of cuda_select: {float(sys.argv[2]) / max(len(rows), 1):.3f} s a workload")
 PY
+fi
 log "phases (b): kda tune topk cuda_select (9 variants x 34 public workloads), budget 0.05, hidden check, empty cache"
 tt="$work/ph_tune"; kda init "$tt" --example topk > /dev/null
 ts=$(date +%s.%N)

@@ -39,7 +39,7 @@ fs::path locate_runner(const fs::path& explicit_path) {
   fail(ErrorKind::kEnvironment, "kda-runner was not found beside kda; set KDA_RUNNER to its path");
 }
 
-size_t default_draw_cache_bytes() { return std::min<uint64_t>(2ull << 30, host_available_bytes() / 4); }
+size_t default_draw_cache_bytes() { return std::min<uint64_t>(32ull << 30, host_available_bytes() / 4); }
 
 namespace {
 

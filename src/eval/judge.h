@@ -91,8 +91,10 @@ class Judge {
   std::unique_ptr<Impl> impl_;
 };
 
-/// What a session that evaluates workloads more than once should give draw_cache_bytes: 2 GiB,
-/// or a quarter of the memory available now if that is less.
+/// What a session that evaluates workloads more than once should give draw_cache_bytes: a
+/// quarter of the memory available now, at most 32 GiB (a top-k sweep's largest workloads take
+/// 1-3 GB of draws each, and a draw that is not kept costs every variant its generation and its
+/// reference call again).
 size_t default_draw_cache_bytes();
 
 /// kda-runner's path: `explicit_path`, $KDA_RUNNER, or beside /proc/self/exe.
