@@ -29,6 +29,16 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     t.reason = std::move(reason);
     return t;
   };
+  // On a GPU the baseline's process is fresh per workload: one that had served earlier workloads
+  // slowed the candidate's memory-bound calls on the next (H100, rmsnorm 4096 x 4096 after the
+  // smaller public shapes: 0.0496 against 0.0467 ms, relative stdev 2.7 % against 1.4 %; a
+  // fresh reference runner made no difference). On the CPU backend no such effect exists to
+  // remove, and a runner's start costs more than a small workload's whole evaluation (its flush
+  // buffer and shared memory are fresh pages), so the baseline runner lives for the session.
+  // The one that served another workload goes before this one's inputs are made, so that its
+  // device memory is free for the reference.
+  const bool base_on_this_workload = base && base_has_run && base_workload == w.uuid;
+  if (base && base_has_run && opt.backend != "cpu" && (!grouped || !base_on_this_workload)) retire(base);
   if (!peaks_known) baseline_runner();  // the session's first evaluation: the device's size and peaks
   if (device.contains("memory_bytes") && device["memory_bytes"].is_number_unsigned())
     check_workload_fits(task.definition, w, 1, device["memory_bytes"].get<uint64_t>(), "device memory");
@@ -83,14 +93,6 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   const StopRule share = half_budget();
   const bool owe_baseline_batch = beside_affordable(bm, kBatch);
   const bool need_baseline = !baseline_complete(bm) || owe_baseline_batch;
-  // On a GPU the baseline's process is fresh per workload: one that had served earlier workloads
-  // slowed the candidate's memory-bound calls on the next (H100, rmsnorm 4096 x 4096 after the
-  // smaller public shapes: 0.0496 against 0.0467 ms, relative stdev 2.7 % against 1.4 %; a
-  // fresh reference runner made no difference). On the CPU backend no such effect exists to
-  // remove, and a runner's start costs more than a small workload's whole evaluation (its flush
-  // buffer and shared memory are fresh pages), so the baseline runner lives for the session.
-  const bool base_on_this_workload = base && base_has_run && base_workload == w.uuid;
-  if (base && base_has_run && opt.backend != "cpu" && (!grouped || !base_on_this_workload)) retire(base);
   RunnerClient* basr = need_baseline ? &baseline_runner() : nullptr;
   // Runs one of the pinned baseline's requests; its runner failing is not the candidate's doing.
   auto run_pinned_baseline = [&](const std::vector<std::vector<HostTensor>>& batch, const std::vector<HostTensor>& outs,
@@ -107,7 +109,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   // the measurement's first one's wall time (transfers included) sets how long the candidate's
   // calls may take (call_timeout_for).
   RunResult base_first;
-  if (basr && (!grouped || !base_on_this_workload)) {
+  if (basr && (!grouped || !base_on_this_workload || bm.first_wall_ms == 0)) {
     base_first = run_pinned_baseline(sets, outs, nullptr);
     base_has_run = true;
     base_workload = w.uuid;

@@ -153,6 +153,12 @@ Trace Judge::Impl::evaluate_or_verdict(const Solution& s, const BuildResult& bui
   candidate_in_python = build.python.has_value();
   try {
     t = evaluate_workload(s, build, slot, w, next);
+    // A runner that did not pass is never asked again: it goes now, not when its slot's next
+    // workload comes, so that it holds no memory meanwhile.
+    if (t.status != Status::kPassed) {
+      retire(pool[slot].runner);
+      pool[slot] = CandidateRunner{};
+    }
   } catch (const RunnerFailure& f) {
     t = Trace{};
     t.workload = w;

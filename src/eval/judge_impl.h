@@ -410,6 +410,12 @@ struct Judge::Impl {
   // of the cached and the fresh one (peaks.h).
   void remeasure_peaks_now() {
     RunnerClient& r = baseline_runner();
+    // A runner started for this has served no workload, but now it has run: on a GPU the next
+    // workload gets a fresh one.
+    if (!base_has_run) {
+      base_has_run = true;
+      base_workload.clear();
+    }
     PhaseScope timer("device peaks");
     try {
       peaks = remeasure_peaks(device, [&] { return r.calibrate(std::chrono::minutes(5)); });
