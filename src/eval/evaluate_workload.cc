@@ -40,8 +40,8 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   const bool base_on_this_workload = base && base_has_run && base_workload == w.uuid;
   if (base && base_has_run && opt.backend != "cpu" && (!grouped || !base_on_this_workload)) retire(base);
   if (!peaks_known) baseline_runner();  // the session's first evaluation: the device's size and peaks
-  if (device.contains("memory_bytes") && device["memory_bytes"].is_number_unsigned())
-    check_workload_fits(task.definition, w, 1, device["memory_bytes"].get<uint64_t>(), "device memory");
+  if (const std::optional<uint64_t> bytes = device_memory_bytes())
+    check_workload_fits(task.definition, w, 1, *bytes, "device memory");
   uint64_t draw = 0;
   std::shared_ptr<const DrawBatch> correctness_draw = draw_batch(w, draw, 1);
   const std::vector<std::vector<HostTensor>>& sets = correctness_draw->sets;
@@ -76,7 +76,6 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   } else if (next_cand) {
     retire(next_cand);  // spawned in case it would not serve again: not needed
   }
-  cand.passed_last = false;  // until this workload passes
   cand.served.insert(digest);
   cand.last_used = ++pool_clock;
   make_room(slot, 2 * static_cast<size_t>(kBatch) * set_bytes);  // two rotating slots of a request
@@ -301,7 +300,6 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
         ") but not under the floor of peaks measured again (" + fmt_ms(p.roofline_floor_ms) + ")");
   }
   t.status = Status::kPassed;
-  cand.passed_last = true;
   return t;
 }
 

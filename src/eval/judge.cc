@@ -206,9 +206,8 @@ void Judge::Impl::end_pass() {
 
 void Judge::Impl::make_room(size_t slot, size_t bytes) {
   const bool gpu = opt.backend != "cpu";
-  uint64_t limit = host_available_bytes() / 4;
-  if (gpu && device.contains("memory_bytes") && device["memory_bytes"].is_number_unsigned())
-    limit = device["memory_bytes"].get<uint64_t>() / 4;
+  const std::optional<uint64_t> device_bytes = gpu ? device_memory_bytes() : std::nullopt;
+  const uint64_t limit = (device_bytes ? *device_bytes : host_available_bytes()) / 4;
   // A GPU runner also holds its device context (a few hundred MB).
   const size_t per_runner = gpu ? size_t{512} << 20 : 0;
   pool[slot].footprint = std::max(pool[slot].footprint, bytes + per_runner);

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -64,12 +65,13 @@ struct Judge::Impl {
   // The candidate runners of the evaluation pass in progress (Judge::evaluate: one solution's
   // workloads; Judge::evaluate_grouped: one slot per solution). A runner serves the pass's
   // workloads one after another, and serves the next one only if may_serve_again() holds: it
-  // passed its last workload, it has never been given this workload's inputs, and it fits the
-  // memory kept runners may hold (make_room()). Every pass starts with new runners and ends them all.
+  // has never been given this workload's inputs, and it fits the memory kept runners may hold
+  // (make_room()). A runner that does not pass a workload leaves its slot at once
+  // (evaluate_or_verdict), so one still in a slot passed its last workload. Every pass starts
+  // with new runners and ends them all.
   struct CandidateRunner {
     std::unique_ptr<RunnerClient> runner;
     std::set<std::string> served;  // digests of the correctness sets of the workloads it served
-    bool passed_last = false;      // its last workload PASSED
     size_t footprint = 0;          // bytes charged to it: the largest workload's request it held
     uint64_t last_used = 0;        // for make_room(): the least recently used goes first
   };
@@ -118,6 +120,12 @@ struct Judge::Impl {
   Peaks peaks;
   Json device;
   bool peaks_known = false;
+  // The device's memory as its runner reported it; nullopt on the CPU backend or when unreported.
+  std::optional<uint64_t> device_memory_bytes() const {
+    if (device.contains("memory_bytes") && device["memory_bytes"].is_number_unsigned())
+      return device["memory_bytes"].get<uint64_t>();
+    return std::nullopt;
+  }
 
   Impl(const TaskDir& t, EvalOptions o)
       : task(t), opt(std::move(o)), runner_exe(locate_runner(opt.runner_exe)), store(task.store_dir()),
@@ -470,13 +478,13 @@ struct Judge::Impl {
 
   // Whether a kept runner may serve a workload whose correctness set has `digest`.
   bool may_serve_again(const CandidateRunner& c, const std::string& digest) const {
-    return opt.keep_candidate_runners && c.runner && c.passed_last && !c.served.count(digest);
+    return opt.keep_candidate_runners && c.runner && !c.served.count(digest);
   }
   // Whether the runner of the solution in `slot` is expected to serve the next workload (for
   // Next::runner_kept): the current one (`current_slot`) will if it passes.
   bool expect_kept(size_t slot, size_t current_slot) const {
     return opt.keep_candidate_runners &&
-           (slot == current_slot || (slot < pool.size() && pool[slot].runner && pool[slot].passed_last));
+           (slot == current_slot || (slot < pool.size() && pool[slot].runner));
   }
   // Charges `bytes` to pool[slot] and retires other kept runners, least recently used first,
   // until all fit in what kept runners may hold together (a quarter of the device's memory on
