@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/parallel.h"
 #include "eval/compare_dsa.h"
 #include "eval/float_scan.h"
 #include "eval/sampling_check.h"
@@ -148,15 +150,16 @@ std::optional<Verdict> check_tensor(const Tolerance& tol, const HostTensor& e, c
 // reads at random places: a row of 32768 scores is 128 KB, and the random reads were a cache
 // miss each (~0.2 ms a row of k = 2048 on the dev VM, most of the check).
 template <typename IndexAt, typename ScoreAt>
-std::optional<Verdict> check_topk_rows(const Tolerance& tol, int64_t rows, int64_t n, int64_t k, const HostTensor& e,
-                                       const HostTensor& a, IndexAt index_at, ScoreAt score_at, Correctness& c) {
+std::optional<Verdict> check_topk_row_range(const Tolerance& tol, int64_t first_row, int64_t end_row, int64_t n, int64_t k,
+                                            const HostTensor& e, const HostTensor& a, IndexAt index_at, ScoreAt score_at,
+                                            Correctness& c) {
   const bool exact = tol.atol == 0 && tol.rtol == 0;
   const bool scan = k * 8 >= n;
   const size_t isize = dtype_size(a.dtype);
   enum : uint8_t { kCandidate = 1, kReference = 2 };
   std::vector<uint8_t> mark(static_cast<size_t>(n), 0);  // per index of the row: who selected it
   std::vector<double> want, got;
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t r = first_row; r < end_row; ++r) {
     const size_t base = static_cast<size_t>(r * k);
     const size_t row = static_cast<size_t>(r * n);
     auto clear_marks = [&] {
@@ -247,6 +250,41 @@ std::optional<Verdict> check_topk_rows(const Tolerance& tol, int64_t rows, int64
       if (err > tol.atol && err > tol.rtol * std::abs(want[static_cast<size_t>(j)]))
         return fail(Status::kIncorrectNumerical, "numerical_mismatch",
                     "top-k row " + std::to_string(r) + " selects different scores than the reference", c);
+    }
+  }
+  return std::nullopt;
+}
+
+// The rows split over the host's cores, with the verdict the rows would give one after another:
+// the first row (in order) that fails or throws decides, and the errors recorded are those of
+// the rows up to it.
+template <typename IndexAt, typename ScoreAt>
+std::optional<Verdict> check_topk_rows(const Tolerance& tol, int64_t rows, int64_t n, int64_t k, const HostTensor& e,
+                                       const HostTensor& a, IndexAt index_at, ScoreAt score_at, Correctness& c) {
+  struct Part {
+    Correctness c;
+    std::optional<Verdict> bad;
+    std::exception_ptr error;
+  };
+  // A chunk holds at least ~256 K elements' worth of rows (a row costs its k selections and, on
+  // the scan path, its n scores).
+  const size_t row_cost = static_cast<size_t>(std::max<int64_t>(n + k, 1));
+  const size_t chunks = chunk_count(static_cast<size_t>(rows), std::max<size_t>((size_t{1} << 18) / row_cost, 1));
+  std::vector<Part> parts(chunks);
+  parallel_chunks(static_cast<size_t>(rows), chunks, [&](size_t p, size_t begin, size_t end) {
+    try {
+      parts[p].bad = check_topk_row_range(tol, static_cast<int64_t>(begin), static_cast<int64_t>(end), n, k, e, a, index_at,
+                                          score_at, parts[p].c);
+    } catch (...) {
+      parts[p].error = std::current_exception();
+    }
+  });
+  for (Part& part : parts) {
+    c.max_absolute_error = std::max(c.max_absolute_error, part.c.max_absolute_error);
+    if (part.error) std::rethrow_exception(part.error);
+    if (part.bad) {
+      part.bad->correctness = c;
+      return part.bad;
     }
   }
   c.elements_checked += static_cast<int64_t>(e.numel());

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/error.h"
 #include "core/json_io.h"
 
 namespace kda {
@@ -180,6 +181,61 @@ TEST(Compare, TopkAgreesWithSortedSelectionsOnRandomRowsWithTies) {
   }
   EXPECT_GT(passed, 50);  // both outcomes were exercised
   EXPECT_GT(failed, 50);
+}
+
+// Rows split over the host's cores give the verdict of the rows taken in order: the first row
+// that fails names the failure, and a reference that is broken in an earlier row than the
+// candidate's failure is the reference's error, as it would be one row after another.
+TEST(Compare, TopkRowsSplitOverCoresReportTheFirstFailingRow) {
+  Definition d = def();
+  d.comparator = "topk_indices";
+  d.tolerance = {.atol = 0, .rtol = 0, .required_matched_ratio = 1.0};
+  const int64_t rows = 256, n = 8192, k = 1024;  // ~9 K element reads a row: rows split in chunks of ~28
+  HostTensor scores;
+  scores.name = "scores";
+  scores.shape = {rows, n};
+  scores.allocate();
+  float* sp = reinterpret_cast<float*>(scores.data.data());
+  for (int64_t i = 0; i < rows * n; ++i) sp[i] = static_cast<float>((i * 7919) % n);  // distinct within a row
+  HostTensor want;
+  want.name = "idx";
+  want.dtype = DType::kInt32;
+  want.shape = {rows, k};
+  want.allocate();
+  auto* wp = reinterpret_cast<int32_t*>(want.data.data());
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<int32_t> order(static_cast<size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int32_t x, int32_t y) { return sp[r * n + x] > sp[r * n + y]; });
+    std::reverse(order.begin(), order.begin() + k);  // any order of the selection is the same set
+    std::copy(order.begin(), order.begin() + k, wp + r * k);
+  }
+  const HostTensor got = want;
+  Verdict ok = compare_outputs(d, {scores}, {want}, {got});
+  ASSERT_TRUE(ok.passed()) << ok.reason;
+  EXPECT_EQ(ok.correctness.elements_checked, rows * k);
+  // Row r selects the row's smallest score instead of one of its own.
+  auto broken = [&](std::vector<int64_t> bad_rows) {
+    HostTensor t = got;
+    auto* tp = reinterpret_cast<int32_t*>(t.data.data());
+    for (int64_t r : bad_rows) {
+      const int32_t lowest = static_cast<int32_t>(std::min_element(sp + r * n, sp + (r + 1) * n) - (sp + r * n));
+      tp[r * k + k / 2] = lowest;
+    }
+    return t;
+  };
+  for (const auto& [bad_rows, first] : std::vector<std::pair<std::vector<int64_t>, int64_t>>{
+           {{250}, 250}, {{200, 20}, 20}, {{40, 41, 255}, 40}, {{0, 130}, 0}}) {
+    Verdict v = compare_outputs(d, {scores}, {want}, {broken(bad_rows)});
+    EXPECT_EQ(v.reason_code, "numerical_mismatch");
+    EXPECT_NE(v.reason.find("top-k row " + std::to_string(first) + " "), std::string::npos) << v.reason;
+  }
+  // The reference out of range in row 100: an error of the reference if no earlier row fails.
+  HostTensor bad_ref = want;
+  reinterpret_cast<int32_t*>(bad_ref.data.data())[100 * k + 3] = static_cast<int32_t>(n + 5);
+  EXPECT_THROW(compare_outputs(d, {scores}, {bad_ref}, {broken({150})}), Error);
+  EXPECT_NE(compare_outputs(d, {scores}, {bad_ref}, {broken({50, 150})}).reason.find("top-k row 50 "), std::string::npos);
 }
 
 // float4_e2m1 outputs: two values a byte, each compared; a byte left at the poison is unwritten

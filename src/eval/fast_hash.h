@@ -1,47 +1,82 @@
-// A fast non-cryptographic 64-bit hash used to detect input mutation (judge and runner compute
-// it over the same bytes). Speed matters: it runs over every input set of every call, on both
-// sides. Four independent lanes of 8 bytes each, so the multiply latency of one lane's chain
-// does not bound the rate (~4x the single-chain version); any change of any byte changes the lane
-// it falls in, and the lanes are mixed together at the end.
+// The input hash that detects a candidate mutating its inputs: the judge computes it over the
+// sets it sends, the runner over the same tensors after each call (docs/evaluator.md, "Input
+// mutation"). Not cryptographic, like every hash the candidate's own process computes.
+//
+// It is a sum, modulo 2^64, of one bijective mix per 8-byte word and its position, so that any
+// range of words can be hashed on its own and the parts added in any order: the judge splits a
+// set over its cores, and a GPU runner hashes device memory where it lies (one kernel, one 8-byte
+// read back) instead of copying every input to the host after every call. Changing any one word
+// changes its term and so the sum; the size is mixed into the result. The same functions compile
+// for the host and, through KDA_HASH_FN, for CUDA and HIP device code (tools/runner/input_hash.cu).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
+#if defined(__CUDACC__) || defined(__HIPCC__)
+#define KDA_HASH_FN __host__ __device__ inline
+#else
+#define KDA_HASH_FN inline
+#endif
+
 namespace kda {
 
-inline uint64_t fast_hash64(const void* data, size_t size, uint64_t seed = 0x9e3779b97f4a7c15ull) {
-  const uint8_t* p = static_cast<const uint8_t*>(data);
-  uint64_t h[4] = {seed ^ (size * 0xff51afd7ed558ccdull), seed + 0x632be59bd9b4e019ull, seed ^ 0x85ebca77c2b2ae63ull,
-                   seed - 0x27d4eb2f165667c5ull};
-  size_t i = 0;
-  for (; i + 32 <= size; i += 32) {
-    for (int l = 0; l < 4; ++l) {
-      uint64_t v;
-      std::memcpy(&v, p + i + 8 * l, 8);
-      v *= 0xc4ceb9fe1a85ec53ull;
-      v ^= v >> 31;
-      h[l] = (h[l] ^ v) * 0x9fb21c651e98df25ull;
-    }
+/// The term of 8-byte word `w` at word position `i`: a bijection of w for every i.
+KDA_HASH_FN uint64_t hash_word_term(uint64_t w, uint64_t i) {
+  uint64_t x = w ^ (i * 0x9e3779b97f4a7c15ull + 0x632be59bd9b4e019ull);
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 31;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 29;
+  return x;
+}
+
+/// The sum of the terms of words [first, first + count) of `p` (which points at word 0).
+inline uint64_t hash_word_sum(const uint8_t* p, size_t first, size_t count) {
+  uint64_t s0 = 0, s1 = 0;  // two sums: the terms are independent, two chains keep the multipliers busy
+  size_t i = first;
+  const size_t end = first + count;
+  for (; i + 2 <= end; i += 2) {
+    uint64_t a, b;
+    std::memcpy(&a, p + 8 * i, 8);
+    std::memcpy(&b, p + 8 * i + 8, 8);
+    s0 += hash_word_term(a, i);
+    s1 += hash_word_term(b, i + 1);
   }
-  for (; i + 8 <= size; i += 8) {
-    uint64_t v;
-    std::memcpy(&v, p + i, 8);
-    v *= 0xc4ceb9fe1a85ec53ull;
-    v ^= v >> 31;
-    h[0] = (h[0] ^ v) * 0x9fb21c651e98df25ull;
+  if (i < end) {
+    uint64_t a;
+    std::memcpy(&a, p + 8 * i, 8);
+    s0 += hash_word_term(a, i);
   }
-  for (; i < size; ++i) h[1] = (h[1] ^ p[i]) * 0x100000001b3ull;
-  uint64_t r = h[0];
-  for (int l = 1; l < 4; ++l) {
-    r ^= h[l] + 0x9e3779b97f4a7c15ull + (r << 6) + (r >> 2);
-    r *= 0xff51afd7ed558ccdull;
+  return s0 + s1;
+}
+
+/// The hash of `size` bytes from the sum of their whole words' terms: the trailing size % 8
+/// bytes (`tail`) count as one more word, zero-padded, and the size is mixed in last.
+KDA_HASH_FN uint64_t hash_finish(uint64_t word_sum, const uint8_t* tail, size_t size) {
+  const size_t words = size / 8, rest = size % 8;
+  if (rest) {
+    uint64_t w = 0;
+    for (size_t k = 0; k < rest; ++k) w |= static_cast<uint64_t>(tail[k]) << (8 * k);
+    word_sum += hash_word_term(w, words);
   }
+  uint64_t r = word_sum ^ (static_cast<uint64_t>(size) * 0xff51afd7ed558ccdull);
   r ^= r >> 33;
-  r *= 0xff51afd7ed558ccdull;
+  r *= 0xc4ceb9fe1a85ec53ull;
   r ^= r >> 33;
   return r;
 }
+
+/// The hash of `size` bytes, on the calling thread (the runner's, which has no worker pool).
+/// The judge's is fast_hash64_on_host_cores (eval/fast_hash_parallel.cc), the same value.
+inline uint64_t fast_hash64(const void* data, size_t size) {
+  const uint8_t* p = static_cast<const uint8_t*>(data);
+  return hash_finish(hash_word_sum(p, 0, size / 8), p + size / 8 * 8, size);
+}
+
+/// fast_hash64 with the words split over the host's cores (core/parallel.h), 2 MB a chunk at
+/// least. Defined in fast_hash_parallel.cc, part of the judge's library only.
+uint64_t fast_hash64_on_host_cores(const void* data, size_t size);
 
 }  // namespace kda

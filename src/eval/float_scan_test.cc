@@ -42,7 +42,7 @@ void expect_same(const OutputScan& x, const OutputScan& y) {
 TEST(FloatScan, MatchesTheElementScanExactly) {
   std::mt19937 rng(3);
   std::normal_distribution<float> nd;
-  for (size_t n : {1u, 7u, 64u, 1000u, 100003u}) {
+  for (size_t n : {1u, 7u, 64u, 1000u, 100003u, 1500007u}) {  // the last is split over the host's cores
     std::vector<float> e(n), a(n);
     for (size_t i = 0; i < n; ++i) {
       e[i] = nd(rng);
@@ -71,6 +71,22 @@ TEST(FloatScan, ConstantAndZeroOutputs) {
   ASSERT_TRUE(scan_finite_f32(e.data(), c.data(), 5, 1e-3, 1e-3, &r));
   EXPECT_TRUE(r.actual_constant);
   EXPECT_FALSE(r.actual_zero);
+}
+
+// Split over the host's cores, each part still compares against the output's first elements:
+// an output that is constant within every part but not across them is not constant.
+TEST(FloatScan, ThePartsOfASplitScanCompareAgainstTheWholeOutput) {
+  const size_t n = 3u << 20;
+  std::vector<float> e(n, 1.0f), a(n, 1.0f);
+  for (size_t i = n / 2; i < n; ++i) a[i] = 1.5f;  // constant halves, different from each other
+  OutputScan r;
+  ASSERT_TRUE(scan_finite_f32(e.data(), a.data(), n, 1e-3, 1e-3, &r));
+  expect_same(r, naive(e, a, 1e-3, 1e-3));
+  EXPECT_FALSE(r.actual_constant);
+  EXPECT_TRUE(r.expected_constant);
+  EXPECT_EQ(r.outside, static_cast<int64_t>(n / 2));
+  a[n - 1] = std::numeric_limits<float>::quiet_NaN();  // in the last part only
+  EXPECT_FALSE(scan_finite_f32(e.data(), a.data(), n, 1e-3, 1e-3, &r));
 }
 
 TEST(FloatScan, AnyNonFiniteElementIsLeftToTheElementScan) {

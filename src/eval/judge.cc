@@ -62,7 +62,7 @@ uint64_t seed_to_u64(const std::string& seed_hex) { return std::stoull(seed_hex.
 std::vector<std::string> hashes_of(const std::vector<HostTensor>& set) {
   PhaseScope timer("input hashes");
   std::vector<std::string> out;
-  for (const HostTensor& t : set) out.push_back(hex64(fast_hash64(t.data.data(), t.data.size())));
+  for (const HostTensor& t : set) out.push_back(hex64(fast_hash64_on_host_cores(t.data.data(), t.data.size())));
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include "build/python_build.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/parallel.h"
 #include "eval/phase_timer.h"
 #include "eval/protocol.h"
 #include "eval/shared_region.h"
@@ -85,6 +86,37 @@ std::map<std::string, std::string> runner_env(const fs::path& scratch, const std
   return env;
 }
 
+constexpr uint8_t kPoison = 0xFF;  // what a RUN request's outputs are filled with (the request says so)
+
+// Bytes of a request's sets and outputs between the judge's own memory and the shared region.
+struct InPiece {
+  size_t offset;  ///< in the region
+  const uint8_t* src;
+  size_t n;
+};
+struct OutPiece {
+  size_t offset;
+  uint8_t* dst;
+  size_t n;
+};
+
+// Runs copy(piece, from, len) over the pieces' bytes, split into chunks of at least 4 MB over
+// the host's cores (eval/phase_timer.h counts the whole copy in the caller's phase).
+template <typename Piece, typename Copy>
+void copy_pieces(const std::vector<Piece>& pieces, Copy copy) {
+  size_t total = 0;
+  for (const Piece& p : pieces) total += p.n;
+  parallel_chunks(total, chunk_count(total, size_t{4} << 20), [&](size_t, size_t begin, size_t end) {
+    size_t start = 0;
+    for (const Piece& p : pieces) {
+      const size_t lo = std::max(begin, start), hi = std::min(end, start + p.n);
+      if (lo < hi) copy(p, lo - start, hi - lo);
+      start += p.n;
+      if (start >= end) break;
+    }
+  });
+}
+
 }  // namespace
 
 struct RunnerClient::Impl {
@@ -105,6 +137,43 @@ struct RunnerClient::Impl {
   bool freeze = false;           ///< RunnerConfig::freeze_between_requests
   bool frozen = false;
   bool stopping = false;         ///< BYE sent (begin_stop), exit not yet waited for
+  bool map_region = false;       ///< the judge maps the shared region (GPU backends); else pwrite/pread
+
+  // The shared region holds at least `fill_offset + fill_bytes`; `in` is copied to it and the
+  // fill range set to the poison byte. On a GPU backend the judge maps the region and copies
+  // on all its cores: one core's pwrite of a 128 MB set took ~5 ms, per sample, and a runner
+  // kept for a pass keeps its region, so the mapping's pages are set up once. On the CPU backend
+  // it writes with pwrite (shared_region.h: on a VM the first touch of a mapped page costs more
+  // than its copy), which the kernel serialises per file, so one core does it.
+  bool write_region(const std::vector<InPiece>& in, size_t fill_offset, size_t fill_bytes) {
+    const size_t need = fill_offset + fill_bytes;
+    if (map_region) {
+      if (!shm.reserve(need)) return false;
+      uint8_t* base = shm.data();
+      copy_pieces(in, [&](const InPiece& p, size_t off, size_t len) { std::memcpy(base + p.offset + off, p.src + off, len); });
+      parallel_chunks(fill_bytes, chunk_count(fill_bytes, size_t{4} << 20),
+                      [&](size_t, size_t b, size_t e) { std::memset(base + fill_offset + b, kPoison, e - b); });
+      return true;
+    }
+    if (!shm.grow(need)) return false;
+    for (const InPiece& p : in)
+      if (!shm.write_at(p.offset, p.src, p.n)) return false;
+    return !fill_bytes || shm.fill_at(fill_offset, kPoison, fill_bytes);
+  }
+  // Copies the outputs out of the region, before anything looks at them (the runner can still
+  // write to it).
+  bool read_region(const std::vector<OutPiece>& out) {
+    if (map_region) {
+      const uint8_t* base = shm.data();
+      for (const OutPiece& p : out)
+        if (p.offset + p.n > shm.size()) return false;
+      copy_pieces(out, [&](const OutPiece& p, size_t off, size_t len) { std::memcpy(p.dst + off, base + p.offset + off, len); });
+      return true;
+    }
+    for (const OutPiece& p : out)
+      if (!shm.read_at(p.offset, p.dst, p.n)) return false;
+    return true;
+  }
 
   // SIGSTOP cannot be caught or ignored; the group is the runner and anything it started.
   void stop_group() {
@@ -296,6 +365,7 @@ RunnerClient::RunnerClient(const RunnerConfig& cfg) : impl_(std::make_unique<Imp
   impl_->python = cfg.python.has_value();
   impl_->awaiting_ready = true;
   impl_->freeze = cfg.freeze_between_requests;
+  impl_->map_region = cfg.backend != "cpu";
   if (!cfg.defer_ready) await_ready();
 }
 
@@ -372,30 +442,26 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
   const size_t out_offset = (in_bytes * n + 4095) / 4096 * 4096;
   {  // the shared region grows to fit, the sets are copied in, the outputs poisoned
     PhaseScope upload("upload to shared memory");
-    if (!impl_->shm.grow(out_offset + out_bytes * n))
-      fail(ErrorKind::kEnvironment, std::string("cannot grow the memory shared with the runner: ") + strerror(errno));
+    std::vector<InPiece> pieces;
     size_t at = 0;
     for (const auto& set : sets) {
       size_t bytes = 0;
       for (const HostTensor& t : set) {
         if (t.data.size() != t.nbytes()) fail(ErrorKind::kInternal, "input '" + t.name + "' has the wrong byte size");
         bytes += t.nbytes();
-      }
-      if (bytes != in_bytes) fail(ErrorKind::kInternal, "input sets of one request differ in size");
-      for (const HostTensor& t : set) {
-        if (!impl_->shm.write_at(at, t.data.data(), t.data.size()))
-          fail(ErrorKind::kEnvironment, std::string("cannot write to the memory shared with the runner: ") + strerror(errno));
+        pieces.push_back({at, t.data.data(), t.data.size()});
         at += t.data.size();
       }
+      if (bytes != in_bytes) fail(ErrorKind::kInternal, "input sets of one request differ in size");
     }
     // Poisoned, so that an output the runner never wrote back reads as unwritten, never as the
     // previous request's.
-    if (out_bytes && !impl_->shm.fill_at(out_offset, 0xFF, out_bytes * n))
+    if (!impl_->write_region(pieces, out_offset, out_bytes * n))
       fail(ErrorKind::kEnvironment, std::string("cannot write to the memory shared with the runner: ") + strerror(errno));
   }
   wire::Frame req;
   req.type = wire::Type::kRun;
-  req.json = {{"inputs", layouts(sets.at(0))}, {"outputs", layouts(outs)}, {"sets", n}, {"poison", 0xFF},
+  req.json = {{"inputs", layouts(sets.at(0))}, {"outputs", layouts(outs)}, {"sets", n}, {"poison", kPoison},
               {"flush", flush}, {"late_write_check_ms", late_ms}, {"shm", {{"out_offset", out_offset}}}};
   PhaseScope request_timer(impl_->phase_request.c_str());
   auto t0 = std::chrono::steady_clock::now();
@@ -439,6 +505,7 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
   PhaseScope download("download from shared memory");
   size_t q = out_offset;
   r.outputs.resize(sets.size());
+  std::vector<OutPiece> pieces;
   for (std::vector<HostTensor>& o : r.outputs) {
     o.resize(outs.size());
     for (size_t i = 0; i < outs.size(); ++i) {
@@ -446,13 +513,14 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
       o[i].dtype = outs[i].dtype;
       o[i].shape = outs[i].shape;
       o[i].data.resize(outs[i].nbytes());  // within the recycled capacity: no new pages
-      if (!impl_->shm.read_at(q, o[i].data.data(), o[i].data.size())) {
-        impl_->child.kill_all();
-        throw RunnerFailure{Status::kRejected, "protocol_violation", "the runner's outputs could not be read back",
-                            impl_->log_tail()};
-      }
+      pieces.push_back({q, o[i].data.data(), o[i].data.size()});
       q += outs[i].nbytes();
     }
+  }
+  if (!impl_->read_region(pieces)) {
+    impl_->child.kill_all();
+    throw RunnerFailure{Status::kRejected, "protocol_violation", "the runner's outputs could not be read back",
+                        impl_->log_tail()};
   }
   return r;
 }

@@ -35,6 +35,9 @@ class Device {
   virtual bool tensors_in_host_memory() const { return false; }
   /// `p` (from alloc) as host-readable memory, or nullptr when it must be downloaded first.
   virtual const void* host_view(const void* p) { (void)p; return nullptr; }
+  /// The input hash (eval/fast_hash.h) of the `n` bytes at `p` (from alloc), computed where they
+  /// lie; false when this device cannot (then the caller copies them out and hashes on the host).
+  virtual bool hash_on_device(const void* p, size_t n, uint64_t* hash) { (void)p; (void)n; (void)hash; return false; }
   /// Host memory that transfers fast (CUDA: page-locked), for scratch buffers; release_host frees it.
   virtual void* alloc_host(size_t bytes) { return std::malloc(std::max<size_t>(bytes, 1)); }
   virtual void release_host(void* p) { std::free(p); }

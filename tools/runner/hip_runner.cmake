@@ -1,6 +1,6 @@
 # kda-runner-hip: kda-runner's sources with the GPU device compiled against the HIP runtime
 # (gpu_device.cc with KDA_GPU_HIP, vendor_hip.cc) and the runner's kernels (launch_gate.cu,
-# calibrate.cu) compiled by hipcc as HIP for every target the toolchain can build. A separate
+# calibrate.cu, input_hash.cu) compiled by hipcc as HIP for every target the toolchain can build. A separate
 # executable, so that a missing or broken ROCm toolchain never touches the CPU/CUDA build
 # (docs/amd.md). Compiled in CI with Debian 12's hipcc (ROCm 5.2, clang 15); never run on an AMD GPU.
 find_program(KDA_HIPCC hipcc)
@@ -52,14 +52,14 @@ if(KDA_WERROR)
   set(_werror -Werror)
 endif()
 set(_hip_objects "")
-foreach(_kernel launch_gate calibrate)
+foreach(_kernel launch_gate calibrate input_hash)
   set(_obj ${CMAKE_CURRENT_BINARY_DIR}/hip_${_kernel}.o)
   add_custom_command(
     OUTPUT ${_obj}
     COMMAND ${KDA_HIPCC} -x hip -std=c++17 -O3 -fPIC -Wall -Wextra ${_werror} -DKDA_GPU_HIP=1 ${_offload}
-            -I${PROJECT_SOURCE_DIR} -c ${CMAKE_CURRENT_SOURCE_DIR}/${_kernel}.cu -o ${_obj}
+            -I${PROJECT_SOURCE_DIR} -I${PROJECT_SOURCE_DIR}/src -c ${CMAKE_CURRENT_SOURCE_DIR}/${_kernel}.cu -o ${_obj}
     DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${_kernel}.cu ${CMAKE_CURRENT_SOURCE_DIR}/gpu_kernels.h
-            ${CMAKE_CURRENT_SOURCE_DIR}/gpu_runtime.h
+            ${CMAKE_CURRENT_SOURCE_DIR}/gpu_runtime.h ${PROJECT_SOURCE_DIR}/src/eval/fast_hash.h
     COMMENT "hipcc ${_kernel}.cu for ${KDA_HIP_ARCHS_BUILT}"
     VERBATIM)
   list(APPEND _hip_objects ${_obj})
@@ -68,7 +68,7 @@ endforeach()
 # kda-runner's own list, less what is CUDA's, plus the HIP device and its kernels: the two
 # runners cannot drift apart.
 get_target_property(_hip_sources kda-runner SOURCES)
-list(REMOVE_ITEM _hip_sources hip_forward.cc gpu_device.cc vendor_cuda.cc cupti_timer.cc calibrate.cu launch_gate.cu)
+list(REMOVE_ITEM _hip_sources hip_forward.cc gpu_device.cc vendor_cuda.cc cupti_timer.cc calibrate.cu launch_gate.cu input_hash.cu)
 add_executable(kda-runner-hip ${_hip_sources} gpu_device.cc vendor_hip.cc ${_hip_objects})
 set_source_files_properties(${_hip_objects} PROPERTIES EXTERNAL_OBJECT TRUE GENERATED TRUE)
 target_include_directories(kda-runner-hip PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/src ${DLPACK_INCLUDE_DIR})

@@ -109,9 +109,15 @@ class Slot {
   std::vector<uint64_t> hashes() {
     std::vector<uint64_t> out;
     for (size_t i = 0; i < ptrs_.size(); ++i) {
-      // Host memory is hashed where it lies; device memory is copied out first, into a scratch
-      // buffer that lives as long as the slot (a fresh one per call cost a page fault per 4 KiB).
+      // Host memory is hashed where it lies, device memory on the device where it can be; else
+      // it is copied out first, into a scratch buffer that lives as long as the slot (a fresh
+      // one per call cost a page fault per 4 KiB).
       const void* host = layouts_[i].host ? ptrs_[i] : dev_.host_view(ptrs_[i]);
+      uint64_t h = 0;
+      if (!host && dev_.hash_on_device(ptrs_[i], layouts_[i].nbytes, &h)) {
+        out.push_back(h);
+        continue;
+      }
       if (!host) {
         uint8_t* tmp = scratch(layouts_[i].nbytes);
         dev_.download(tmp, ptrs_[i], layouts_[i].nbytes);
