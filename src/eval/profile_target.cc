@@ -51,7 +51,7 @@ void write_requests(const fs::path& file, const std::vector<wire::Frame>& frames
 }  // namespace
 
 const std::vector<std::string>& runner_own_kernels() {
-  static const std::vector<std::string> names = {"kda_launch_gate", "read_sweep_kernel", "fma_probe_kernel"};
+  static const std::vector<std::string> names = {"kda_launch_gate", "read_sweep_kernel", "fma_probe_kernel", "kda_input_hash"};
   return names;
 }
 
