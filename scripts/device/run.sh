@@ -98,7 +98,7 @@ if m:
     print(sys.argv[2], rows[0]["workload"]["uuid"], "medians_ms", [round(x, 5) for x in m],
           "spread(max-min)/median = %.2f%%" % (100 * (max(m) - min(m)) / statistics.median(m)),
           "samples", [x["samples"] for x in k], "rel_stdev", [round(x["rel_stdev"], 3) for x in k], "iqr_ms", [round(x["iqr_ms"], 5) for x in k], "fraction_of_roofline", [round(x["fraction_of_roofline"], 3) for x in k],
-          "speedup", [round(r["evaluation"]["performance"]["speedup_factor"], 2) for r in rows])
+          "speedup_vs_baseline", [round(x["baseline_speedup_factor"], 2) for x in k])
 PY
 done
 fi
