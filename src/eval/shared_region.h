@@ -1,7 +1,9 @@
 // The memory that carries input sets to a runner and its outputs back (protocol v2): a memfd
 // the judge creates and grows, passed to the runner as fd 5 at spawn and mapped by the runner;
-// the judge writes and reads it with pwrite/pread (kda eval) or maps it (reserve()). It replaces copying every set through the pipes (the frames still carry every request
-// and answer, validated as before; only the bulk bytes move here).
+// the judge writes and reads it with pwrite/pread on the CPU backend, and maps it (reserve())
+// on a GPU backend, where it copies on all its cores (runner_client.cc says why). It replaces
+// copying every set through the pipes (the frames still carry every request and answer,
+// validated as before; only the bulk bytes move here).
 //
 // Trust: nothing the judge decides on is read from this memory in place. The judge keeps its
 // own copy of every input set (which it hashes and compares against the runner's report) and
@@ -34,11 +36,10 @@ class SharedRegion {
 
   /// Judge side: grows the file to at least `bytes` and maps that much. Returns false on failure.
   bool reserve(size_t bytes);
-  /// Judge side, without mapping: grows the file to at least `bytes`; and copies to and from
-  /// the file with pwrite/pread. The judge maps nothing of a runner's region: on a VM with
-  /// shadow page tables, the first touch of each mapped page costs more than its copy, and a
-  /// candidate's region is new for every workload (issue 16). Each returns false on failure
-  /// (a short read included: the file cannot shrink).
+  /// Judge side, without mapping (the CPU backend): grows the file to at least `bytes`; and
+  /// copies to and from the file with pwrite/pread. On a VM with shadow page tables, the first
+  /// touch of each mapped page costs more than its copy (issue 16). Each returns false on
+  /// failure (a short read included: the file cannot shrink).
   bool grow(size_t bytes);
   bool write_at(size_t offset, const void* src, size_t n);
   bool fill_at(size_t offset, uint8_t byte, size_t n);
