@@ -1,11 +1,14 @@
 #include "core/parallel.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -18,8 +21,13 @@ thread_local bool in_pool_body = false;
 // numbers from an atomic counter, so a slow chunk never holds up the others' workers.
 class Pool {
  public:
+  // A thread that cannot be created (a pids or thread limit) leaves the pool with those that
+  // could; with none, every job runs on its caller.
   explicit Pool(size_t threads) {
-    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    try {
+      for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+    } catch (const std::system_error&) {
+    }
   }
   ~Pool() {
     {
@@ -29,6 +37,7 @@ class Pool {
     wake_.notify_all();
     for (std::thread& t : workers_) t.join();
   }
+  size_t workers() const { return workers_.size(); }
 
   void run(size_t n, size_t chunks, const std::function<void(size_t, size_t, size_t)>& body) {
     std::lock_guard<std::mutex> one_job(submit_);
@@ -124,7 +133,12 @@ size_t parallel_workers() {
       const long k = std::strtol(v, nullptr, 10);
       if (k >= 1) return static_cast<size_t>(std::min<long>(k, 256));
     }
-    return static_cast<size_t>(std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 16));
+    // The CPUs this process may run on (a container's cpuset), not the host's count.
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const long usable = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                                     : static_cast<long>(std::thread::hardware_concurrency());
+    return static_cast<size_t>(std::clamp<long>(usable, 1, 16));
   }();
   return n;
 }
@@ -135,7 +149,7 @@ size_t chunk_count(size_t n, size_t grain) {
 
 void parallel_chunks(size_t n, size_t chunks, const std::function<void(size_t, size_t, size_t)>& body) {
   if (chunks == 0) return;
-  if (chunks == 1 || in_pool_body || parallel_workers() == 1) {
+  if (chunks == 1 || in_pool_body || parallel_workers() == 1 || pool().workers() == 0) {
     for (size_t c = 0; c < chunks; ++c) body(c, c * n / chunks, (c + 1) * n / chunks);
     return;
   }

@@ -12,8 +12,8 @@
 
 namespace kda {
 
-/// Threads a parallel_chunks call may use, the calling one included: the host's hardware
-/// threads, at most 16 (KDA_JUDGE_THREADS overrides, at least 1).
+/// Threads a parallel_chunks call may use, the calling one included: the CPUs this process may
+/// run on, at most 16 (KDA_JUDGE_THREADS overrides, at least 1).
 size_t parallel_workers();
 
 /// How many chunks [0, n) splits into so that each holds at least `grain` items: between 1 and

@@ -19,7 +19,10 @@
 
 namespace kda::wire {
 
-inline constexpr uint32_t kVersion = 2;
+// 2: bulk bytes in the shared region. 3: the RUN_RESULT's input hashes are fast_hash.h's sum of
+// per-word terms (a runner of version 2 hashed differently: every call would read as an input
+// mutation, so the two refuse each other at READY instead).
+inline constexpr uint32_t kVersion = 3;
 inline constexpr uint64_t kMaxJson = 16ull << 20;
 inline constexpr uint64_t kMaxBlob = 64ull << 30;
 

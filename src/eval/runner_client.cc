@@ -101,7 +101,8 @@ struct OutPiece {
 };
 
 // Runs copy(piece, from, len) over the pieces' bytes, split into chunks of at least 4 MB over
-// the host's cores (eval/phase_timer.h counts the whole copy in the caller's phase).
+// the host's cores (the caller's phase timer counts the copy's time; the page faults it counts
+// are its own thread's only).
 template <typename Piece, typename Copy>
 void copy_pieces(const std::vector<Piece>& pieces, Copy copy) {
   size_t total = 0;
@@ -148,6 +149,7 @@ struct RunnerClient::Impl {
   bool write_region(const std::vector<InPiece>& in, size_t fill_offset, size_t fill_bytes) {
     const size_t need = fill_offset + fill_bytes;
     if (map_region) {
+      if (need == 0) return true;  // nothing to copy, and nothing mapped
       if (!shm.reserve(need)) return false;
       uint8_t* base = shm.data();
       copy_pieces(in, [&](const InPiece& p, size_t off, size_t len) { std::memcpy(base + p.offset + off, p.src + off, len); });
@@ -166,7 +168,7 @@ struct RunnerClient::Impl {
     if (map_region) {
       const uint8_t* base = shm.data();
       for (const OutPiece& p : out)
-        if (p.offset + p.n > shm.size()) return false;
+        if (p.n && p.offset + p.n > shm.size()) return false;
       copy_pieces(out, [&](const OutPiece& p, size_t off, size_t len) { std::memcpy(p.dst + off, base + p.offset + off, len); });
       return true;
     }

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -124,16 +125,23 @@ class GpuDevice final : public Device {
   // back to the host only their 8-byte sum and the tail. Copying each input out to hash it on
   // the host took longer than most calls (a 128 MB set: ~5 ms over the bus and ~20 ms of
   // hashing, after every call).
+  // Under a profiler that injects itself the copy is used instead: the kernel would take the
+  // profiler's kernel slots and be replayed like the candidate's (the launch gate's rule).
   bool hash_on_device(const void* p, size_t n, uint64_t* hash) override {
+    if (profiler_injected()) return false;
     const size_t words = n / 8, rest = n % 8;
     uint8_t* tail = reinterpret_cast<uint8_t*>(hash_host_) + 8;
-    bool ok = gpu::memset_async(hash_sum_, 0, sizeof(unsigned long long), own_) == gpu::kSuccess &&
-              launch_input_hash(p, words, hash_sum_, prop_.multiProcessorCount, own_) &&
-              gpu::copy_to_host_async(hash_host_, hash_sum_, sizeof(unsigned long long), own_) == gpu::kSuccess &&
-              (!rest || gpu::copy_to_host_async(tail, static_cast<const uint8_t*>(p) + words * 8, rest, own_) == gpu::kSuccess);
-    ok = gpu::stream_synchronize(own_) == gpu::kSuccess && ok;
-    if (!ok) {
-      gpu::last_error();  // not the candidate's error: the caller hashes on the host instead
+    const bool queued =
+        gpu::memset_async(hash_sum_, 0, sizeof(unsigned long long), own_) == gpu::kSuccess &&
+        launch_input_hash(p, words, hash_sum_, prop_.multiProcessorCount, own_) &&
+        gpu::copy_to_host_async(hash_host_, hash_sum_, sizeof(unsigned long long), own_) == gpu::kSuccess &&
+        (!rest || gpu::copy_to_host_async(tail, static_cast<const uint8_t*>(p) + words * 8, rest, own_) == gpu::kSuccess);
+    const gpu::Error synced = gpu::stream_synchronize(own_);
+    // A device that fails here (a sticky error a candidate's background kernel left) cannot be
+    // read by a copy either: the call's answer is that error, not a hash of stale bytes.
+    if (synced != gpu::kSuccess) throw std::runtime_error("the device failed while hashing the inputs: " + gpu::error_text(synced));
+    if (!queued) {
+      gpu::last_error();  // the kernel could not be launched (not the candidate's error): the caller copies instead
       return false;
     }
     *hash = hash_finish(*hash_host_, tail, n);
