@@ -100,6 +100,8 @@ struct OutPiece {
   size_t n;
 };
 
+constexpr size_t kCopyGrain = size_t{4} << 20;  // bytes a thread copies at least
+
 // Runs copy(piece, from, len) over the pieces' bytes, split into chunks of at least 4 MB over
 // the host's cores (the caller's phase timer counts the copy's time; the page faults it counts
 // are its own thread's only).
@@ -107,7 +109,7 @@ template <typename Piece, typename Copy>
 void copy_pieces(const std::vector<Piece>& pieces, Copy copy) {
   size_t total = 0;
   for (const Piece& p : pieces) total += p.n;
-  parallel_chunks(total, chunk_count(total, size_t{4} << 20), [&](size_t, size_t begin, size_t end) {
+  parallel_chunks(total, chunk_count(total, kCopyGrain), [&](size_t, size_t begin, size_t end) {
     size_t start = 0;
     for (const Piece& p : pieces) {
       const size_t lo = std::max(begin, start), hi = std::min(end, start + p.n);
@@ -153,7 +155,7 @@ struct RunnerClient::Impl {
       if (!shm.reserve(need)) return false;
       uint8_t* base = shm.data();
       copy_pieces(in, [&](const InPiece& p, size_t off, size_t len) { std::memcpy(base + p.offset + off, p.src + off, len); });
-      parallel_chunks(fill_bytes, chunk_count(fill_bytes, size_t{4} << 20),
+      parallel_chunks(fill_bytes, chunk_count(fill_bytes, kCopyGrain),
                       [&](size_t, size_t b, size_t e) { std::memset(base + fill_offset + b, kPoison, e - b); });
       return true;
     }

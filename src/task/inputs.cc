@@ -88,8 +88,9 @@ void store_float(HostTensor& t, size_t i, float v) {
   }
 }
 
+constexpr size_t kValueBlock = 4096;  // values drawn together (and the unit a thread fills)
+
 // Values [begin, end) of t; begin is a multiple of kValueBlock.
-constexpr size_t kValueBlock = 4096;
 void fill_random_range(HostTensor& t, uint64_t key, const Dist& dist, size_t begin, size_t end) {
   if (!is_floating(t.dtype)) {
     for (size_t i = begin; i < end; ++i) store_element(t.dtype, t.data.data(), i, random_int(key, i, t.dtype, dist));

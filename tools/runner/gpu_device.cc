@@ -57,6 +57,9 @@ class GpuDevice final : public Device {
     // itself (Nsight Compute, rocprofv3): it serialises and replays kernels, the gate included,
     // which would then wait out its timeout on every pass.
     const char* gate = std::getenv("KDA_LAUNCH_GATE");
+    // The input hash kernel stays out of an injected profiler's way too: it would take the
+    // profiler's kernel slots and be replayed like the candidate's (the copy is used instead).
+    hash_on_device_ = !profiler_injected();
     gated_ = !(gate && std::strcmp(gate, "0") == 0) && !profiler_injected() &&
              gpu::malloc_host_mapped(reinterpret_cast<void**>(&gate_), 2 * sizeof(int)) == gpu::kSuccess;
     start_timer();
@@ -125,10 +128,8 @@ class GpuDevice final : public Device {
   // back to the host only their 8-byte sum and the tail. Copying each input out to hash it on
   // the host took longer than most calls (a 128 MB set: ~5 ms over the bus and ~20 ms of
   // hashing, after every call).
-  // Under a profiler that injects itself the copy is used instead: the kernel would take the
-  // profiler's kernel slots and be replayed like the candidate's (the launch gate's rule).
   bool hash_on_device(const void* p, size_t n, uint64_t* hash) override {
-    if (profiler_injected()) return false;
+    if (!hash_on_device_) return false;
     const size_t words = n / 8, rest = n % 8;
     uint8_t* tail = reinterpret_cast<uint8_t*>(hash_host_) + 8;
     const bool queued =
@@ -327,6 +328,7 @@ class GpuDevice final : public Device {
   static constexpr unsigned long long kGateTimeoutNs = 50'000'000;
   int* gate_ = nullptr;
   bool gated_ = false;
+  bool hash_on_device_ = false;  ///< not under an injected profiler
   void* pinned_ = nullptr;
   size_t pinned_bytes_ = 0;
   bool pin_failed_ = false;
