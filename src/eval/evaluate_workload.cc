@@ -46,10 +46,8 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   std::shared_ptr<const DrawBatch> correctness_draw = draw_batch(w, draw, 1);
   const std::vector<std::vector<HostTensor>>& sets = correctness_draw->sets;
   const std::vector<std::vector<HostTensor>>& expected = correctness_draw->expected;
-  // Output templates: only names, types and shapes reach the runner, so their zero-filled
-  // buffers go back to the heap at once, for the outputs that follow.
-  std::vector<HostTensor> outs = make_output_tensors(task.definition, w);
-  for (HostTensor& o : outs) std::vector<uint8_t>().swap(o.data);
+  // Output templates: only names, types and shapes reach the runner.
+  const std::vector<HostTensor> outs = make_output_layouts(task.definition, w);
   // Up to four sets per request amortise a request's fixed cost over small sets; large sets go
   // one or two at a time. The memory shared with each runner holds one request, and every
   // byte of it is a fresh page in each fresh candidate runner (and in the judge): at 16 M
@@ -123,7 +121,9 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   RunnerClient& runner = *cand.runner;
 
   // Correctness: one call on draw 0, outputs poisoned, late writes and input mutation checked.
-  RunResult first = runner.run(sets, outs, true, 20, call_timeout);
+  // Its outputs land in the baseline's buffers (nothing looks at those: the pinned baseline's
+  // first call only sets the call timeout).
+  RunResult first = runner.run(sets, outs, true, 20, call_timeout, &base_first);
   CallCheck cc = check_call(first.calls[0], first.late_write, sets[0], correctness_draw->hashes[0], expected[0],
                               first.outputs[0]);
   t.correctness = cc.correctness;
@@ -190,9 +190,11 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
   int call_index = 0, both_index = 0;
   double cand_seconds = 0;
   int base_batches_here = 0;
-  // Output buffers reused batch after batch, starting with those of the first calls: a buffer of
-  // pages already touched costs a copy, a new one also a page fault per 4 KiB.
-  RunResult cand_spare = std::move(first), base_spare = std::move(base_first);
+  // One set of output buffers, reused by both sides batch after batch, starting with those of the
+  // correctness call: a buffer of pages already touched costs a copy, a new one also a page fault
+  // per 4 KiB (at 16 M elements a second buffer was 64 MB of the judge's peak memory). Each
+  // side's outputs are checked before the other side's request overwrites them.
+  RunResult spare = std::move(first);
   auto seconds_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   };
@@ -214,7 +216,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
     // favour either side.
     auto run_candidate = [&]() -> std::optional<Trace> {
       auto t_run = std::chrono::steady_clock::now();
-      RunResult cr = runner.run(batch, outs, true, 0, call_timeout * kBatch, &cand_spare);
+      RunResult cr = runner.run(batch, outs, true, 0, call_timeout * kBatch, &spare);
       if (!cms.empty()) cand_seconds += seconds_since(t_run);  // the first batch is set-up (above)
       for (size_t k = 0; k < batch.size(); ++k, ++call_index) {
         CallCheck c = check_call(cr.calls[k], false, batch[k], hashes[k], want[k], cr.outputs[k]);
@@ -227,12 +229,12 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
         cms.push_back(cr.calls[k].ms);
         cratio.push_back(cr.calls[k].clock_ratio);
       }
-      cand_spare = std::move(cr);
+      spare = std::move(cr);
       return std::nullopt;
     };
     auto run_baseline = [&] {
       auto t_run = std::chrono::steady_clock::now();
-      RunResult br = run_pinned_baseline(batch, outs, &base_spare);
+      RunResult br = run_pinned_baseline(batch, outs, &spare);
       if (!bms.empty()) {
         const double took = seconds_since(t_run);
         base_seconds += took;
@@ -246,7 +248,7 @@ Trace Judge::Impl::evaluate_workload(const Solution&, const BuildResult& build, 
         bms.push_back(br.calls[k].ms);
         bratio.push_back(br.calls[k].clock_ratio);
       }
-      base_spare = std::move(br);
+      spare = std::move(br);
     };
     // Counted over the batches both sides run, or one side's lone batches would fix the order.
     const bool candidate_first = !(run_cand && run_base) || (both_index++ % 2) == 0;

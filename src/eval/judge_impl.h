@@ -17,6 +17,7 @@
 
 #include "audit/audit_log.h"
 #include "build/rocm_probe.h"
+#include "core/bulk_buffer.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "build/python_build.h"
@@ -294,17 +295,16 @@ struct Judge::Impl {
     return *base;
   }
 
-  std::vector<HostTensor> expected_for(const Workload& w, const std::vector<std::vector<HostTensor>>& sets,
-                                       std::vector<std::vector<HostTensor>>* all) {
-    auto outs = make_output_tensors(task.definition, w);
+  // The reference's outputs for each of `sets`: the expected outputs of the draws.
+  std::vector<std::vector<HostTensor>> expected_for(const Workload& w, const std::vector<std::vector<HostTensor>>& sets) {
+    const std::vector<HostTensor> outs = make_output_layouts(task.definition, w);
     try {
       RunResult r = reference_runner().run(sets, outs, false, 0, opt.call_timeout * static_cast<int>(sets.size()));
       for (size_t k = 0; k < r.calls.size(); ++k)
         if (r.calls[k].rc != 0 || !r.calls[k].error.empty())
           fail(ErrorKind::kInput, "the reference of " + task.definition.name + " failed on workload " + w.uuid + " (rc " +
                                       std::to_string(r.calls[k].rc) + "): " + r.calls[k].error);
-      *all = std::move(r.outputs);
-      return outs;
+      return std::move(r.outputs);
     } catch (const RunnerFailure& f) {
       reference.reset();
       fail(ErrorKind::kInput, "the reference of " + task.definition.name + " failed on workload " + w.uuid + ": " +
@@ -348,7 +348,8 @@ struct Judge::Impl {
       const uint64_t d = draw++;
       if (k % 2 == 1) {
         // The previous set with a few elements of draw d: only those elements are generated.
-        std::vector<HostTensor> set = sets.back();
+        std::vector<HostTensor> set;
+        for (const HostTensor& t : sets.back()) set.push_back({t.name, t.dtype, t.shape, copy_bulk(t.data)});
         perturb_inputs(task.definition, w, seed64, d, seed64 ^ draw, set);
         sets.push_back(std::move(set));
       } else {
@@ -381,7 +382,7 @@ struct Judge::Impl {
     }
     auto b = std::make_shared<DrawBatch>();
     b->sets = make_sets(w, draw, count);
-    expected_for(w, b->sets, &b->expected);
+    b->expected = expected_for(w, b->sets);
     size_t bytes = 0;
     for (size_t k = 0; k < b->sets.size(); ++k) {
       b->hashes.push_back(hashes_of(b->sets[k]));

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "build/python_build.h"
+#include "core/bulk_buffer.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/parallel.h"
@@ -516,7 +517,7 @@ RunResult RunnerClient::run(const std::vector<std::vector<HostTensor>>& sets, co
       o[i].name = outs[i].name;
       o[i].dtype = outs[i].dtype;
       o[i].shape = outs[i].shape;
-      o[i].data.resize(outs[i].nbytes());  // within the recycled capacity: no new pages
+      resize_bulk(o[i].data, outs[i].nbytes());  // within the recycled capacity: no new pages
       pieces.push_back({q, o[i].data.data(), o[i].data.size()});
       q += outs[i].nbytes();
     }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/bulk_buffer.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/parallel.h"
@@ -147,7 +148,7 @@ std::vector<int64_t> checked_shape(const TensorSpec& s, DType t, const std::map<
 
 }  // namespace
 
-std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload& w) {
+std::vector<HostTensor> make_output_layouts(const Definition& d, const Workload& w) {
   auto axes = resolve_axes(d, w.axes, "workload " + w.uuid);
   std::vector<HostTensor> out;
   for (const TensorSpec& s : d.outputs) {
@@ -155,9 +156,14 @@ std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload&
     t.name = s.name;
     t.dtype = s.dtype;
     t.shape = checked_shape(s, s.dtype, axes, w);
-    t.allocate();
     out.push_back(std::move(t));
   }
+  return out;
+}
+
+std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload& w) {
+  std::vector<HostTensor> out = make_output_layouts(d, w);
+  for (HostTensor& t : out) t.allocate();
   return out;
 }
 
@@ -170,7 +176,7 @@ std::vector<HostTensor> generate_inputs(const Definition& d, const Workload& w, 
     t.name = s.name;
     t.dtype = s.dtype;
     t.shape = checked_shape(s, s.dtype, axes, w);
-    t.data.resize(t.nbytes());
+    resize_bulk(t.data, t.nbytes());
     auto r = w.inputs.find(s.name);
     if (r != w.inputs.end() && r->second.kind == InputRecipe::Kind::kScalar) {
       for (size_t i = 0; i < t.numel(); ++i) store_element(t.dtype, t.data.data(), i, r->second.scalar);

@@ -24,6 +24,10 @@ namespace kda {
 /// Shapes resolved for this workload's axes; `data` allocated but not filled.
 std::vector<HostTensor> make_output_tensors(const Definition& d, const Workload& w);
 
+/// The same names, types and shapes with `data` left empty: what a request needs to describe the
+/// outputs it wants back (a zero-filled buffer of a 64 MB output is 16k page faults for nothing).
+std::vector<HostTensor> make_output_layouts(const Definition& d, const Workload& w);
+
 /// Inputs in definition order. `draw` selects a fresh independent set for the same workload.
 std::vector<HostTensor> generate_inputs(const Definition& d, const Workload& w, uint64_t seed,
                                         uint64_t draw, const std::filesystem::path& task_root);

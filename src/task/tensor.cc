@@ -1,5 +1,7 @@
 #include "task/tensor.h"
 
+#include "core/bulk_buffer.h"
+
 namespace kda {
 
 size_t HostTensor::numel() const {
@@ -8,7 +10,10 @@ size_t HostTensor::numel() const {
   return n;
 }
 
-void HostTensor::allocate() { data.assign(nbytes(), 0); }
+void HostTensor::allocate() {
+  data.clear();
+  resize_bulk(data, nbytes());  // all zero: nothing is kept after clear()
+}
 
 std::string describe(const HostTensor& t) {
   std::string s = std::string(dtype_name(t.dtype)) + "[";
