@@ -1,8 +1,5 @@
 #include "core/bulk_buffer.h"
 
-#include <algorithm>
-#include <cstring>
-
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
