@@ -12,7 +12,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 #if defined(__CUDACC__) || defined(__HIPCC__)
 #define KDA_HASH_FN __host__ __device__ inline
